@@ -1,0 +1,70 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import {
+	createActalikeDescription,
+	getAudienceDescription,
+	listAudiencesDescription,
+} from './audienceOperations.description';
+import { adAccountRLC } from './rlc.description';
+import { syncUsersDescription } from './syncUsers.description';
+
+export * from './rlc.description';
+export {
+	MAX_BATCH_SIZE,
+	MAX_REQUESTS_PER_SECOND,
+	MAX_RETRY_WINDOW_MINUTES,
+	syncUsersDescription,
+} from './syncUsers.description';
+export {
+	createActalikeDescription,
+	getAudienceDescription,
+	listAudiencesDescription,
+} from './audienceOperations.description';
+
+export const operationProperty: INodeProperties = {
+	displayName: 'Operation',
+	name: 'operation',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{
+			name: 'Create Actalike Audience',
+			value: 'createActalike',
+			description: 'Create an Actalike (lookalike) audience seeded from a customer-list audience',
+			action: 'Create an actalike audience',
+		},
+		{
+			name: 'Get Audience',
+			value: 'getAudience',
+			description: 'Get one audience with its size and status',
+			action: 'Get an audience',
+		},
+		{
+			name: 'List Audiences',
+			value: 'listAudiences',
+			description: 'List the audiences of an ad account',
+			action: 'List audiences',
+		},
+		{
+			name: 'Sync Users',
+			value: 'syncUsers',
+			description:
+				'Add the users who reach this step to a Pinterest audience, or remove them from it',
+			action: 'Sync users to an audience',
+		},
+	],
+	default: 'syncUsers',
+};
+
+/**
+ * All node parameters, in the order the editor shows them. For Sync Users this follows Braze's
+ * Canvas step: ad account, audience (new or existing), action, fields to match, options.
+ */
+export const nodeProperties: INodeProperties[] = [
+	operationProperty,
+	adAccountRLC,
+	...syncUsersDescription,
+	...getAudienceDescription,
+	...listAudiencesDescription,
+	...createActalikeDescription,
+];

@@ -1,0 +1,233 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { customerListAudienceRLC } from './rlc.description';
+
+/** Pinterest accepts at most this many records per request (Braze's documented limit). */
+export const MAX_BATCH_SIZE = 1900;
+/** Braze paces Pinterest writes at 7 requests per second per user. */
+export const MAX_REQUESTS_PER_SECOND = 7;
+/** Braze keeps retrying rate-limited users for about 13 hours. */
+export const MAX_RETRY_WINDOW_MINUTES = 780;
+
+const hashingNote =
+	'Raw values are normalised and SHA-256-hashed inside n8n before anything is sent; a 64-character hexadecimal SHA-256 value is taken as already hashed. Users without a usable value are counted as Not Synced';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Audience',
+		name: 'audienceMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Create New Audience',
+				value: 'createNew',
+				description:
+					'Create a customer list and its audience on the first run, then keep using them',
+			},
+			{
+				name: 'Existing Audience',
+				value: 'existing',
+				description: 'Add users to, or remove them from, a customer-list audience you already have',
+			},
+		],
+		default: 'createNew',
+		description: 'Whether users go into a new audience or into one that already exists',
+	},
+	{
+		displayName: 'New Audience Name',
+		name: 'audienceName',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. High-value customers',
+		description:
+			'Name of the audience in Pinterest Ads Manager. The customer list and its audience are created under this name the first time and reused on later runs, so re-running never makes duplicates.',
+		displayOptions: {
+			show: {
+				audienceMode: ['createNew'],
+			},
+		},
+	},
+	{
+		...customerListAudienceRLC,
+		displayOptions: {
+			show: {
+				audienceMode: ['existing'],
+			},
+		},
+	},
+	{
+		displayName: 'Action',
+		name: 'action',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Add Users to Audience',
+				value: 'add',
+				description: 'Add the users who reach this step to the audience',
+				action: 'Add users to an audience',
+			},
+			{
+				name: 'Remove Users From Audience',
+				value: 'remove',
+				description:
+					'Remove the users who reach this step from the audience, e.g. after a purchase',
+				action: 'Remove users from an audience',
+			},
+		],
+		default: 'add',
+	},
+	{
+		displayName: 'Fields to Match',
+		name: 'matchFields',
+		type: 'multiOptions',
+		options: [
+			{
+				name: 'Apple IDFA',
+				value: 'idfa',
+				description: "Apple's Identifier for Advertisers",
+			},
+			{
+				name: 'Email',
+				value: 'email',
+			},
+			{
+				name: 'Mobile Advertising ID (GAID/AAID)',
+				value: 'maid',
+				description: "Google's advertising ID of an Android device",
+			},
+		],
+		default: ['email'],
+		required: true,
+		description:
+			'Identifiers Pinterest uses to find the users. Sending more than one improves the match rate.',
+	},
+	{
+		displayName: 'Email',
+		name: 'emailValue',
+		type: 'string',
+		default: '={{ $json.email }}',
+		placeholder: 'e.g. {{ $json.email }}',
+		description: `Email address of the user, usually an expression that reads it from the incoming item. ${hashingNote}.`,
+		displayOptions: {
+			show: {
+				matchFields: ['email'],
+			},
+		},
+	},
+	{
+		displayName: 'Mobile Advertising ID',
+		name: 'maidValue',
+		type: 'string',
+		default: '={{ $json.maid }}',
+		placeholder: 'e.g. {{ $json.maid }}',
+		description: `Google advertising ID (GAID/AAID) of the user's Android device. ${hashingNote}.`,
+		displayOptions: {
+			show: {
+				matchFields: ['maid'],
+			},
+		},
+	},
+	{
+		displayName: 'Apple IDFA',
+		name: 'idfaValue',
+		type: 'string',
+		default: '={{ $json.idfa }}',
+		placeholder: 'e.g. {{ $json.idfa }}',
+		description: `Apple Identifier for Advertisers of the user's device. ${hashingNote}.`,
+		displayOptions: {
+			show: {
+				matchFields: ['idfa'],
+			},
+		},
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Add Sync Status to Users',
+				name: 'writeStatus',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to add a "pinterestAudienceSync" object with the status (synced, not synced, errored or pending) and the reason to each item on the Users output',
+			},
+			{
+				displayName: 'Batch Size',
+				name: 'batchSize',
+				type: 'number',
+				default: MAX_BATCH_SIZE,
+				typeOptions: {
+					minValue: 1,
+					maxValue: MAX_BATCH_SIZE,
+				},
+				description: `How many users to send to Pinterest per request (at most ${MAX_BATCH_SIZE})`,
+			},
+			{
+				displayName: 'Flush Window (Seconds)',
+				name: 'flushWindowSeconds',
+				type: 'number',
+				default: 5,
+				typeOptions: {
+					minValue: 0,
+					maxValue: 60,
+				},
+				description:
+					'When many executions each bring a few users (e.g. one webhook per user), wait up to this long to send them to the same audience together. 0 sends each execution on its own.',
+			},
+			{
+				displayName: 'Request Timeout (Seconds)',
+				name: 'requestTimeoutSeconds',
+				type: 'number',
+				default: 30,
+				typeOptions: {
+					minValue: 1,
+					maxValue: 300,
+				},
+				description:
+					'How long to wait for Pinterest to answer one request before it counts as failed and is retried',
+			},
+			{
+				displayName: 'Requests per Second',
+				name: 'requestsPerSecond',
+				type: 'number',
+				default: MAX_REQUESTS_PER_SECOND,
+				typeOptions: {
+					minValue: 0.1,
+					maxValue: MAX_REQUESTS_PER_SECOND,
+					numberPrecision: 1,
+				},
+				description: `Most requests per second sent for one Pinterest user, shared by every workflow and worker using that account (at most ${MAX_REQUESTS_PER_SECOND})`,
+			},
+			{
+				displayName: 'Retry Window (Minutes)',
+				name: 'retryWindowMinutes',
+				type: 'number',
+				default: 15,
+				typeOptions: {
+					minValue: 0,
+					maxValue: MAX_RETRY_WINDOW_MINUTES,
+				},
+				description: `How long to keep retrying when Pinterest is rate limiting or unavailable before the users count as Errored (up to ${MAX_RETRY_WINDOW_MINUTES} minutes, about 13 hours). The execution waits while it retries.`,
+			},
+		],
+	},
+];
+
+const displayOptions = {
+	show: {
+		operation: ['syncUsers'],
+	},
+};
+
+export const syncUsersDescription: INodeProperties[] = updateDisplayOptions(
+	displayOptions,
+	properties,
+);
