@@ -13,7 +13,8 @@ export class PinterestOAuth2Api implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/pinterest.svg', dark: 'file:../icons/pinterest.dark.svg' };
 
-	documentationUrl = 'https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/';
+	documentationUrl =
+		'https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/';
 
 	properties: INodeProperties[] = [
 		{
