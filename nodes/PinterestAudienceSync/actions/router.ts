@@ -1,0 +1,17 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import * as syncUsers from './syncUsers.operation';
+
+type Operation = (this: IExecuteFunctions, items: INodeExecutionData[]) => Promise<INodeExecutionData[][]>;
+
+const operations: Record<string, Operation> = {
+	syncUsers: syncUsers.execute,
+};
+
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const run = operations[operation];
+	if (!run) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+	return await run.call(this, this.getInputData());
+}

@@ -1,0 +1,171 @@
+import type { PinterestAudience, PinterestCustomerList, PinterestPage, PinterestUserAccount } from '../helpers/interfaces';
+import type { AuthGate } from './authGate';
+import { AudienceProblem } from './errors';
+import type { CallStats, PinterestClient, PinterestRequest } from './client';
+import type { UserWriteLimiter } from './limiter';
+import type { MatchField } from './normalise';
+import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from './retry';
+
+export interface CallEnvironment {
+	client: PinterestClient;
+	gate: AuthGate;
+	stats: CallStats;
+	retryWindowMs: number;
+	requestTimeoutMs: number;
+}
+
+export function call<T>(env: CallEnvironment, request: PinterestRequest, limiter?: UserWriteLimiter): Promise<T> {
+	return callPinterest<T>(
+		{ timeoutMs: env.requestTimeoutMs, ...request },
+		{
+			client: () => env.client,
+			gate: env.gate,
+			limiter,
+			policy: {
+				deadline: Date.now() + env.retryWindowMs,
+				baseDelayMs: DEFAULT_BASE_DELAY_MS,
+				maxDelayMs: DEFAULT_MAX_DELAY_MS,
+			},
+			stats: [env.stats],
+		},
+	);
+}
+
+const USER_CACHE_MS = 10 * 60_000;
+const pinterestUsers = new Map<string, { id: string; until: number }>();
+
+/** The Pinterest user behind a credential: the key of the shared rate limiter. */
+export async function pinterestUserOf(env: CallEnvironment, credentialKey: string): Promise<string> {
+	const cached = pinterestUsers.get(credentialKey);
+	if (cached && cached.until > Date.now()) return cached.id;
+	const account = await call<PinterestUserAccount>(env, { method: 'GET', path: '/user_account' });
+	pinterestUsers.set(credentialKey, { id: account.id, until: Date.now() + USER_CACHE_MS });
+	return account.id;
+}
+
+export interface ResolvedAudience {
+	audienceId: string;
+	audienceName?: string;
+	customerListId: string;
+	created: boolean;
+	/** Records the creation request already carried (Pinterest requires records on create). */
+	recordsSentOnCreate: number;
+}
+
+async function* pages<T>(env: CallEnvironment, path: string): AsyncGenerator<T[]> {
+	let bookmark: string | null = null;
+	do {
+		const qs: Record<string, string | number> = { page_size: 250 };
+		if (bookmark) qs.bookmark = bookmark;
+		const page: PinterestPage<T> = await call<PinterestPage<T>>(env, { method: 'GET', path, qs });
+		yield page.items ?? [];
+		bookmark = page.bookmark;
+	} while (bookmark);
+}
+
+/** An existing audience picked by ID: must be a customer-list audience; gives its list. */
+export async function existingAudience(env: CallEnvironment, adAccountId: string, audienceId: string): Promise<ResolvedAudience> {
+	const audience = await call<PinterestAudience>(env, {
+		method: 'GET',
+		path: `/ad_accounts/${adAccountId}/audiences/${audienceId}`,
+	});
+	const customerListId = audience.rule?.customer_list_id;
+	if (audience.audience_type !== 'CUSTOMER_LIST' || !customerListId) {
+		throw new AudienceProblem(
+			`Audience "${audience.name ?? audienceId}" (ID ${audienceId}) in ad account ${adAccountId} is a ${audience.audience_type ?? 'non-customer-list'} audience; users can only be synced to customer-list audiences. Pick a customer-list audience or choose "Create New Audience".`,
+			'not a customer-list audience',
+		);
+	}
+	return { audienceId, audienceName: audience.name, customerListId, created: false, recordsSentOnCreate: 0 };
+}
+
+export function listTypeFor(fields: MatchField[]): 'EMAIL' | 'MAID' | 'IDFA' {
+	if (fields.includes('email')) return 'EMAIL';
+	return fields.includes('maid') ? 'MAID' : 'IDFA';
+}
+
+async function findByName(env: CallEnvironment, adAccountId: string, name: string): Promise<{ audience?: PinterestAudience; list?: PinterestCustomerList }> {
+	for await (const items of pages<PinterestAudience>(env, `/ad_accounts/${adAccountId}/audiences`)) {
+		const audience = items.find((a) => a.name === name && a.audience_type === 'CUSTOMER_LIST' && a.rule?.customer_list_id);
+		if (audience) return { audience };
+	}
+	for await (const items of pages<PinterestCustomerList>(env, `/ad_accounts/${adAccountId}/customer_lists`)) {
+		const list = items.find((l) => l.name === name);
+		if (list) return { list };
+	}
+	return {};
+}
+
+const creations = new Map<string, Promise<ResolvedAudience>>();
+
+/**
+ * Find-or-create of the customer list and its CUSTOMER_LIST audience by name. Re-runs find them again;
+ * concurrent executions in this process share one creation. Pinterest requires records when a list is
+ * created, so the first records travel with the creation.
+ */
+export async function findOrCreateAudience(
+	env: CallEnvironment,
+	limiter: UserWriteLimiter,
+	args: { credentialKey: string; adAccountId: string; name: string; fields: MatchField[]; firstRecords: string[]; mayCreate: boolean },
+): Promise<ResolvedAudience> {
+	const key = `${args.credentialKey}|${args.adAccountId}|${args.name}`;
+	const running = creations.get(key);
+	if (running) {
+		const resolved = await running;
+		return { ...resolved, created: false, recordsSentOnCreate: 0 };
+	}
+	const creation = (async (): Promise<ResolvedAudience> => {
+		const found = await findByName(env, args.adAccountId, args.name);
+		if (found.audience) {
+			return {
+				audienceId: found.audience.id,
+				audienceName: args.name,
+				customerListId: found.audience.rule?.customer_list_id as string,
+				created: false,
+				recordsSentOnCreate: 0,
+			};
+		}
+		let list = found.list;
+		let recordsSentOnCreate = 0;
+		if (!list) {
+			if (!args.mayCreate || args.firstRecords.length === 0) {
+				throw new AudienceProblem(
+					`There is no audience named "${args.name}" in ad account ${args.adAccountId}${args.mayCreate ? ', and no user had a usable identifier to create it with' : ', so there is nobody to remove'}. Pick an existing audience, or check the name.`,
+					'audience does not exist',
+				);
+			}
+			list = await call<PinterestCustomerList>(
+				env,
+				{
+					method: 'POST',
+					path: `/ad_accounts/${args.adAccountId}/customer_lists`,
+					body: { name: args.name, records: args.firstRecords.join(','), list_type: listTypeFor(args.fields) },
+				},
+				limiter,
+			);
+			recordsSentOnCreate = args.firstRecords.length;
+		}
+		const audience = await call<PinterestAudience>(
+			env,
+			{
+				method: 'POST',
+				path: `/ad_accounts/${args.adAccountId}/audiences`,
+				body: {
+					ad_account_id: args.adAccountId,
+					name: args.name,
+					audience_type: 'CUSTOMER_LIST',
+					description: 'Synced from n8n (Pinterest Audience Sync)',
+					rule: { customer_list_id: list.id },
+				},
+			},
+			limiter,
+		);
+		return { audienceId: audience.id, audienceName: args.name, customerListId: list.id, created: true, recordsSentOnCreate };
+	})();
+	creations.set(key, creation);
+	try {
+		return await creation;
+	} finally {
+		creations.delete(key);
+	}
+}

@@ -1,0 +1,33 @@
+/** What the engine needs from the transport: one authenticated Pinterest request. No n8n types here. */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH';
+
+export interface PinterestRequest {
+	method: HttpMethod;
+	/** Path below the API base, e.g. `/ad_accounts/1/customer_lists/2`. */
+	path: string;
+	qs?: Record<string, string | number | boolean>;
+	body?: object;
+	timeoutMs?: number;
+}
+
+export interface PinterestClient {
+	/**
+	 * Sends one request. With `allowTokenRefresh` false an expired token surfaces as a 401 instead of
+	 * starting a refresh, so that only one request at a time may refresh (see AuthGate).
+	 * Throws PinterestApiError.
+	 */
+	request<T>(request: PinterestRequest, allowTokenRefresh: boolean): Promise<T>;
+	/** True once the execution this client belongs to was cancelled. */
+	isCancelled(): boolean;
+}
+
+/** Counters one execution reports in its Metrics item. */
+export interface CallStats {
+	requests: number;
+	retries: number;
+	rateLimited: number;
+}
+
+export function newCallStats(): CallStats {
+	return { requests: 0, retries: 0, rateLimited: 0 };
+}

@@ -1,0 +1,82 @@
+import type { AuthGate } from './authGate';
+import type { CallStats, PinterestClient, PinterestRequest } from './client';
+import { PinterestApiError, classifyFailure, isRetryable } from './errors';
+import type { UserWriteLimiter } from './limiter';
+
+export interface RetryPolicy {
+	/** Absolute time (ms since epoch) after which no new attempt starts. */
+	deadline: number;
+	baseDelayMs: number;
+	maxDelayMs: number;
+}
+
+export const DEFAULT_BASE_DELAY_MS = 500;
+export const DEFAULT_MAX_DELAY_MS = 30_000;
+
+/** Exponential backoff with full jitter, or the server's own wait when it names one. */
+export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
+	if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, policy.maxDelayMs);
+	const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+	return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+export const sleep = (ms: number): Promise<void> =>
+	new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface CallOptions {
+	/** Picks the client for each attempt, e.g. one of a coalesced batch's executions still running. */
+	client: () => PinterestClient;
+	gate: AuthGate;
+	/** Writes go through the Pinterest user's limiter; reads do not. */
+	limiter?: UserWriteLimiter;
+	policy: RetryPolicy;
+	/** Every execution whose users ride in this request. */
+	stats: CallStats[];
+	now?: () => number;
+	/** Returns an error to give up with before the next attempt, e.g. the list is known to be gone. */
+	shouldStop?: () => unknown;
+}
+
+/**
+ * One logical Pinterest call: limited, serialised around token refreshes, retried on 429/5xx/timeouts/
+ * resets until the policy's deadline. Permanent failures (401 after refresh, 403, 404, 400) are thrown
+ * at once.
+ */
+export async function callPinterest<T>(request: PinterestRequest, options: CallOptions): Promise<T> {
+	const now = options.now ?? Date.now;
+	for (let attempt = 0; ; attempt++) {
+		const send = (allowTokenRefresh: boolean): Promise<T> => {
+			const stop = options.shouldStop?.();
+			if (stop !== undefined) return Promise.reject(stop);
+			for (const stats of options.stats) stats.requests++;
+			return options.client().request<T>(request, allowTokenRefresh);
+		};
+		try {
+			const result = options.limiter
+				? await options.limiter.schedule(() => options.gate.run(send))
+				: await options.gate.run(send);
+			if (options.limiter) await options.limiter.onSuccess();
+			return result;
+		} catch (error) {
+			const kind = classifyFailure(error);
+			if (kind === 'rateLimited') {
+				for (const stats of options.stats) stats.rateLimited++;
+				if (options.limiter) await options.limiter.onRateLimited();
+			}
+			if (!isRetryable(kind)) throw error;
+			const retryAfterMs = error instanceof PinterestApiError ? error.retryAfterMs : undefined;
+			const delay = backoffDelay(attempt, options.policy, retryAfterMs);
+			if (now() + delay > options.policy.deadline) throw new RetryWindowEnded(error);
+			for (const stats of options.stats) stats.retries++;
+			await sleep(delay);
+		}
+	}
+}
+
+/** The retry window ran out while Pinterest kept failing transiently. */
+export class RetryWindowEnded extends Error {
+	constructor(readonly lastError: unknown) {
+		super('The retry window ended before Pinterest accepted the request');
+		this.name = 'RetryWindowEnded';
+	}
+}

@@ -1,0 +1,236 @@
+import { authGateFor } from './authGate';
+import type { CallEnvironment, ResolvedAudience } from './audienceTarget';
+import { existingAudience, findOrCreateAudience, pinterestUserOf } from './audienceTarget';
+import type { PinterestClient } from './client';
+import { newCallStats } from './client';
+import type { BatchOutcome, ListOperation } from './dispatcher';
+import { dispatcherFor } from './dispatcher';
+import type { LimiterFactory } from './limiter';
+import { inProcessLimiterFactory, writeLimiterFor } from './limiter';
+import type { MarketerMessage } from './messages';
+import { describeFailure } from './messages';
+import type { MatchField } from './normalise';
+import type { ReadIdentifier } from './records';
+import { NO_RECORD, prepareUsers } from './records';
+
+export type AudienceChoice = { mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
+
+export interface SyncSettings {
+	batchSize: number;
+	requestsPerSecond: number;
+	retryWindowMs: number;
+	flushWindowMs: number;
+	requestTimeoutMs: number;
+}
+
+export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
+	batchSize: 1900,
+	requestsPerSecond: 7,
+	retryWindowMs: 15 * 60_000,
+	flushWindowMs: 5_000,
+	requestTimeoutMs: 30_000,
+};
+
+export interface SyncJob {
+	client: PinterestClient;
+	/** Identifies the n8n credential: token refreshes and coalescing are per credential. */
+	credentialKey: string;
+	adAccountId: string;
+	audience: AudienceChoice;
+	action: 'add' | 'remove';
+	fields: MatchField[];
+	userCount: number;
+	readIdentifier: ReadIdentifier;
+	settings: SyncSettings;
+	limiterFactory?: LimiterFactory;
+}
+
+export const enum UserStatus {
+	Pending = 0,
+	Synced = 1,
+	NotSynced = 2,
+	Errored = 3,
+}
+
+export const USER_STATUS_NAMES = ['pending', 'synced', 'notSynced', 'errored'] as const;
+
+export interface SyncMetrics {
+	entered: number;
+	proceededToNextStep: number;
+	usersSynced: number;
+	usersNotSynced: number;
+	usersPending: number;
+	usersErrored: number;
+	recordsSent: number;
+	requests: number;
+	retries: number;
+	rateLimited: number;
+	durationMs: number;
+	adAccountId: string;
+	audienceId: string | null;
+	audienceName: string | null;
+	customerListId: string | null;
+	audienceCreated: boolean;
+	action: 'add' | 'remove';
+	notSyncedReasons: Record<string, number>;
+	errorReasons: Record<string, number>;
+}
+
+export interface SyncResult {
+	statuses: Uint8Array;
+	/** Reason per user that was not synced or errored. */
+	reasons: Map<number, string>;
+	metrics: SyncMetrics;
+	/** The first failure, in a marketer's words, when any user errored. */
+	failure?: MarketerMessage;
+	/** What caused `failure`, for callers that pick an error type. */
+	failureCause?: unknown;
+}
+
+const OUTCOME_OK = 1;
+const OUTCOME_FAILED = 2;
+
+/** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
+export async function runSync(job: SyncJob): Promise<SyncResult> {
+	const started = Date.now();
+	const { settings } = job;
+	const prepared = prepareUsers(job.userCount, job.fields, job.readIdentifier);
+	const records = prepared.records;
+	const recordOutcome = new Uint8Array(records.length);
+	const recordError = new Int32Array(records.length).fill(-1);
+	const failures: unknown[] = [];
+	const stats = newCallStats();
+	const env: CallEnvironment = {
+		client: job.client,
+		gate: authGateFor(job.credentialKey),
+		stats,
+		retryWindowMs: settings.retryWindowMs,
+		requestTimeoutMs: settings.requestTimeoutMs,
+	};
+	let target: ResolvedAudience | undefined;
+
+	const markRange = (start: number, count: number, outcome: BatchOutcome): void => {
+		if (outcome.ok) {
+			recordOutcome.fill(OUTCOME_OK, start, start + count);
+			return;
+		}
+		let errorIndex = failures.indexOf(outcome.error);
+		if (errorIndex === -1) errorIndex = failures.push(outcome.error) - 1;
+		recordOutcome.fill(OUTCOME_FAILED, start, start + count);
+		recordError.fill(errorIndex, start, start + count);
+	};
+
+	if (records.length > 0 || job.audience.mode === 'existing') {
+		let releaseRate: (() => Promise<void>) | undefined;
+		try {
+			const pinterestUserId = await pinterestUserOf(env, job.credentialKey);
+			const limiter = await writeLimiterFor(pinterestUserId, settings.requestsPerSecond, job.limiterFactory ?? inProcessLimiterFactory);
+			releaseRate = await limiter.useRate(settings.requestsPerSecond);
+			target =
+				job.audience.mode === 'existing'
+					? await existingAudience(env, job.adAccountId, job.audience.audienceId)
+					: await findOrCreateAudience(env, limiter, {
+							credentialKey: job.credentialKey,
+							adAccountId: job.adAccountId,
+							name: job.audience.name,
+							fields: job.fields,
+							firstRecords: records.slice(0, settings.batchSize),
+							mayCreate: job.action === 'add',
+						});
+			const skip = target.recordsSentOnCreate;
+			if (skip > 0) recordOutcome.fill(OUTCOME_OK, 0, skip);
+			const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
+			const rest = skip > 0 ? records.slice(skip) : records;
+			const dispatcher = dispatcherFor(
+				[job.credentialKey, job.adAccountId, target.customerListId, operation, settings.batchSize].join('|'),
+				{ adAccountId: job.adAccountId, customerListId: target.customerListId, operation, ...settings },
+				env.gate,
+				limiter,
+			);
+			await dispatcher.submit({
+				records: rest,
+				client: job.client,
+				stats,
+				holdRemainder: rest.length < settings.batchSize,
+				onOutcome: (start, count, outcome) => markRange(start + skip, count, outcome),
+			});
+		} catch (error) {
+			// Setup failed (user lookup, audience lookup or creation): nobody could be synced.
+			for (let i = 0; i < records.length; i++) {
+				if (recordOutcome[i] === 0) markRange(i, 1, { ok: false, error });
+			}
+			if (records.length === 0) failures.push(error);
+		} finally {
+			await releaseRate?.();
+		}
+	}
+
+	const context = {
+		adAccountId: job.adAccountId,
+		audienceId: target?.audienceId ?? (job.audience.mode === 'existing' ? job.audience.audienceId : undefined),
+		audienceName: target?.audienceName ?? (job.audience.mode === 'createNew' ? job.audience.name : undefined),
+		customerListId: target?.customerListId,
+		retryWindowMs: settings.retryWindowMs,
+	};
+	const messages = failures.map((error) => describeFailure(error, context));
+
+	const statuses = new Uint8Array(job.userCount);
+	const reasons = new Map<number, string>();
+	const notSyncedReasons: Record<string, number> = {};
+	const errorReasons: Record<string, number> = {};
+	const width = job.fields.length;
+	const counts = [0, 0, 0, 0];
+	for (let user = 0; user < job.userCount; user++) {
+		let status: UserStatus;
+		const notSynced = prepared.notSynced.get(user);
+		if (notSynced !== undefined) {
+			status = UserStatus.NotSynced;
+			reasons.set(user, notSynced);
+			notSyncedReasons[notSynced] = (notSyncedReasons[notSynced] ?? 0) + 1;
+		} else {
+			status = UserStatus.Synced;
+			for (let f = 0; f < width; f++) {
+				const record = prepared.userRecords[user * width + f];
+				if (record === NO_RECORD) continue;
+				if (recordOutcome[record] === OUTCOME_FAILED) {
+					status = UserStatus.Errored;
+					const reason = messages[recordError[record]].reason;
+					reasons.set(user, reason);
+					errorReasons[reason] = (errorReasons[reason] ?? 0) + 1;
+					break;
+				}
+				if (recordOutcome[record] !== OUTCOME_OK) status = UserStatus.Pending;
+			}
+		}
+		statuses[user] = status;
+		counts[status]++;
+	}
+
+	return {
+		statuses,
+		reasons,
+		failure: messages[0],
+		failureCause: failures[0],
+		metrics: {
+			entered: job.userCount,
+			proceededToNextStep: job.userCount,
+			usersSynced: counts[UserStatus.Synced],
+			usersNotSynced: counts[UserStatus.NotSynced],
+			usersPending: counts[UserStatus.Pending],
+			usersErrored: counts[UserStatus.Errored],
+			recordsSent: recordOutcome.reduce((n, o) => n + (o === OUTCOME_OK ? 1 : 0), 0),
+			requests: stats.requests,
+			retries: stats.retries,
+			rateLimited: stats.rateLimited,
+			durationMs: Date.now() - started,
+			adAccountId: job.adAccountId,
+			audienceId: context.audienceId ?? null,
+			audienceName: context.audienceName ?? null,
+			customerListId: target?.customerListId ?? null,
+			audienceCreated: target?.created ?? false,
+			action: job.action,
+			notSyncedReasons,
+			errorReasons,
+		},
+	};
+}

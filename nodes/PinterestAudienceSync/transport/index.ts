@@ -1,0 +1,221 @@
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+} from 'n8n-workflow';
+
+import type { PinterestClient, PinterestRequest } from '../engine/client';
+import type { NetworkFailure } from '../engine/errors';
+import { PinterestApiError } from '../engine/errors';
+import type { PinterestPage } from '../helpers/interfaces';
+
+export const CREDENTIAL_TYPE = 'pinterestOAuth2Api';
+export type PinterestContext = IExecuteFunctions | ILoadOptionsFunctions;
+export type { PinterestPage };
+
+const PRODUCTION_API = 'https://api.pinterest.com/v5';
+const SANDBOX_API = 'https://api-sandbox.pinterest.com/v5';
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The API base for a credential's environment (product.md §2). */
+export function apiBaseUrlFor(credentials: ICredentialDataDecryptedObject): string {
+	if (credentials.environment === 'sandbox') return SANDBOX_API;
+	if (credentials.environment === 'custom') {
+		const origin = String(credentials.customBaseUrl ?? '').trim().replace(/\/+$/, '');
+		return `${origin}/v5`;
+	}
+	return PRODUCTION_API;
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+	if (!headers || typeof headers !== 'object') return undefined;
+	const value = (headers as Record<string, unknown>)[name];
+	return value === undefined || value === null ? undefined : String(value);
+}
+
+/** Seconds (`Retry-After`, `X-RateLimit-Reset` as a delay or an epoch) to milliseconds to wait. */
+function retryAfterMs(headers: unknown): number | undefined {
+	const retryAfter = headerValue(headers, 'retry-after');
+	if (retryAfter !== undefined) {
+		const seconds = Number(retryAfter);
+		if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+		const date = Date.parse(retryAfter);
+		if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+	}
+	const reset = headerValue(headers, 'x-ratelimit-reset') ?? headerValue(headers, 'x-userendpoint-ratelimit-reset-seconds');
+	if (reset !== undefined && Number.isFinite(Number(reset))) {
+		const value = Number(reset);
+		return value > 1e9 ? Math.max(0, value * 1000 - Date.now()) : Math.max(0, value * 1000);
+	}
+	return undefined;
+}
+
+function networkFailure(code: unknown): NetworkFailure | undefined {
+	switch (code) {
+		case 'ECONNABORTED':
+		case 'ETIMEDOUT':
+		case 'ESOCKETTIMEDOUT':
+			return 'timeout';
+		case 'ECONNRESET':
+		case 'EPIPE':
+		case 'ERR_SOCKET_CONNECTION_TIMEOUT':
+			return 'reset';
+		case 'ECONNREFUSED':
+			return 'refused';
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+		case 'EHOSTUNREACH':
+		case 'ENETUNREACH':
+			return 'other';
+		default:
+			return undefined;
+	}
+}
+
+interface ErrorShape {
+	message?: unknown;
+	code?: unknown;
+	status?: unknown;
+	httpCode?: unknown;
+	cause?: unknown;
+	response?: { status?: unknown; headers?: unknown; data?: unknown };
+	context?: { data?: unknown };
+}
+
+/**
+ * Reduces whatever n8n's HTTP helpers threw (NodeApiError wrapping an axios error, a bare axios error,
+ * the OAuth2 client's refresh error) to a PinterestApiError. Bodies are read for Pinterest's
+ * `{code, message}` only; nothing else of the request or response is kept.
+ */
+export function toPinterestApiError(error: unknown): PinterestApiError {
+	if (error instanceof PinterestApiError) return error;
+	const chain: ErrorShape[] = [];
+	for (let current: unknown = error; current && typeof current === 'object' && chain.length < 5; ) {
+		chain.push(current as ErrorShape);
+		current = (current as ErrorShape).cause;
+	}
+	let status: number | undefined;
+	let headers: unknown;
+	let body: unknown;
+	let network: NetworkFailure | undefined;
+	let refreshFailed = false;
+	for (const link of chain) {
+		if (link.response && status === undefined) {
+			const s = Number(link.response.status);
+			if (Number.isInteger(s) && s > 0) status = s;
+			headers ??= link.response.headers;
+			body ??= link.response.data;
+		}
+		if (link.code === 'EAUTH') refreshFailed = true;
+		network ??= networkFailure(link.code);
+		body ??= link.context?.data;
+	}
+	if (status === undefined) {
+		for (const link of chain) {
+			const s = Number(link.httpCode ?? link.status);
+			if (Number.isInteger(s) && s >= 100) {
+				status = s;
+				break;
+			}
+		}
+	}
+	if (refreshFailed) status = 401;
+	const parsed = typeof body === 'string' ? safeJson(body) : body;
+	const pinterestBody = parsed && typeof parsed === 'object' ? (parsed as IDataObject) : undefined;
+	const pinterestCode = typeof pinterestBody?.code === 'number' ? pinterestBody.code : undefined;
+	const pinterestMessage = typeof pinterestBody?.message === 'string' ? pinterestBody.message : undefined;
+	if (status !== undefined) network = undefined;
+	const summary = status !== undefined ? `Pinterest answered ${status}` : `Pinterest could not be reached (${network ?? 'unknown network error'})`;
+	return new PinterestApiError(refreshFailed ? 'The Pinterest token could not be refreshed' : summary, {
+		status,
+		pinterestCode,
+		pinterestMessage: refreshFailed ? 'token refresh failed' : pinterestMessage,
+		retryAfterMs: status === 429 || (status ?? 0) >= 500 ? retryAfterMs(headers) : undefined,
+		network: status === undefined ? (network ?? 'other') : undefined,
+	});
+}
+
+function safeJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+function httpOptions(baseUrl: string, request: PinterestRequest): IHttpRequestOptions {
+	const options: IHttpRequestOptions = {
+		method: request.method,
+		url: `${baseUrl}${request.path}`,
+		json: true,
+		timeout: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+	};
+	if (request.qs) options.qs = request.qs;
+	if (request.body) options.body = request.body as IDataObject;
+	return options;
+}
+
+/**
+ * The only place that talks HTTP. Requests that may refresh the token go through n8n's
+ * `httpRequestWithAuthentication`, which refreshes on a 401 and stores the new token. All others are
+ * signed with the stored token and never refresh: in n8n 2.8 a 401 always triggers a refresh on that
+ * path, and concurrent refreshes break Pinterest's rotating refresh tokens (see AuthGate).
+ */
+export async function sendPinterestRequest<T>(
+	this: PinterestContext,
+	request: PinterestRequest,
+	allowTokenRefresh: boolean,
+): Promise<T> {
+	try {
+		const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+		const options = httpOptions(apiBaseUrlFor(credentials), request);
+		if (allowTokenRefresh) {
+			return (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, options)) as T;
+		}
+		const tokenData = (credentials.oauthTokenData ?? {}) as IDataObject;
+		options.headers = { Authorization: `Bearer ${String(tokenData.access_token ?? '')}` };
+		return (await this.helpers.httpRequest(options)) as T;
+	} catch (error) {
+		throw toPinterestApiError(error);
+	}
+}
+
+/** One request with n8n's usual token handling, for list searches and single operations. */
+export async function pinterestApiRequest<T>(
+	this: PinterestContext,
+	method: PinterestRequest['method'],
+	path: string,
+	options: { qs?: PinterestRequest['qs']; body?: object; timeoutMs?: number } = {},
+): Promise<T> {
+	return await sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean], Promise<T>>(
+		this,
+		{ method, path, ...options },
+		true,
+	);
+}
+
+/** One page of a bookmark-paginated list (page_size 250, Pinterest's maximum). */
+export async function pinterestApiPage<T>(
+	this: PinterestContext,
+	path: string,
+	qs: Record<string, string | number | boolean> = {},
+): Promise<PinterestPage<T>> {
+	const page = await pinterestApiRequest.call<PinterestContext, [PinterestRequest['method'], string, { qs: PinterestRequest['qs'] }], Promise<PinterestPage<T>>>(
+		this,
+		'GET',
+		path,
+		{ qs: { page_size: 250, ...qs } },
+	);
+	return { items: page.items ?? [], bookmark: page.bookmark ?? null };
+}
+
+/** The engine's view of this execution's transport. */
+export function pinterestClientFor(context: IExecuteFunctions): PinterestClient {
+	return {
+		request: <T>(request: PinterestRequest, allowTokenRefresh: boolean) =>
+			sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean], Promise<T>>(context, request, allowTokenRefresh),
+		isCancelled: () => context.getExecutionCancelSignal?.()?.aborted ?? false,
+	};
+}
