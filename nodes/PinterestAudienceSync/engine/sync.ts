@@ -45,7 +45,7 @@ export interface SyncJob {
 	limiterFactory?: LimiterFactory;
 }
 
-export const enum UserStatus {
+export enum UserStatus {
 	Pending = 0,
 	Synced = 1,
 	NotSynced = 2,
