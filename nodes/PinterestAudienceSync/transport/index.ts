@@ -80,6 +80,7 @@ interface ErrorShape {
 	status?: unknown;
 	httpCode?: unknown;
 	cause?: unknown;
+	errorResponse?: unknown;
 	response?: { status?: unknown; headers?: unknown; data?: unknown };
 	context?: { data?: unknown };
 }
@@ -89,12 +90,16 @@ interface ErrorShape {
  * the OAuth2 client's refresh error) to a PinterestApiError. Bodies are read for Pinterest's
  * `{code, message}` only; nothing else of the request or response is kept.
  */
-export function toPinterestApiError(error: unknown): PinterestApiError {
+export function toPinterestApiError(error: unknown, mayHaveRefreshed = false): PinterestApiError {
 	if (error instanceof PinterestApiError) return error;
+	// NodeApiError keeps the original error as `cause` and/or `errorResponse`, depending on the version.
 	const chain: ErrorShape[] = [];
-	for (let current: unknown = error; current && typeof current === 'object' && chain.length < 5; ) {
+	const pending: unknown[] = [error];
+	while (pending.length > 0 && chain.length < 8) {
+		const current = pending.shift();
+		if (!current || typeof current !== 'object' || chain.includes(current as ErrorShape)) continue;
 		chain.push(current as ErrorShape);
-		current = (current as ErrorShape).cause;
+		pending.push((current as ErrorShape).cause, (current as ErrorShape).errorResponse);
 	}
 	let status: number | undefined;
 	let headers: unknown;
@@ -121,10 +126,13 @@ export function toPinterestApiError(error: unknown): PinterestApiError {
 			}
 		}
 	}
-	if (refreshFailed) status = 401;
 	const parsed = typeof body === 'string' ? safeJson(body) : body;
 	const pinterestBody = parsed && typeof parsed === 'object' ? (parsed as IDataObject) : undefined;
 	const pinterestCode = typeof pinterestBody?.code === 'number' ? pinterestBody.code : undefined;
+	// n8n does not always keep the OAuth client's error: a 400/401 without Pinterest's `{code, message}`
+	// body on a call that may refresh came from the token endpoint.
+	if (mayHaveRefreshed && (status === 400 || status === 401) && pinterestCode === undefined) refreshFailed = true;
+	if (refreshFailed) status = 401;
 	const pinterestMessage = typeof pinterestBody?.message === 'string' ? pinterestBody.message : undefined;
 	if (status !== undefined) network = undefined;
 	const summary = status !== undefined ? `Pinterest answered ${status}` : `Pinterest could not be reached (${network ?? 'unknown network error'})`;
@@ -178,7 +186,7 @@ export async function sendPinterestRequest<T>(
 		options.headers = { Authorization: `Bearer ${String(tokenData.access_token ?? '')}` };
 		return (await this.helpers.httpRequest(options)) as T;
 	} catch (error) {
-		throw toPinterestApiError(error);
+		throw toPinterestApiError(error, allowTokenRefresh);
 	}
 }
 
