@@ -1,0 +1,49 @@
+/** Types of scripts/lib/workflows.js. */
+import type { N8nItem, N8nRun, N8nRunError, N8nTaskData } from './n8n';
+
+export declare const COMMUNITY_NODE_TYPE: 'n8n-nodes-pinterest-audience-sync.pinterestAudienceSync';
+export declare const CUSTOM_NODE_TYPE: 'CUSTOM.pinterestAudienceSync';
+export declare const CREDENTIAL_TYPE: 'pinterestOAuth2Api';
+export declare const EXAMPLES_DIR: string;
+
+export declare function hashEmail(email: string): string;
+
+export interface EmulatorCredentialOptions {
+	id: string;
+	name: string;
+	/** Emulator URL; its origin becomes the Custom Base URL. */
+	baseUrl: string;
+	clientId: string;
+	clientSecret: string;
+	accessToken: string;
+	refreshToken: string;
+	expiresIn?: number;
+}
+export interface N8nCredential {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, any>;
+}
+export declare function emulatorCredential(o: EmulatorCredentialOptions): N8nCredential;
+
+export interface LocalRunOptions {
+	credential: { id: string; name: string };
+	id?: string;
+	name?: string;
+	/** Sets every Pinterest node's Ad Account (by ID). */
+	adAccountId?: string;
+	/** Parameters to merge into Pinterest nodes, by node name. */
+	parameters?: Record<string, Record<string, unknown>>;
+}
+/** Rewrites the community node type to CUSTOM.pinterestAudienceSync and injects the credential. */
+export declare function forLocalRun<T = any>(workflow: T, o: LocalRunOptions): any;
+/** Replaces Webhook/Schedule triggers by Manual Trigger → Code (same name as the trigger) emitting `items`. */
+export declare function withManualTrigger(workflow: any, itemsByTrigger?: Record<string, Array<Record<string, unknown>>>): any;
+export declare function exampleNames(): string[];
+export declare function loadExample(name: string): any;
+
+export declare function nodeRun(run: N8nRun | null, nodeName: string): N8nTaskData | undefined;
+export declare function nodeOutput(run: N8nRun | null, nodeName: string, outputIndex?: number): N8nItem[];
+export declare function runError(run: N8nRun | null): N8nRunError | undefined;
+export declare function metricsOf(run: N8nRun | null, nodeName: string): Record<string, any> | undefined;

@@ -1,0 +1,179 @@
+'use strict';
+/**
+ * Workflow and credential JSON for running the package in a real n8n: the emulator credential, the
+ * example templates rewritten for a local (custom-extension) install, trigger swapping for `n8n execute`,
+ * and readers for the run JSON that `n8n execute` prints. Shared by the demo, `npm run dev` and the e2e suite.
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
+
+/** Node type as a community install (Settings → Community nodes) names it; used by the templates. */
+const COMMUNITY_NODE_TYPE = 'n8n-nodes-pinterest-audience-sync.pinterestAudienceSync';
+/** Node type when n8n loads the compiled node from N8N_CUSTOM_EXTENSIONS. */
+const CUSTOM_NODE_TYPE = 'CUSTOM.pinterestAudienceSync';
+const CREDENTIAL_TYPE = 'pinterestOAuth2Api';
+
+/** SHA-256 hex of a trimmed, lower-cased email: what the node sends for an email. */
+function hashEmail(email) {
+	return crypto.createHash('sha256').update(String(email).trim().toLowerCase()).digest('hex');
+}
+
+/**
+ * A `pinterestOAuth2Api` credential for `n8n import:credentials`, pointing at the emulator
+ * (Custom Base URL) with a ready token pair.
+ * @param {import('./workflows').EmulatorCredentialOptions} o
+ */
+function emulatorCredential(o) {
+	return {
+		id: o.id,
+		name: o.name,
+		type: CREDENTIAL_TYPE,
+		data: {
+			environment: 'custom',
+			customBaseUrl: new URL(o.baseUrl).origin,
+			clientId: o.clientId,
+			clientSecret: o.clientSecret,
+			oauthTokenData: {
+				access_token: o.accessToken,
+				refresh_token: o.refreshToken,
+				token_type: 'bearer',
+				expires_in: o.expiresIn ?? 2_592_000,
+				scope: 'ads:read,ads:write,user_accounts:read',
+			},
+		},
+	};
+}
+
+/** Deep copy of a JSON value. */
+function clone(value) {
+	return JSON.parse(JSON.stringify(value));
+}
+
+function isOurNode(node) {
+	return node.type === COMMUNITY_NODE_TYPE || node.type === CUSTOM_NODE_TYPE;
+}
+
+/**
+ * Makes a template runnable in an n8n that loads the node from N8N_CUSTOM_EXTENSIONS: node type
+ * rewritten to `CUSTOM.pinterestAudienceSync`, the given credential set on every Pinterest node,
+ * optionally a new id/name and ad account.
+ * @param {any} workflow
+ * @param {import('./workflows').LocalRunOptions} o
+ */
+function forLocalRun(workflow, o) {
+	const wf = clone(workflow);
+	if (o.id) wf.id = o.id;
+	if (o.name) wf.name = o.name;
+	wf.active = false;
+	for (const node of wf.nodes) {
+		if (!isOurNode(node)) continue;
+		node.type = CUSTOM_NODE_TYPE;
+		node.credentials = { [CREDENTIAL_TYPE]: { id: o.credential.id, name: o.credential.name } };
+		if (o.adAccountId) node.parameters.adAccount = { __rl: true, mode: 'id', value: o.adAccountId };
+		if (o.parameters && o.parameters[node.name]) Object.assign(node.parameters, o.parameters[node.name]);
+	}
+	return wf;
+}
+
+/** Nodes that start a workflow and that `n8n execute` cannot start from. */
+const SWAPPABLE_TRIGGERS = new Set([
+	'n8n-nodes-base.webhook',
+	'n8n-nodes-base.scheduleTrigger',
+	'n8n-nodes-base.cron',
+	'n8n-nodes-base.interval',
+]);
+
+/**
+ * For `n8n execute`, which starts from a Manual Trigger: each Webhook/Schedule trigger is replaced by a
+ * Manual Trigger feeding a Code node that has the trigger's name and emits `items` (what the trigger
+ * would have emitted, e.g. `{ body: {...} }` per webhook call), so expressions such as
+ * `$('Webhook').item.json.body.email` keep working.
+ * @param {any} workflow
+ * @param {Record<string, any[]>} [itemsByTrigger] items per trigger name (default: one empty item)
+ */
+function withManualTrigger(workflow, itemsByTrigger = {}) {
+	const wf = clone(workflow);
+	const added = [];
+	for (const node of wf.nodes) {
+		if (!SWAPPABLE_TRIGGERS.has(node.type)) continue;
+		const items = itemsByTrigger[node.name] || [{}];
+		const manualName = `Manual Trigger (${node.name})`;
+		const [x, y] = node.position || [0, 0];
+		added.push({
+			id: crypto.randomUUID(),
+			name: manualName,
+			type: 'n8n-nodes-base.manualTrigger',
+			typeVersion: 1,
+			position: [x - 220, y],
+			parameters: {},
+		});
+		wf.connections[manualName] = { main: [[{ node: node.name, type: 'main', index: 0 }]] };
+		node.type = 'n8n-nodes-base.code';
+		node.typeVersion = 2;
+		node.parameters = { jsCode: `return ${JSON.stringify(items.map((json) => ({ json })))};` };
+		delete node.webhookId;
+	}
+	wf.nodes.push(...added);
+	return wf;
+}
+
+/** Names of the templates in examples/ (file names without .json). */
+function exampleNames() {
+	return fs
+		.readdirSync(EXAMPLES_DIR)
+		.filter((f) => f.endsWith('.json'))
+		.map((f) => f.slice(0, -5))
+		.sort();
+}
+
+/** A template from examples/ as parsed JSON. */
+function loadExample(name) {
+	return JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, `${name}.json`), 'utf8'));
+}
+
+// ---- reading the run JSON printed by `n8n execute` ----
+
+/** The task data of a node's (last) run, or undefined. */
+function nodeRun(run, nodeName) {
+	const runs = run && run.data && run.data.resultData && run.data.resultData.runData[nodeName];
+	return runs ? runs[runs.length - 1] : undefined;
+}
+
+/** Items of one output of a node (as `{ json, pairedItem }` objects); [] if none. */
+function nodeOutput(run, nodeName, outputIndex = 0) {
+	const task = nodeRun(run, nodeName);
+	const main = task && task.data && task.data.main;
+	return (main && main[outputIndex]) || [];
+}
+
+/** The run's error (resultData.error), or undefined. */
+function runError(run) {
+	return run && run.data && run.data.resultData ? run.data.resultData.error : undefined;
+}
+
+/** The Metrics item (output 1) of a Pinterest Audience Sync node, or undefined. */
+function metricsOf(run, nodeName) {
+	const items = nodeOutput(run, nodeName, 1);
+	return items[0] && items[0].json;
+}
+
+module.exports = {
+	COMMUNITY_NODE_TYPE,
+	CUSTOM_NODE_TYPE,
+	CREDENTIAL_TYPE,
+	EXAMPLES_DIR,
+	hashEmail,
+	emulatorCredential,
+	forLocalRun,
+	withManualTrigger,
+	exampleNames,
+	loadExample,
+	nodeRun,
+	nodeOutput,
+	runError,
+	metricsOf,
+};
