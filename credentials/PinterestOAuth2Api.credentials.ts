@@ -88,12 +88,19 @@ export class PinterestOAuth2Api implements ICredentialType {
 			default: 'ads:read,ads:write,user_accounts:read',
 		},
 		{
-			// Pinterest's `continuous_refresh=true` belongs to the token request, not to the consent URL;
-			// apps created since 2025-09-25 get continuous refresh tokens without it.
 			displayName: 'Auth URI Query Parameters',
 			name: 'authQueryParameters',
 			type: 'hidden',
 			default: '',
+		},
+		{
+			// Sent with the authorization-code exchange (n8n adds these to the token request body, not to
+			// refreshes). Pinterest needs it for apps created before 2025-09-25 to get a continuous
+			// refresh token (60 days, renewed on every refresh); newer apps get one anyway.
+			displayName: 'Additional Body Properties',
+			name: 'additionalBodyProperties',
+			type: 'hidden',
+			default: '{"continuous_refresh":true}',
 		},
 		{
 			displayName: 'Authentication',

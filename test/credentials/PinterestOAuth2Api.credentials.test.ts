@@ -93,6 +93,14 @@ describe('PinterestOAuth2Api credential', () => {
 		expect(resolved.authQueryParameters).toBe('');
 	});
 
+	it('asks for a continuous refresh token in the authorization-code exchange', () => {
+		// n8n parses this JSON into the token request body of the code exchange (not of refreshes).
+		const resolved = resolveCredential({});
+		expect(JSON.parse(String(resolved.additionalBodyProperties))).toEqual({
+			continuous_refresh: true,
+		});
+	});
+
 	it('defaults to production', () => {
 		const resolved = resolveCredential({});
 		expect(resolved.environment).toBe('production');
@@ -139,6 +147,7 @@ describe('PinterestOAuth2Api credential', () => {
 			'accessTokenUrl',
 			'scope',
 			'authQueryParameters',
+			'additionalBodyProperties',
 			'authentication',
 		]) {
 			expect(credential.properties.find((p) => p.name === name)?.type).toBe('hidden');
