@@ -189,7 +189,7 @@ const properties: INodeProperties[] = [
 				default: 30,
 				typeOptions: {
 					minValue: 1,
-					maxValue: 300,
+					maxValue: 600,
 				},
 				description:
 					'How long to wait for Pinterest to answer one request before it counts as failed and is retried',
