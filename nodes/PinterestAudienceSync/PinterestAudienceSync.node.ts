@@ -9,7 +9,7 @@ export class PinterestAudienceSync implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Pinterest Audience Sync',
 		name: 'pinterestAudienceSync',
-		icon: 'file:../../icons/pinterest.svg',
+		icon: { light: 'file:../../icons/pinterest.svg', dark: 'file:../../icons/pinterest.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{ {"syncUsers": "Sync users", "getAudience": "Get audience", "listAudiences": "List audiences", "createActalike": "Create Actalike audience"}[$parameter["operation"]] }}',
