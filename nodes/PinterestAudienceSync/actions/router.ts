@@ -1,12 +1,18 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import * as createActalike from './audience/createActalike.operation';
+import * as getAudience from './audience/getAudience.operation';
+import * as listAudiences from './audience/listAudiences.operation';
 import * as syncUsers from './syncUsers.operation';
 
 type Operation = (this: IExecuteFunctions, items: INodeExecutionData[]) => Promise<INodeExecutionData[][]>;
 
 const operations: Record<string, Operation> = {
 	syncUsers: syncUsers.execute,
+	getAudience: getAudience.execute,
+	listAudiences: listAudiences.execute,
+	createActalike: createActalike.execute,
 };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,0 +1,90 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { deepCopy } from 'n8n-workflow';
+
+import { PinterestApiError } from '../../engine/errors';
+import type { PinterestAudience, PinterestCustomerList } from '../../helpers/interfaces';
+import { locatorValue, requirePinterestId } from '../parameters';
+import {
+	apiRequest,
+	assertAudienceEnvironment,
+	audienceSummary,
+	errorItem,
+	onFirstOutput,
+	readAdAccountId,
+	toNodeError,
+} from './common';
+
+async function fetchAudience(
+	context: IExecuteFunctions,
+	adAccountId: string,
+	audienceId: string,
+): Promise<IDataObject> {
+	const audience = await apiRequest<PinterestAudience>(
+		context,
+		'GET',
+		`/ad_accounts/${adAccountId}/audiences/${audienceId}`,
+	);
+	const summary = audienceSummary(audience, adAccountId);
+	const customerListId = audience.rule?.customer_list_id;
+	if (audience.audience_type !== 'CUSTOMER_LIST' || typeof customerListId !== 'string') {
+		summary.customerList = null;
+		return summary;
+	}
+	try {
+		const list = await apiRequest<PinterestCustomerList>(
+			context,
+			'GET',
+			`/ad_accounts/${adAccountId}/customer_lists/${customerListId}`,
+		);
+		summary.customerList = {
+			id: list.id ?? customerListId,
+			status: list.status ?? null,
+			batches: list.num_batches ?? 0,
+			uploaded: list.num_uploaded_user_records ?? 0,
+			removed: list.num_removed_user_records ?? 0,
+		};
+	} catch (error) {
+		// The audience outlived its customer list: report the audience, without list counters.
+		if (!(error instanceof PinterestApiError && error.status === 404)) throw error;
+		summary.customerList = null;
+	}
+	return summary;
+}
+
+/**
+ * Get Audience: one output item per input item with the audience's size, status and, for a
+ * customer-list audience, its list counters. The same audience is read once per execution.
+ */
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[][]> {
+	await assertAudienceEnvironment(this);
+	const results: INodeExecutionData[] = [];
+	const reads = new Map<string, Promise<IDataObject>>();
+	for (let i = 0; i < items.length; i++) {
+		let adAccountId = '';
+		let audienceId: string | undefined;
+		try {
+			adAccountId = readAdAccountId(this, i);
+			audienceId = requirePinterestId(
+				this,
+				locatorValue(this, 'audience', i),
+				'audience',
+				'Pick an audience from the list or paste its ID.',
+			);
+			const key = `${adAccountId}/${audienceId}`;
+			let read = reads.get(key);
+			if (!read) {
+				read = fetchAudience(this, adAccountId, audienceId);
+				reads.set(key, read);
+			}
+			results.push({ json: deepCopy(await read), pairedItem: { item: i } });
+		} catch (error) {
+			const nodeError = toNodeError(this, error, { adAccountId, audienceId, itemIndex: i });
+			if (!this.continueOnFail()) throw nodeError;
+			results.push(errorItem(nodeError, i));
+		}
+	}
+	return onFirstOutput(results);
+}
