@@ -24,13 +24,10 @@ interface ListQuery {
 
 function readQuery(context: IExecuteFunctions, itemIndex: number): ListQuery {
 	const adAccountId = readAdAccountId(context, itemIndex);
-	const filters = context.getNodeParameter('filters', itemIndex, {}) as {
-		name?: unknown;
-		audienceType?: unknown;
-	};
-	const name = typeof filters.name === 'string' ? filters.name.trim().toLowerCase() : '';
-	const type =
-		typeof filters.audienceType === 'string' ? filters.audienceType.trim().toUpperCase() : '';
+	const rawName = context.getNodeParameter('filters.name', itemIndex, '') as unknown;
+	const rawType = context.getNodeParameter('filters.audienceType', itemIndex, '') as unknown;
+	const name = typeof rawName === 'string' ? rawName.trim().toLowerCase() : '';
+	const type = typeof rawType === 'string' ? rawType.trim().toUpperCase() : '';
 	if (context.getNodeParameter('returnAll', itemIndex, false) === true)
 		return { adAccountId, name, type };
 	const limit = Number(context.getNodeParameter('limit', itemIndex, 50));
