@@ -1,0 +1,422 @@
+import Bottleneck from 'bottleneck';
+import Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+
+import type { LimiterFactory } from './limiter';
+
+/**
+ * One Pinterest write limit for every n8n worker: a `LimiterFactory` whose limiters are Bottleneck
+ * clustered limiters on Redis (`datastore: 'ioredis'`, `clearDatastore: false`). Every process that
+ * builds a limiter with the same id shares Bottleneck's own Redis state for it, so the `minTime`
+ * spacing of request starts (and the 429 slow-down, which is an `updateSettings({ minTime })`) holds
+ * across all workers together. Bottleneck computes each request's slot in a Lua script with Redis's
+ * clock, so workers on different machines need no synchronised clocks. Nothing here coordinates
+ * anything itself; it only decides what happens when Redis cannot be used.
+ *
+ * Redis unreachable or not answering — the choice made here: **fail, never fall back**.
+ * A per-process fallback would silently multiply the limit by the number of workers, and a slowed-down
+ * fallback cannot know that number. So a write waits for Redis at most `unavailableAfterMs`
+ * (default 10 s):
+ * - Redis not connected (never connected, connection lost, wrong password, …) for that long: every write
+ *   still waiting for its slot fails with `RedisLimiterUnavailable`, whose message names the Redis
+ *   host:port, the last connection error and the settings to check. New writes fail at once while the
+ *   outage lasts; after Redis is back (ioredis keeps reconnecting) writes go through again.
+ * - Redis connected but not answering (overloaded, paused): every command times out after the same
+ *   `unavailableAfterMs` (ioredis `commandTimeout`); a failed Bottleneck command fails every waiting
+ *   write the same way.
+ * A write fails only before it was sent: a request Pinterest is already answering is never abandoned,
+ * and a slot Redis granted after the write gave up is left unused. So an outage can only make the sync
+ * fail or go slower, never exceed the limit. The sync reports those users as Errored with the message.
+ *
+ * Connections: one ioredis client per factory (plus the subscriber connection Bottleneck duplicates
+ * from it, which it needs for its pub/sub) — one `Bottleneck.IORedisConnection` per process shared by
+ * every limiter. It connects when the first limiter is created, not before.
+ *
+ * Known limit: Bottleneck keeps the reserved slots in Redis; if Redis restarts and loses its data
+ * while writes are scheduled, the slots already handed out and the new ones may overlap once.
+ * Pinterest then answers 429 for the excess and the engine retries. n8n's own Redis should persist data.
+ */
+
+export interface RedisLimiterSettings {
+	/** ioredis connection options: host, port, username, password, db, tls, family. */
+	redis: RedisOptions;
+	/** How long a write may wait for an unreachable or silent Redis before the sync fails. */
+	unavailableAfterMs?: number;
+	/** Bottleneck's `timeout`: a limiter's Redis keys expire after this long unused. */
+	idleExpiryMs?: number;
+	/** Where the Redis settings came from, named in error messages (e.g. the env variables). */
+	settingsHint?: string;
+}
+
+export const DEFAULT_UNAVAILABLE_AFTER_MS = 10_000;
+export const DEFAULT_IDLE_EXPIRY_MS = 60 * 60_000;
+
+/** The shared rate limiter cannot use Redis: the writes still waiting were not sent. */
+export class RedisLimiterUnavailable extends Error {
+	/** Short, stable text for "error reasons by count". */
+	readonly reason = 'shared rate limiter (Redis) unavailable';
+
+	constructor(
+		message: string,
+		/** host:port of the Redis server, never credentials. */
+		readonly endpoint: string,
+	) {
+		super(message);
+		this.name = 'RedisLimiterUnavailable';
+	}
+}
+
+/** `host:port` (or the socket path) of the options, without credentials. */
+export function redisEndpoint(options: RedisOptions): string {
+	if (options.path) return options.path;
+	return `${options.host ?? 'localhost'}:${options.port ?? 6379}`;
+}
+
+function errorText(error: unknown): string {
+	if (error instanceof Error) {
+		const code = (error as { code?: unknown }).code;
+		const text = error.message || error.name;
+		return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
+	}
+	return String(error);
+}
+
+interface PendingCall {
+	fail(error: RedisLimiterUnavailable): void;
+}
+
+/**
+ * Watches the shared connection and holds every write waiting for Redis, so an outage fails them all
+ * within `unavailableAfterMs` instead of leaving them waiting on Bottleneck forever.
+ */
+class RedisHealth {
+	private readonly pending = new Set<PendingCall>();
+	private downSince: number | undefined = Date.now();
+	private timer: ReturnType<typeof setTimeout> | undefined;
+	private lastError: string | undefined;
+
+	constructor(
+		private readonly clients: Redis[],
+		readonly endpoint: string,
+		readonly unavailableAfterMs: number,
+		private readonly settingsHint: string,
+	) {
+		for (const client of clients) {
+			for (const event of ['ready', 'close', 'reconnecting', 'end'])
+				client.on(event, () => this.update());
+			client.on('error', (error: unknown) => {
+				this.lastError = errorText(error);
+			});
+		}
+		this.update();
+	}
+
+	/** Registers a waiting write; returns the error to fail with at once when Redis is known to be down. */
+	admit(call: PendingCall): RedisLimiterUnavailable | undefined {
+		if (this.downSince !== undefined && Date.now() - this.downSince >= this.unavailableAfterMs) {
+			return this.unreachable();
+		}
+		this.pending.add(call);
+		this.arm();
+		return undefined;
+	}
+
+	isUp(): boolean {
+		return this.downSince === undefined;
+	}
+
+	release(call: PendingCall): void {
+		this.pending.delete(call);
+	}
+
+	/** A Bottleneck command failed or timed out: Redis is not usable right now. */
+	commandFailed(error: unknown): RedisLimiterUnavailable {
+		if (error instanceof RedisLimiterUnavailable) return error;
+		const failure = new RedisLimiterUnavailable(
+			`Redis at ${this.endpoint} did not answer Pinterest Audience Sync's shared rate limiter (${errorText(error)}; each command may take at most ${this.seconds()}). ${this.consequence()} Check that Redis at ${this.endpoint} is healthy (not overloaded, out of memory or paused) and reachable from every n8n worker${this.settingsHint}.`,
+			this.endpoint,
+		);
+		this.failAll(failure);
+		return failure;
+	}
+
+	private update(): void {
+		if (this.clients.every((client) => client.status === 'ready')) {
+			this.downSince = undefined;
+			this.lastError = undefined;
+			if (this.timer) clearTimeout(this.timer);
+			this.timer = undefined;
+		} else if (this.downSince === undefined) {
+			this.downSince = Date.now();
+			this.arm();
+		}
+	}
+
+	private arm(): void {
+		if (this.timer || this.downSince === undefined || this.pending.size === 0) return;
+		const left = this.downSince + this.unavailableAfterMs - Date.now();
+		this.timer = setTimeout(
+			() => {
+				this.timer = undefined;
+				if (this.downSince === undefined) return;
+				if (Date.now() - this.downSince >= this.unavailableAfterMs)
+					this.failAll(this.unreachable());
+				else this.arm();
+			},
+			Math.max(0, left),
+		);
+		this.timer.unref?.();
+	}
+
+	private failAll(error: RedisLimiterUnavailable): void {
+		const calls = [...this.pending];
+		this.pending.clear();
+		for (const call of calls) call.fail(error);
+	}
+
+	private unreachable(): RedisLimiterUnavailable {
+		const cause = this.lastError ? ` (${this.lastError})` : '';
+		return new RedisLimiterUnavailable(
+			`Pinterest Audience Sync could not reach Redis at ${this.endpoint} for ${this.seconds()}${cause}, so it cannot share the Pinterest rate limit with the other n8n workers. ${this.consequence()} Check that Redis is running at ${this.endpoint}, reachable from every n8n worker, and that the password, database and TLS settings are right${this.settingsHint}.`,
+			this.endpoint,
+		);
+	}
+
+	private consequence(): string {
+		return 'The users still waiting were not sent to Pinterest (never faster than the limit instead); run the workflow again once Redis is back.';
+	}
+
+	private seconds(): string {
+		const s = this.unavailableAfterMs / 1000;
+		return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+	}
+}
+
+type Task = (...args: unknown[]) => PromiseLike<unknown>;
+
+/** Runs a clean-up that may return nothing, a promise or throw (Bottleneck's `disconnect` does all three). */
+function quietly(cleanUp: () => unknown): Promise<void> {
+	return Promise.resolve()
+		.then(cleanUp)
+		.then(
+			() => undefined,
+			() => undefined,
+		);
+}
+
+/**
+ * What the engine's `UserWriteLimiter` holds: a Bottleneck whose `schedule` and `updateSettings` run on
+ * a clustered Bottleneck (the "inner" one) under the Redis watch. Should the inner limiter fail to
+ * start (Redis failed during its registration), the next call builds a fresh one, so one bad moment
+ * does not break the limiter for the rest of the worker's life.
+ */
+class ClusteredLimiter extends Bottleneck {
+	private inner: Bottleneck;
+	private broken = false;
+	private minTime: number;
+
+	constructor(
+		private readonly build: (minTime: number) => Bottleneck,
+		private readonly health: RedisHealth,
+		id: string,
+		minTime: number,
+	) {
+		// The facade's own (local) Bottleneck state is never used.
+		super({ id: `${id}:facade`, maxConcurrent: null });
+		this.minTime = minTime;
+		this.inner = this.start();
+	}
+
+	private start(): Bottleneck {
+		const inner = this.build(this.minTime);
+		inner.on('error', (error: unknown) => {
+			if (inner === this.inner) this.health.commandFailed(error);
+		});
+		inner.ready().catch((error: unknown) => {
+			if (inner !== this.inner) return;
+			this.broken = true;
+			this.health.commandFailed(error);
+		});
+		return inner;
+	}
+
+	private current(): Bottleneck {
+		if (this.broken) {
+			// The failed limiter is dropped, not disconnected: Bottleneck's disconnect unsubscribes without
+			// handling a failure, which would surface as an unhandled rejection while Redis is down. Its
+			// channel is taken over by the new limiter (same id).
+			this.broken = false;
+			this.inner = this.start();
+		}
+		return this.inner;
+	}
+
+	/** Runs `operation` unless Redis stays unusable for `unavailableAfterMs`; `attach` may mark it sent. */
+	private guarded<T>(operation: (started: () => boolean) => Promise<T>): Promise<T> {
+		return new Promise<T>((resolve, reject) => {
+			let state: 'waiting' | 'started' | 'settled' = 'waiting';
+			const call: PendingCall = {
+				fail: (error) => {
+					if (state !== 'waiting') return;
+					state = 'settled';
+					reject(error);
+				},
+			};
+			const refused = this.health.admit(call);
+			if (refused) {
+				reject(refused);
+				return;
+			}
+			const started = (): boolean => {
+				if (state !== 'waiting') return false;
+				state = 'started';
+				this.health.release(call);
+				return true;
+			};
+			operation(started).then(
+				(value) => {
+					this.health.release(call);
+					if (state === 'settled') return;
+					state = 'settled';
+					resolve(value);
+				},
+				(error: unknown) => {
+					this.health.release(call);
+					if (state === 'settled') return;
+					// Once the task ran, its own outcome is what counts (e.g. a Pinterest error).
+					const failure = state === 'started' ? error : this.health.commandFailed(error);
+					state = 'settled';
+					reject(failure);
+				},
+			);
+		});
+	}
+
+	override schedule<R>(...args: unknown[]): Promise<R> {
+		const taskIndex = typeof args[0] === 'function' ? 0 : 1;
+		const task = args[taskIndex] as Task;
+		return this.guarded<R>(async (started) => {
+			let outcome: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
+			const wrapped: Task = async (...taskArgs) => {
+				// A slot granted after this write gave up is left unused.
+				if (!started()) throw new RedisLimiterUnavailable('abandoned', this.health.endpoint);
+				try {
+					const value = (await task(...taskArgs)) as R;
+					outcome = { ok: true, value };
+					return value;
+				} catch (error) {
+					outcome = { ok: false, error };
+					throw error;
+				}
+			};
+			const limited = [...args];
+			limited[taskIndex] = wrapped;
+			const inner = this.current() as unknown as { schedule(...a: unknown[]): Promise<unknown> };
+			try {
+				await inner.schedule(...limited);
+			} catch (error) {
+				if (outcome === undefined) throw error;
+			}
+			// The task's own result, even when Bottleneck's bookkeeping after it failed.
+			if (outcome === undefined) throw new Error('Bottleneck settled a job without running it');
+			if (!outcome.ok) throw outcome.error;
+			return outcome.value;
+		});
+	}
+
+	/**
+	 * Bottleneck's typings say `updateSettings` returns the limiter, but it returns a promise of it
+	 * (the engine awaits it); this keeps both.
+	 */
+	override updateSettings(options?: Bottleneck.ConstructorOptions): Bottleneck {
+		if (typeof options?.minTime === 'number') this.minTime = options.minTime;
+		const updated = this.guarded(async () => {
+			await this.current().updateSettings(options);
+		}).then(() => this);
+		return updated as unknown as Bottleneck;
+	}
+
+	override ready(): Promise<unknown> {
+		return this.guarded(() => this.current().ready());
+	}
+
+	/** Leaves the shared connection open; only while Redis is up (see `current`). */
+	override async disconnect(): Promise<void> {
+		if (this.health.isUp()) await quietly(() => this.inner.disconnect(false));
+	}
+}
+
+/**
+ * Limiters shared through Redis. One instance per process (see `queueMode.ts`); `close()` ends its
+ * connection (tests, shutdown).
+ */
+export class RedisLimiterFactory implements LimiterFactory {
+	readonly endpoint: string;
+	readonly unavailableAfterMs: number;
+	private readonly idleExpiryMs: number;
+	private readonly settingsHint: string;
+	private shared: { connection: Bottleneck.IORedisConnection; health: RedisHealth } | undefined;
+
+	constructor(private readonly settings: RedisLimiterSettings) {
+		this.endpoint = redisEndpoint(settings.redis);
+		this.unavailableAfterMs = settings.unavailableAfterMs ?? DEFAULT_UNAVAILABLE_AFTER_MS;
+		this.idleExpiryMs = settings.idleExpiryMs ?? DEFAULT_IDLE_EXPIRY_MS;
+		this.settingsHint = settings.settingsHint ? ` (${settings.settingsHint})` : '';
+	}
+
+	create(id: string, minTime: number): Bottleneck {
+		const { connection, health } = this.connect();
+		return new ClusteredLimiter(
+			(currentMinTime) =>
+				new Bottleneck({
+					id,
+					minTime: currentMinTime,
+					maxConcurrent: null,
+					datastore: 'ioredis',
+					clearDatastore: false,
+					connection,
+					timeout: this.idleExpiryMs,
+				}),
+			health,
+			id,
+			minTime,
+		);
+	}
+
+	private connect(): { connection: Bottleneck.IORedisConnection; health: RedisHealth } {
+		if (!this.shared) {
+			const client = new Redis({
+				...this.settings.redis,
+				// Keep reconnecting (Redis may come back), at most every 2 s.
+				retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+				connectTimeout: Math.min(this.unavailableAfterMs, 10_000),
+				commandTimeout: this.unavailableAfterMs,
+				// Commands wait through a short outage (bounded by commandTimeout); the offline queue is flushed after 20 attempts.
+				maxRetriesPerRequest: 20,
+				connectionName: 'pinterest-audience-sync-limiter',
+			});
+			const connection = new Bottleneck.IORedisConnection({ client, Redis });
+			const subscriber = (connection as unknown as { subscriber: Redis }).subscriber;
+			const health = new RedisHealth(
+				[client, subscriber],
+				this.endpoint,
+				this.unavailableAfterMs,
+				this.settingsHint,
+			);
+			connection.on('error', () => undefined); // recorded by RedisHealth from the clients' own events
+			this.shared = { connection, health };
+		}
+		return this.shared;
+	}
+
+	/**
+	 * Ends the connection, and so every limiter of this factory (their heartbeats stop; writes still
+	 * waiting are never sent). Closing the connection first keeps Bottleneck from unsubscribing each
+	 * limiter over a connection that may be down.
+	 */
+	async close(): Promise<void> {
+		const shared = this.shared;
+		this.shared = undefined;
+		if (shared) await quietly(() => shared.connection.disconnect(false));
+	}
+}
