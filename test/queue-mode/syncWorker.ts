@@ -1,0 +1,92 @@
+/**
+ * One "n8n worker" of the multi-process test: syncs `users` generated e-mails into a new audience of the
+ * demo Pinterest user through the engine, with the limiter chosen from the environment exactly like the
+ * node does (EXECUTIONS_MODE=queue + QUEUE_BULL_REDIS_*). Run with `node -r ./tsRegister.js`.
+ * Input: JSON in argv[2]. Output: one JSON line with the metrics on stdout.
+ */
+import {
+	closeLimiterFactories,
+	limiterFactoryFromEnvironment,
+} from '../../nodes/PinterestAudienceSync/engine/queueMode';
+import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync';
+import { fetchClient } from './fetchClient';
+
+export interface WorkerInput {
+	apiBaseUrl: string;
+	accessToken: string;
+	adAccountId: string;
+	audienceName: string;
+	users: number;
+	emailPrefix: string;
+	requestsPerSecond: number;
+	/** Waits for this file to exist before syncing, so all workers start together. */
+	startSignal?: string;
+}
+
+export interface WorkerOutput {
+	usersSynced: number;
+	usersErrored: number;
+	usersPending: number;
+	entered: number;
+	requests: number;
+	rateLimited: number;
+	retries: number;
+	customerListId: string | null;
+	durationMs: number;
+	failure?: string;
+	failureName?: string;
+	failureCauseMessage?: string;
+}
+
+async function waitFor(path: string): Promise<void> {
+	const { existsSync } = await import('fs');
+	while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+async function main(): Promise<void> {
+	const input = JSON.parse(process.argv[2]) as WorkerInput;
+	const limiterFactory = limiterFactoryFromEnvironment(process.env);
+	process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+	if (input.startSignal) await waitFor(input.startSignal);
+	const result = await runSync({
+		client: fetchClient(input.apiBaseUrl, input.accessToken),
+		credentialKey: 'queue-mode-test',
+		adAccountId: input.adAccountId,
+		audience: { mode: 'createNew', name: input.audienceName },
+		action: 'add',
+		fields: ['email'],
+		userCount: input.users,
+		readIdentifier: (user) => `${input.emailPrefix}${user}@example.com`,
+		settings: {
+			...DEFAULT_SYNC_SETTINGS,
+			requestsPerSecond: input.requestsPerSecond,
+			retryWindowMs: 120_000,
+		},
+		limiterFactory,
+	});
+	const { metrics } = result;
+	const output: WorkerOutput = {
+		usersSynced: metrics.usersSynced,
+		usersErrored: metrics.usersErrored,
+		usersPending: metrics.usersPending,
+		entered: metrics.entered,
+		requests: metrics.requests,
+		rateLimited: metrics.rateLimited,
+		retries: metrics.retries,
+		customerListId: metrics.customerListId,
+		durationMs: metrics.durationMs,
+		failure: result.failure?.message,
+		failureName: result.failureCause instanceof Error ? result.failureCause.name : undefined,
+		failureCauseMessage:
+			result.failureCause instanceof Error ? result.failureCause.message : undefined,
+	};
+	process.stdout.write(`${JSON.stringify(output)}\n`);
+	await closeLimiterFactories();
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(
+		`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+	);
+	process.exit(1);
+});
