@@ -27,6 +27,23 @@ export interface N8nCredential {
 }
 export declare function emulatorCredential(o: EmulatorCredentialOptions): N8nCredential;
 
+export declare const SYNC_NODE_NAME: 'Pinterest Audience Sync';
+export interface SyncUsersWorkflowOptions {
+	id: string;
+	name: string;
+	credential: { id: string; name: string };
+	/** Body of the Code node that produces the users (returns an array of `{ json }`). */
+	usersCode: string;
+	/** Parameters of the Pinterest node, merged over operation/action/matchFields/emailValue defaults. */
+	parameters: Record<string, unknown>;
+	/** Node settings of the Pinterest node, e.g. `{ onError: 'continueRegularOutput' }`. */
+	nodeSettings?: Record<string, unknown>;
+}
+/** Manual Trigger → Code (users) → Pinterest Audience Sync. */
+export declare function syncUsersWorkflow(o: SyncUsersWorkflowOptions): any;
+/** Resource-locator value "By ID". */
+export declare function byId(value: string): { __rl: true; mode: 'id'; value: string };
+
 export interface LocalRunOptions {
 	credential: { id: string; name: string };
 	id?: string;

@@ -48,6 +48,52 @@ function emulatorCredential(o) {
 	};
 }
 
+/** Name of the Pinterest node in workflows made by syncUsersWorkflow(). */
+const SYNC_NODE_NAME = 'Pinterest Audience Sync';
+
+/**
+ * Manual Trigger → Code node producing the users → Pinterest Audience Sync (CUSTOM type), ready for
+ * `n8n import:workflow` + `n8n execute`.
+ * @param {import('./workflows').SyncUsersWorkflowOptions} o
+ */
+function syncUsersWorkflow(o) {
+	return {
+		id: o.id,
+		name: o.name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{ id: `${o.id}-trigger`, name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{ id: `${o.id}-users`, name: 'Users', type: 'n8n-nodes-base.code', typeVersion: 2, position: [220, 0], parameters: { jsCode: o.usersCode } },
+			{
+				id: `${o.id}-sync`,
+				name: SYNC_NODE_NAME,
+				type: CUSTOM_NODE_TYPE,
+				typeVersion: 1,
+				position: [440, 0],
+				parameters: {
+					operation: 'syncUsers',
+					action: 'add',
+					matchFields: ['email'],
+					emailValue: '={{ $json.email }}',
+					...o.parameters,
+				},
+				credentials: { [CREDENTIAL_TYPE]: { id: o.credential.id, name: o.credential.name } },
+				...(o.nodeSettings || {}),
+			},
+		],
+		connections: {
+			'Manual Trigger': { main: [[{ node: 'Users', type: 'main', index: 0 }]] },
+			Users: { main: [[{ node: SYNC_NODE_NAME, type: 'main', index: 0 }]] },
+		},
+	};
+}
+
+/** Resource-locator value "By ID". */
+function byId(value) {
+	return { __rl: true, mode: 'id', value: String(value) };
+}
+
 /** Deep copy of a JSON value. */
 function clone(value) {
 	return JSON.parse(JSON.stringify(value));
@@ -168,6 +214,9 @@ module.exports = {
 	EXAMPLES_DIR,
 	hashEmail,
 	emulatorCredential,
+	SYNC_NODE_NAME,
+	syncUsersWorkflow,
+	byId,
 	forLocalRun,
 	withManualTrigger,
 	exampleNames,

@@ -185,7 +185,7 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 					adAccount: rl(demo.secondUserAdAccountId),
 					audienceMode: 'createNew',
 					audienceName: 'E2E revoked audience',
-					options: { ...noFlush, retryWindowMinutes: 1 },
+					options: { ...noFlush, retryWindowMinutes: 0 },
 				},
 			}),
 			syncWorkflow({
@@ -197,7 +197,7 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 					adAccount: rl(demo.adAccountId),
 					audienceMode: 'existing',
 					audience: rl(trialUsers.id),
-					options: { ...noFlush, retryWindowMinutes: 1 },
+					options: { ...noFlush, retryWindowMinutes: 0 },
 				},
 			}),
 			syncWorkflow({
@@ -209,7 +209,7 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 					adAccount: rl(demo.adAccountId),
 					audienceMode: 'existing',
 					audience: rl(trialUsers.id),
-					options: { ...noFlush, retryWindowMinutes: 1 },
+					options: { ...noFlush, retryWindowMinutes: 0 },
 				},
 				nodeSettings: { onError: 'continueRegularOutput' },
 			}),
