@@ -2,6 +2,22 @@
 
 export declare const DEFAULT_N8N_VERSION: string;
 export declare const TEST_ENCRYPTION_KEY: string;
+
+export interface N8nOwner {
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
+}
+/** owner@example.com / Emulator-Demo-1: the owner setupOwner() creates on local instances. */
+export declare const DEFAULT_OWNER: Readonly<N8nOwner>;
+/** A JSON request to a local server (no redirects). */
+export declare function httpJson(
+	method: string,
+	url: string,
+	body?: unknown,
+	headers?: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }>;
 export declare const REPO_ROOT: string;
 
 /** `${N8N_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/n8n-nodes-pinterest-audience-sync}` */
@@ -121,6 +137,8 @@ export interface N8nInstance {
 	exportCredential(id: string): Promise<{ id: string; name: string; type: string; data: Record<string, any> }>;
 	/** `n8n start`; resolves once the editor is up and /healthz answers. */
 	startServer(opts?: { timeoutMs?: number; onLogLine?: (line: string) => void }): Promise<{ url: string }>;
+	/** `POST /rest/owner/setup` on the running server; resolves with the owner and its auth cookie. */
+	setupOwner(owner?: N8nOwner): Promise<N8nOwner & { cookie: string }>;
 	/** Stops the server (SIGTERM, then SIGKILL), with its task runner. */
 	stop(): Promise<void>;
 	/** stop() and delete the user folder (kept when N8N_E2E_KEEP=1). */

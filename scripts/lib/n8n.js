@@ -225,6 +225,54 @@ function httpGet(url, timeoutMs = 2000) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A JSON request to a local server.
+ * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: any, text: string }>}
+ */
+function httpJson(method, url, body, headers = {}) {
+	return new Promise((resolve, reject) => {
+		const payload = body === undefined ? undefined : JSON.stringify(body);
+		const req = http.request(
+			url,
+			{
+				method,
+				headers: {
+					accept: 'application/json',
+					...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+					...headers,
+				},
+				timeout: 30_000,
+			},
+			(res) => {
+				const chunks = [];
+				res.on('data', (c) => chunks.push(c));
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					let parsed;
+					try {
+						parsed = JSON.parse(text);
+					} catch {
+						parsed = undefined;
+					}
+					resolve({ status: res.statusCode || 0, headers: res.headers, body: parsed, text });
+				});
+			},
+		);
+		req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+		req.on('error', reject);
+		if (payload) req.write(payload);
+		req.end();
+	});
+}
+
+/** Owner account that `setupOwner()` creates by default (local test instances only). */
+const DEFAULT_OWNER = Object.freeze({
+	email: 'owner@example.com',
+	password: 'Emulator-Demo-1',
+	firstName: 'Demo',
+	lastName: 'Owner',
+});
+
 /** Environment variables that must not leak from the caller (jest sets NODE_ENV=test, which n8n reads). */
 const DROPPED_ENV = /^(N8N_|DB_|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|JEST_WORKER_ID$|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$)/;
 
@@ -408,6 +456,13 @@ async function createN8nInstance(options = {}) {
 			throw new Error(`n8n did not become ready on ${instance.baseUrl} within ${timeoutMs} ms:\n${tail(text, 40)}`);
 		},
 
+		async setupOwner(owner = DEFAULT_OWNER) {
+			const res = await httpJson('POST', `${instance.baseUrl}/rest/owner/setup`, owner);
+			if (res.status !== 200) throw new Error(`POST /rest/owner/setup answered ${res.status}: ${res.text.slice(0, 500)}`);
+			const cookie = (res.headers['set-cookie'] || []).map((c) => c.split(';')[0]).join('; ');
+			return { ...owner, cookie };
+		},
+
 		async stop() {
 			const child = server;
 			if (!child) return;
@@ -437,6 +492,7 @@ async function createN8nInstance(options = {}) {
 
 module.exports = {
 	DEFAULT_N8N_VERSION,
+	DEFAULT_OWNER,
 	TEST_ENCRYPTION_KEY,
 	REPO_ROOT,
 	cacheDir,
@@ -444,6 +500,7 @@ module.exports = {
 	ensureN8n,
 	createN8nInstance,
 	freePort,
+	httpJson,
 	parseRunJson,
 	runProcess,
 };

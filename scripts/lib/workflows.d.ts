@@ -48,7 +48,7 @@ export interface LocalRunOptions {
 	credential: { id: string; name: string };
 	id?: string;
 	name?: string;
-	/** Sets every Pinterest node's Ad Account (by ID). */
+	/** Sets the Ad Account (by ID) of every Pinterest node whose Ad Account is empty. */
 	adAccountId?: string;
 	/** Parameters to merge into Pinterest nodes, by node name. */
 	parameters?: Record<string, Record<string, unknown>>;
@@ -57,6 +57,8 @@ export interface LocalRunOptions {
 export declare function forLocalRun<T = any>(workflow: T, o: LocalRunOptions): any;
 /** Replaces Webhook/Schedule triggers by Manual Trigger → Code (same name as the trigger) emitting `items`. */
 export declare function withManualTrigger(workflow: any, itemsByTrigger?: Record<string, Array<Record<string, unknown>>>): any;
+/** Wait nodes become No Operation nodes (same name), for test runs. */
+export declare function withoutWaits(workflow: any): any;
 export declare function exampleNames(): string[];
 export declare function loadExample(name: string): any;
 

@@ -119,7 +119,8 @@ function forLocalRun(workflow, o) {
 		if (!isOurNode(node)) continue;
 		node.type = CUSTOM_NODE_TYPE;
 		node.credentials = { [CREDENTIAL_TYPE]: { id: o.credential.id, name: o.credential.name } };
-		if (o.adAccountId) node.parameters.adAccount = { __rl: true, mode: 'id', value: o.adAccountId };
+		const adAccount = node.parameters.adAccount;
+		if (o.adAccountId && (!adAccount || !adAccount.value)) node.parameters.adAccount = byId(o.adAccountId);
 		if (o.parameters && o.parameters[node.name]) Object.assign(node.parameters, o.parameters[node.name]);
 	}
 	return wf;
@@ -164,6 +165,23 @@ function withManualTrigger(workflow, itemsByTrigger = {}) {
 		delete node.webhookId;
 	}
 	wf.nodes.push(...added);
+	return wf;
+}
+
+/**
+ * For a test run: every Wait node becomes a No Operation node with the same name, so a template that
+ * waits (e.g. a day for Pinterest to build an audience) runs straight through.
+ * @param {any} workflow
+ */
+function withoutWaits(workflow) {
+	const wf = clone(workflow);
+	for (const node of wf.nodes) {
+		if (node.type !== 'n8n-nodes-base.wait') continue;
+		node.type = 'n8n-nodes-base.noOp';
+		node.typeVersion = 1;
+		node.parameters = {};
+		delete node.webhookId;
+	}
 	return wf;
 }
 
@@ -219,6 +237,7 @@ module.exports = {
 	byId,
 	forLocalRun,
 	withManualTrigger,
+	withoutWaits,
 	exampleNames,
 	loadExample,
 	nodeRun,

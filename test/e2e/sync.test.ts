@@ -13,8 +13,10 @@ import {
 	loadExample,
 	metricsOf,
 	nodeOutput,
+	nodeRun,
 	runError,
 	withManualTrigger,
+	withoutWaits,
 } from '../../scripts/lib/workflows';
 import { e2eVersions, recordTimings, rl, simpleEmails, simpleUsersCode, SYNC_NODE, syncWorkflow } from './support';
 
@@ -215,7 +217,7 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 			}),
 			...exampleNames().map((name, i) =>
 				withManualTrigger(
-					forLocalRun(loadExample(name), {
+					forLocalRun(withoutWaits(loadExample(name)), {
 						id: `e2eExample${String(i + 1).padStart(5, '0')}`,
 						credential: CRED,
 						adAccountId: demo.adAccountId,
@@ -455,7 +457,21 @@ function checkExample(name: string, r: ExecuteResult, emu: Emulator, prospecting
 			expect(prospects.has(hashEmail('segment10-4@example.com'))).toBe(true);
 			break;
 		}
-		default:
-			throw new Error(`no check for example ${name}`);
+		case 'sync-then-actalike': {
+			const m = metricsOf(r.run, 'Sync VIP Customers')!;
+			expect(m.entered).toBeGreaterThan(0);
+			expect(m.usersSynced).toBe(m.entered);
+			const seed = nodeOutput(r.run, 'Get Seed Audience', 0)[0]?.json;
+			expect(seed?.id).toBe(String(m.audienceId));
+			const actalikes = emu.findAudiences(demo.adAccountId, 'VIP customers – Actalike');
+			// Pinterest (and the emulator) need ~100 members before an audience is READY to seed an Actalike.
+			expect(actalikes).toHaveLength(seed?.status === 'READY' ? 1 : 0);
+			break;
+		}
+		default: {
+			// A template without its own check: it must run, and no Pinterest node in it may fail.
+			const pinterestNodes = loadExample(name).nodes.filter((n: { type: string }) => n.type.endsWith('.pinterestAudienceSync'));
+			for (const node of pinterestNodes) expect(nodeRun(r.run, node.name)?.executionStatus ?? 'success').toBe('success');
+		}
 	}
 }
