@@ -8,6 +8,8 @@
  * - ads_write: `writesPerSecond` per 1000 ms (default 7) and optionally `writesPerMinute` per 60 s
  * - ads_read: `readsPerMinute` per 60 s (default 1000)
  * org_read (GET /user_account) only counts against the universal limit.
+ * Requests answered by an injected fault (other than a 429 status fault) are offered to the
+ * limiter too: they reached the server, so they use quota if within the limits.
  */
 import type { RequestCategory, ResolvedEmulatorOptions } from './types';
 

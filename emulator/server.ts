@@ -166,8 +166,14 @@ export class EmulatorServer {
 		const fault = this.deps.faults.take(method, path);
 		let extraDelay = 0;
 		if (fault) {
-			if (fault.kind !== 'hang' || fault.hangMs === null)
+			if (fault.kind !== 'hang' || fault.hangMs === null) {
+				// The request reached the server, so it uses quota (unless the client sees a 429);
+				// the fault decides the answer either way.
+				const user = tokens.authenticate(token);
+				const answers429 = fault.kind === 'status' && fault.status === 429;
+				if (match.kind === 'found' && user && !answers429) limiter.check(user, category, t);
 				return this.applyFault(req, res, entry, fault, countsRecords);
+			}
 			extraDelay = fault.hangMs;
 		}
 

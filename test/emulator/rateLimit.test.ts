@@ -179,6 +179,19 @@ describe('other quotas', () => {
 		expect((await ctx.api.get('/user_account')).status).toBe(200);
 	});
 
+	it('faulted writes use quota (they reached the server) unless the fault answers 429', async () => {
+		const ctx = await start({ writesPerSecond: 0, writesPerMinute: 3 });
+		ctx.emu.addFault({ method: 'PATCH', status: 429 });
+		ctx.emu.addFault({ method: 'PATCH', status: 503 });
+		ctx.emu.addFault({ method: 'PATCH', kind: 'reset' });
+		expectError(await add(ctx, 'a'), 429, 8);
+		expectError(await add(ctx, 'b'), 503, 503);
+		await expect(add(ctx, 'c')).rejects.toThrow();
+		expect((await add(ctx, 'd')).status).toBe(200);
+		expectError(await add(ctx, 'e'), 429, 8);
+		expect(ctx.emu.maxWritesInAnyWindow(ctx.emu.demo.userId, 60_000)).toBe(3);
+	});
+
 	it('checks the record limit after auth and rate limiting', async () => {
 		const ctx = await start({ writesPerSecond: 0, writesPerMinute: 1, maxRecordsPerRequest: 2 });
 		const raw = client(ctx.emu.apiBaseUrl);
