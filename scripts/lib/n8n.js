@@ -468,10 +468,15 @@ async function createN8nInstance(options = {}) {
 			if (!child) return;
 			server = null;
 			if (!serverExit) {
-				const exited = new Promise((resolve) => child.once('exit', resolve));
+				const exited = new Promise((resolve) => child.once('exit', () => resolve('exited')));
 				killGroup(child, 'SIGTERM');
-				const timer = sleep(20_000).then(() => 'timeout');
-				if ((await Promise.race([exited, timer])) === 'timeout') {
+				let timer;
+				const timeout = new Promise((resolve) => {
+					timer = setTimeout(() => resolve('timeout'), 20_000);
+				});
+				const outcome = await Promise.race([exited, timeout]);
+				clearTimeout(timer);
+				if (outcome === 'timeout') {
 					killGroup(child, 'SIGKILL');
 					await exited;
 				}
