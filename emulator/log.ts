@@ -8,7 +8,7 @@ export function nowMs(): number {
 }
 
 export class RequestLog {
-	entries: RequestLogEntry[] = [];
+	readonly entries: RequestLogEntry[] = [];
 	private seq = 0;
 
 	start(fields: {
@@ -45,7 +45,8 @@ export class RequestLog {
 		return max;
 	}
 
+	/** Empties the log in place, so references to `entries` stay valid. */
 	clear(): void {
-		this.entries = [];
+		this.entries.length = 0;
 	}
 }

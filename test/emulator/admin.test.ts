@@ -143,6 +143,16 @@ describe('admin API', () => {
 		expect(emu.log.map((e) => e.path)).toEqual(['/v5/user_account']);
 	});
 
+	it('reset empties the same log array the caller holds', async () => {
+		const log = emu.log;
+		await api.get('/user_account');
+		expect(log).toHaveLength(1);
+		emu.reset();
+		expect(log).toHaveLength(0);
+		await api.get('/user_account');
+		expect(log).toHaveLength(1);
+	});
+
 	it('reset reproduces the same ids', async () => {
 		const before = emu.findAudiences(emu.demo.bigAdAccountId).map((a) => a.id);
 		await api.post(`/ad_accounts/${ACC}/customer_lists`, { name: 'bump', records: 'a' });
