@@ -141,19 +141,24 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			if (skip > 0) recordOutcome.fill(OUTCOME_OK, 0, skip);
 			const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
 			const rest = skip > 0 ? records.slice(skip) : records;
-			const dispatcher = dispatcherFor(
-				[job.credentialKey, job.adAccountId, target.customerListId, operation, settings.batchSize].join('|'),
-				{ adAccountId: job.adAccountId, customerListId: target.customerListId, operation, ...settings },
-				env.gate,
-				limiter,
-			);
-			await dispatcher.submit({
-				records: rest,
-				client: job.client,
-				stats,
-				holdRemainder: rest.length < settings.batchSize,
-				onOutcome: (start, count, outcome) => markRange(start + skip, count, outcome),
-			});
+			// A dispatcher lives while it has work and sends with its creator's settings: executions share one
+			// only when their settings match, and an execution with nothing left to send creates none.
+			if (rest.length > 0) {
+				const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
+				const dispatcher = dispatcherFor(
+					[job.credentialKey, job.adAccountId, target.customerListId, operation, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|'),
+					{ adAccountId: job.adAccountId, customerListId: target.customerListId, operation, ...settings },
+					env.gate,
+					limiter,
+				);
+				await dispatcher.submit({
+					records: rest,
+					client: job.client,
+					stats,
+					holdRemainder: rest.length < settings.batchSize,
+					onOutcome: (start, count, outcome) => markRange(start + skip, count, outcome),
+				});
+			}
 		} catch (error) {
 			// Setup failed (user lookup, audience lookup or creation): nobody could be synced.
 			for (let i = 0; i < records.length; i++) {
