@@ -111,7 +111,8 @@ const createActalikeProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'e.g. High-value customers – Actalike',
-		description: 'Name of the new Actalike audience in Pinterest Ads Manager',
+		description:
+			'Name of the new Actalike audience in Pinterest Ads Manager. With several countries, each audience gets the country code appended, e.g. "VIP – Actalike (US)". An Actalike audience that already has the name is reused, not duplicated.',
 	},
 	{
 		displayName: 'Countries',
