@@ -4,7 +4,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator, RequestLogEntry } from '../../emulator';
 import { PinterestAudienceSync } from '../../nodes/PinterestAudienceSync/PinterestAudienceSync.node';
-import type { ContextOptions } from '../helpers/n8nContext';
+import type { ContextOptions, FakeCredential } from '../helpers/n8nContext';
 import { createExecuteContext } from '../helpers/n8nContext';
 import type { NodeRun } from '../helpers/nodeRunner';
 import { credentialFor, emailItems, runNode, statusOf, syncParameters } from '../helpers/nodeRunner';
@@ -31,6 +31,14 @@ export async function createTarget(emu: Emulator, label: string, adAccountId = e
 	expect(run.metrics.usersSynced).toBe(1);
 	const audienceId = run.metrics.audienceId as string;
 	return { audienceId, customerListId: run.metrics.customerListId as string, locator: { __rl: true, mode: 'id', value: audienceId } };
+}
+
+/** A credential holding a newly issued token pair of the demo user (the seeded pair may have been rotated). */
+export function freshCredential(emu: Emulator): FakeCredential {
+	const credential = credentialFor(emu);
+	const pair = emu.issueTokens(emu.demo.userId);
+	credential.oauthTokenData = { ...credential.oauthTokenData, ...pair };
+	return credential;
 }
 
 /** Node parameters that add users to an existing audience. */
