@@ -10,8 +10,9 @@ import type { LimiterFactory } from './limiter';
  * builds a limiter with the same id shares Bottleneck's own Redis state for it, so the `minTime`
  * spacing of request starts (and the 429 slow-down, which is an `updateSettings({ minTime })`) holds
  * across all workers together. Bottleneck computes each request's slot in a Lua script with Redis's
- * clock, so workers on different machines need no synchronised clocks. Nothing here coordinates
- * anything itself; it only decides what happens when Redis cannot be used.
+ * clock, so workers on different machines need no synchronised clocks. The spacing is entirely
+ * Bottleneck's; this file adds what happens when Redis cannot be used, and lets every worker narrow a
+ * shared 429 slow-down back (see `ClusteredLimiter.relax`).
  *
  * Redis unreachable or not answering — the choice made here: **fail, never fall back**.
  * A per-process fallback would silently multiply the limit by the number of workers, and a slowed-down
@@ -194,6 +195,9 @@ class RedisHealth {
 
 type Task = (...args: unknown[]) => PromiseLike<unknown>;
 
+/** Same narrowing per success as the engine's UserWriteLimiter. */
+const RELAX_FACTOR = 0.8;
+
 /** Runs a clean-up that may return nothing, a promise or throw (Bottleneck's `disconnect` does all three). */
 function quietly(cleanUp: () => unknown): Promise<void> {
 	return Promise.resolve()
@@ -213,11 +217,15 @@ function quietly(cleanUp: () => unknown): Promise<void> {
 class ClusteredLimiter extends Bottleneck {
 	private inner: Bottleneck;
 	private broken = false;
+	/** The spacing this process asked for (its own rate and its own 429 slow-down). */
 	private minTime: number;
+	private relaxing = false;
 
 	constructor(
 		private readonly build: (minTime: number) => Bottleneck,
 		private readonly health: RedisHealth,
+		/** Bottleneck's current shared `minTime` for this id, read from its Redis state. */
+		private readonly readSharedMinTime: () => Promise<number | undefined>,
 		id: string,
 		minTime: number,
 	) {
@@ -320,8 +328,34 @@ class ClusteredLimiter extends Bottleneck {
 			// The task's own result, even when Bottleneck's bookkeeping after it failed.
 			if (outcome === undefined) throw new Error('Bottleneck settled a job without running it');
 			if (!outcome.ok) throw outcome.error;
+			this.relax();
 			return outcome.value;
 		});
+	}
+
+	/**
+	 * The engine's `UserWriteLimiter` keeps its 429 slow-down in the process that got the 429, and only
+	 * that process's successes narrow it back. Shared through Redis, a slow-down set by a worker that then
+	 * has no more writes would slow every worker for good. So after each of its successes a process also
+	 * narrows a shared spacing wider than its own, by the engine's factor (×0.8 per success, snapping to
+	 * its own within 5 %). A 429 anywhere widens it again; Pinterest's 429 stays the hard stop.
+	 */
+	private relax(): void {
+		if (this.relaxing) return;
+		this.relaxing = true;
+		this.readSharedMinTime()
+			.then(async (shared) => {
+				if (shared === undefined || !(shared > this.minTime)) return;
+				let next = Math.round(shared * RELAX_FACTOR);
+				if (next < this.minTime * 1.05) next = this.minTime;
+				await this.guarded(async () => {
+					await this.current().updateSettings({ minTime: next });
+				});
+			})
+			.catch(() => undefined)
+			.finally(() => {
+				this.relaxing = false;
+			});
 	}
 
 	/**
@@ -355,7 +389,8 @@ export class RedisLimiterFactory implements LimiterFactory {
 	readonly unavailableAfterMs: number;
 	private readonly idleExpiryMs: number;
 	private readonly settingsHint: string;
-	private shared: { connection: Bottleneck.IORedisConnection; health: RedisHealth } | undefined;
+	private shared:
+		{ connection: Bottleneck.IORedisConnection; health: RedisHealth; client: Redis } | undefined;
 
 	constructor(private readonly settings: RedisLimiterSettings) {
 		this.endpoint = redisEndpoint(settings.redis);
@@ -365,7 +400,12 @@ export class RedisLimiterFactory implements LimiterFactory {
 	}
 
 	create(id: string, minTime: number): Bottleneck {
-		const { connection, health } = this.connect();
+		const { connection, health, client } = this.connect();
+		// Bottleneck keeps a limiter's settings in the hash b_<id>_settings (its scripts' key layout).
+		const readSharedMinTime = async (): Promise<number | undefined> => {
+			const value = Number(await client.hget(`b_${id}_settings`, 'minTime'));
+			return Number.isFinite(value) && value > 0 ? value : undefined;
+		};
 		return new ClusteredLimiter(
 			(currentMinTime) =>
 				new Bottleneck({
@@ -378,12 +418,17 @@ export class RedisLimiterFactory implements LimiterFactory {
 					timeout: this.idleExpiryMs,
 				}),
 			health,
+			readSharedMinTime,
 			id,
 			minTime,
 		);
 	}
 
-	private connect(): { connection: Bottleneck.IORedisConnection; health: RedisHealth } {
+	private connect(): {
+		connection: Bottleneck.IORedisConnection;
+		health: RedisHealth;
+		client: Redis;
+	} {
 		if (!this.shared) {
 			const client = new Redis({
 				...this.settings.redis,
@@ -404,7 +449,7 @@ export class RedisLimiterFactory implements LimiterFactory {
 				this.settingsHint,
 			);
 			connection.on('error', () => undefined); // recorded by RedisHealth from the clients' own events
-			this.shared = { connection, health };
+			this.shared = { connection, health, client };
 		}
 		return this.shared;
 	}

@@ -234,6 +234,29 @@ describe('with a Redis server', () => {
 		expect(await inspector.pttl(`b_${id}_settings`)).toBeGreaterThan(0);
 	});
 
+	it('a slow-down left by a process that stopped writing is narrowed back by the others', async () => {
+		const id = limiterId();
+		const slowed = new UserWriteLimiter(factoryFor(redis.port).create(id, minTimeFor(7)), 7);
+		const other = factoryFor(redis.port).create(id, minTimeFor(7));
+		await other.schedule(async () => undefined);
+		await slowed.onRateLimited();
+		await slowed.onRateLimited();
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('580');
+		// `slowed` has no more writes; the other process's successes narrow the shared spacing back.
+		const seen = ['580'];
+		for (let i = 0; i < 12; i++) {
+			await other.schedule(async () => undefined);
+			await eventually(async () => {
+				const value = (await inspector.hget(`b_${id}_settings`, 'minTime')) ?? '';
+				if (value === seen[seen.length - 1]) throw new Error('not narrowed yet');
+				seen.push(value);
+			}).catch(() => undefined);
+			if (seen[seen.length - 1] === '145') break;
+		}
+		expect(seen.slice(0, 3)).toEqual(['580', '464', '371']);
+		expect(seen[seen.length - 1]).toBe('145');
+	});
+
 	it('Redis killed while writes wait: they fail with the clear error within the bound, and none is sent afterwards', async () => {
 		const own = await startRedisServer();
 		try {
