@@ -105,9 +105,9 @@ describeEditor('n8n %s editor', (version) => {
 	test('the nodes panel finds "Pinterest Audience Sync"', async () => {
 		const t = Date.now();
 		await page.goto(`${n8n.baseUrl}/workflow/new`);
-		await page.locator('[data-test-id="canvas-add-button"], [data-test-id="canvas-plus-button"]').first().waitFor();
-		await page.keyboard.press('Tab');
-		const search = page.locator('[data-test-id="node-creator-search-bar"] input, input[data-test-id="node-creator-search-bar"]').first();
+		// "Add first step" opens the nodes panel (the keyboard shortcut changed from Tab to N in 2.x).
+		await page.locator('[data-test-id="canvas-add-button"]').click();
+		const search = page.locator('input[data-test-id="node-creator-search-bar"], [data-test-id="node-creator-search-bar"] input').first();
 		await search.waitFor();
 		await search.fill('Pinterest Audience Sync');
 		const item = page.locator('[data-test-id="node-creator-item-name"], [data-test-id="node-creator-node-item"]').filter({
