@@ -1,10 +1,10 @@
 import type { PinterestAudience, PinterestCustomerList, PinterestPage, PinterestUserAccount } from '../helpers/interfaces';
 import type { AuthGate } from './authGate';
-import { AudienceProblem } from './errors';
+import { AudienceProblem, PinterestApiError } from './errors';
 import type { CallStats, PinterestClient, PinterestRequest } from './client';
 import type { UserWriteLimiter } from './limiter';
 import type { MatchField } from './normalise';
-import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from './retry';
+import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, RetryWindowEnded, backoffDelay, callPinterest, sleep } from './retry';
 
 export interface CallEnvironment {
 	client: PinterestClient;
@@ -96,6 +96,54 @@ async function findByName(env: CallEnvironment, adAccountId: string, name: strin
 	return {};
 }
 
+async function findInPages<T>(env: CallEnvironment, path: string, match: (item: T) => boolean): Promise<T | undefined> {
+	for await (const items of pages<T>(env, path)) {
+		const found = items.find(match);
+		if (found) return found;
+	}
+	return undefined;
+}
+
+/** A timeout, a dropped connection or a 5xx: Pinterest may have applied the request although its answer was lost. */
+function mayHaveBeenApplied(error: unknown): boolean {
+	if (!(error instanceof PinterestApiError)) return false;
+	if (error.network) return error.network !== 'refused';
+	return (error.status ?? 0) >= 500;
+}
+
+/**
+ * Creates are not idempotent: when the answer to one is lost, Pinterest may have created the object
+ * anyway, so `lookUp` looks for it before the create is sent again. Otherwise retried like any call.
+ */
+async function createOnce<T>(
+	env: CallEnvironment,
+	request: PinterestRequest,
+	limiter: UserWriteLimiter,
+	lookUp: () => Promise<T | undefined>,
+): Promise<T> {
+	const policy = { deadline: Date.now() + env.retryWindowMs, baseDelayMs: DEFAULT_BASE_DELAY_MS, maxDelayMs: DEFAULT_MAX_DELAY_MS };
+	for (let attempt = 0; ; attempt++) {
+		try {
+			// A deadline in the past: one attempt per call, transient failures come back as RetryWindowEnded.
+			return await callPinterest<T>(
+				{ timeoutMs: env.requestTimeoutMs, ...request },
+				{ client: () => env.client, gate: env.gate, limiter, policy: { ...policy, deadline: 0 }, stats: [env.stats] },
+			);
+		} catch (error) {
+			if (!(error instanceof RetryWindowEnded)) throw error;
+			if (mayHaveBeenApplied(error.lastError)) {
+				const created = await lookUp();
+				if (created) return created;
+			}
+			const retryAfterMs = error.lastError instanceof PinterestApiError ? error.lastError.retryAfterMs : undefined;
+			const delay = backoffDelay(attempt, policy, retryAfterMs);
+			if (Date.now() + delay > policy.deadline) throw error;
+			env.stats.retries++;
+			await sleep(delay);
+		}
+	}
+}
+
 const creations = new Map<string, Promise<ResolvedAudience>>();
 
 /**
@@ -134,7 +182,7 @@ export async function findOrCreateAudience(
 					'audience does not exist',
 				);
 			}
-			list = await call<PinterestCustomerList>(
+			list = await createOnce<PinterestCustomerList>(
 				env,
 				{
 					method: 'POST',
@@ -142,10 +190,12 @@ export async function findOrCreateAudience(
 					body: { name: args.name, records: args.firstRecords.join(','), list_type: listTypeFor(args.fields) },
 				},
 				limiter,
+				() => findInPages<PinterestCustomerList>(env, `/ad_accounts/${args.adAccountId}/customer_lists`, (l) => l.name === args.name),
 			);
 			recordsSentOnCreate = args.firstRecords.length;
 		}
-		const audience = await call<PinterestAudience>(
+		const listId = list.id;
+		const audience = await createOnce<PinterestAudience>(
 			env,
 			{
 				method: 'POST',
@@ -155,10 +205,16 @@ export async function findOrCreateAudience(
 					name: args.name,
 					audience_type: 'CUSTOMER_LIST',
 					description: 'Synced from n8n (Pinterest Audience Sync)',
-					rule: { customer_list_id: list.id },
+					rule: { customer_list_id: listId },
 				},
 			},
 			limiter,
+			() =>
+				findInPages<PinterestAudience>(
+					env,
+					`/ad_accounts/${args.adAccountId}/audiences`,
+					(a) => a.name === args.name && a.audience_type === 'CUSTOMER_LIST' && a.rule?.customer_list_id === listId,
+				),
 		);
 		return { audienceId: audience.id, audienceName: args.name, customerListId: list.id, created: true, recordsSentOnCreate };
 	})();
