@@ -16,7 +16,9 @@ import {
 	runNode,
 	statusCounts,
 	statusOf,
+	syncParameters,
 	toTarget,
+	uniqueName,
 } from './support';
 
 let emu: Emulator;
@@ -108,6 +110,31 @@ describe('transient faults are retried to success', () => {
 		expect(statusCounts(run)).toEqual({ synced: 10 });
 		expect(run.metrics.retries).toBe(3);
 		expectAllHeld(emu, target.customerListId, items);
+	});
+});
+
+describe('creating the audience when an answer is lost', () => {
+	it.each([
+		['the customer list, applied but answered after the timeout', '/customer_lists$', 'hang'],
+		['the audience, applied but answered after the timeout', '/audiences$', 'hang'],
+		['the customer list, connection dropped', '/customer_lists$', 'reset'],
+		['the audience, 502', '/audiences$', 'status'],
+	] as const)('create of %s: retried, still one list and one audience', async (_, path, kind) => {
+		emu.addFault({ method: 'POST', path, count: 1, kind, status: 502, hangMs: 1500 });
+		const name = uniqueName('Lost answer');
+		const items = freshUsers(50);
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: name, options: { requestTimeoutSeconds: 1 } }),
+			items,
+		});
+		expect(statusCounts(run)).toEqual({ synced: 50 });
+		expect(run.metrics.audienceCreated).toBe(true);
+		expect(emu.findCustomerLists(emu.demo.adAccountId, name)).toHaveLength(1);
+		expect(emu.findAudiences(emu.demo.adAccountId, name)).toHaveLength(1);
+		expect(run.metrics.customerListId).toBe(emu.findCustomerLists(emu.demo.adAccountId, name)[0].id);
+		expect(run.metrics.audienceId).toBe(emu.findAudiences(emu.demo.adAccountId, name)[0].id);
+		expectAllHeld(emu, run.metrics.customerListId as string, items);
 	});
 });
 
