@@ -2,6 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } f
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { AudienceProblem } from '../engine/errors';
+import type { LimiterFactory } from '../engine/limiter';
+import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import type { SyncResult } from '../engine/sync';
 import { USER_STATUS_NAMES, runSync } from '../engine/sync';
 import { CREDENTIAL_TYPE, apiBaseUrlFor, pinterestClientFor } from '../transport';
@@ -40,6 +42,14 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		});
 	}
 
+	let limiterFactory: LimiterFactory;
+	try {
+		// In queue mode the write limit is shared by all workers through n8n's Redis (product.md §5).
+		limiterFactory = limiterFactoryFromEnvironment();
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), error instanceof Error ? error.message : String(error));
+	}
+
 	const result = await runSync({
 		client: pinterestClientFor(this),
 		credentialKey: credentialKey(this),
@@ -50,6 +60,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		userCount: items.length,
 		readIdentifier: identifierReader(this, items, parameters.fields),
 		settings: parameters.settings,
+		limiterFactory,
 	});
 
 	if (result.failure && !this.continueOnFail()) {
