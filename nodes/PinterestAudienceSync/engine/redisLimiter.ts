@@ -195,6 +195,33 @@ class RedisHealth {
 
 type Task = (...args: unknown[]) => PromiseLike<unknown>;
 
+type ScriptCallback = (error: unknown, replies: unknown) => void;
+
+/**
+ * Bottleneck 2.19.5 recovers from two errors of its own Lua scripts by comparing their message
+ * exactly: SETTINGS_KEY_NOT_FOUND (its keys expired or were lost: it creates them again) and
+ * UNKNOWN_CLIENT (the other processes dropped this one as unresponsive, e.g. after a pause longer than
+ * its 10 s client timeout: it registers again). Redis 7 prefixes "ERR " to such errors, so without this
+ * the comparison fails and the limiter fails every call from then on (bottleneck issues #205, #212,
+ * #219; pull request #215 is not merged). Strips the prefix of exactly these two messages.
+ */
+function recogniseBottleneckErrors(connection: Bottleneck.IORedisConnection): void {
+	const internal = connection as unknown as {
+		__scriptArgs__(name: string, id: string, args: unknown[], callback: ScriptCallback): unknown[];
+	};
+	const scriptArgs = internal.__scriptArgs__.bind(connection);
+	internal.__scriptArgs__ = (name, id, args, callback) =>
+		scriptArgs(name, id, args, (error, replies) => {
+			if (
+				error instanceof Error &&
+				/^ERR (SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT)$/.test(error.message)
+			) {
+				error.message = error.message.slice('ERR '.length);
+			}
+			callback(error, replies);
+		});
+}
+
 /** Same narrowing per success as the engine's UserWriteLimiter. */
 const RELAX_FACTOR = 0.8;
 
@@ -441,6 +468,7 @@ export class RedisLimiterFactory implements LimiterFactory {
 				connectionName: 'pinterest-audience-sync-limiter',
 			});
 			const connection = new Bottleneck.IORedisConnection({ client, Redis });
+			recogniseBottleneckErrors(connection);
 			const subscriber = (connection as unknown as { subscriber: Redis }).subscriber;
 			const health = new RedisHealth(
 				[client, subscriber],

@@ -257,6 +257,33 @@ describe('with a Redis server', () => {
 		expect(seen[seen.length - 1]).toBe('145');
 	});
 
+	it('idle limiter state expires from Redis, and the limiter starts again from its own settings', async () => {
+		const factory = new RedisLimiterFactory({
+			redis: { host: '127.0.0.1', port: redis.port },
+			unavailableAfterMs: UNAVAILABLE_AFTER_MS,
+			idleExpiryMs: 300,
+		});
+		factories.push(factory);
+		const id = limiterId();
+		const limiter = factory.create(id, 145);
+		await limiter.schedule(async () => undefined);
+		expect(await inspector.exists(`b_${id}_settings`)).toBe(1);
+		await eventually(async () => {
+			if ((await inspector.exists(`b_${id}_settings`)) !== 0) throw new Error('not expired yet');
+		});
+		await expect(limiter.schedule(async () => 'sent')).resolves.toBe('sent');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('145');
+	});
+
+	it('a process dropped from the cluster as unresponsive registers again (Redis 7 error names)', async () => {
+		const id = limiterId();
+		const limiter = factoryFor(redis.port).create(id, 145);
+		await limiter.schedule(async () => undefined);
+		// What the other processes do to a client not seen for 10 s (e.g. a worker blocked that long).
+		await inspector.del(`b_${id}_client_last_seen`);
+		await expect(limiter.schedule(async () => 'sent')).resolves.toBe('sent');
+	});
+
 	it('Redis killed while writes wait: they fail with the clear error within the bound, and none is sent afterwards', async () => {
 		const own = await startRedisServer();
 		try {
