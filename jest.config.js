@@ -5,6 +5,8 @@ const common = {
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
 };
 module.exports = {
+	// Tests drive real servers (emulator, Redis, n8n) on a 2-core machine: budgets, not speed checks.
+	testTimeout: 60_000,
 	projects: [
 		{ ...common, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['<rootDir>/test/e2e/'] },
 		{ ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
