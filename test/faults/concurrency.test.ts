@@ -8,6 +8,9 @@ import { startEmulator } from '../../emulator';
 import type { TargetAudience } from './support';
 import { createTarget, credentialFor, emailItems, expectAllHeld, runNode, statusCounts, toTarget } from './support';
 
+// Runs against a live server with real retries and rate limits: allow more than the 5 s default.
+jest.setTimeout(30_000);
+
 let emu: Emulator;
 let targets: TargetAudience[];
 

@@ -17,6 +17,9 @@ import {
 	whenLogged,
 } from './support';
 
+// Runs against a live server with real retries and rate limits: allow more than the 5 s default.
+jest.setTimeout(30_000);
+
 const running: Emulator[] = [];
 async function start(port = 0): Promise<Emulator> {
 	const emu = await startEmulator({ port });

@@ -19,6 +19,9 @@ import {
 	whenLogged,
 } from './support';
 
+// Runs against a live server with real retries and rate limits: allow more than the 5 s default.
+jest.setTimeout(30_000);
+
 // Two requests a second leave 500 ms between writes, so the deletion always lands between the first
 // and the second request.
 const SLOW = { batchSize: 500, requestsPerSecond: 2 };

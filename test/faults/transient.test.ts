@@ -21,6 +21,9 @@ import {
 	uniqueName,
 } from './support';
 
+// Runs against a live server with real retries and rate limits: allow more than the 5 s default.
+jest.setTimeout(30_000);
+
 let emu: Emulator;
 let offset = 0;
 /** Fresh users for every run, so that "held by the list" proves this run delivered them. */

@@ -15,6 +15,9 @@ import type { FakeCredential } from '../helpers/n8nContext';
 import { byId, createExecuteContext } from '../helpers/n8nContext';
 import { credentialFor, runNode, syncParameters } from '../helpers/nodeRunner';
 
+// Runs against a live server with real retries and rate limits: allow more than the 5 s default.
+jest.setTimeout(30_000);
+
 const RAW = Array.from({ length: 12 }, (_, i) => `Secret.Person${i}@Private-Domain.example`);
 const items = (): INodeExecutionData[] => [
 	...RAW.map((email) => ({ json: { email } })),
