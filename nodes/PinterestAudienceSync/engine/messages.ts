@@ -1,4 +1,5 @@
 import { AudienceProblem, PinterestApiError, classifyFailure } from './errors';
+import { RedisLimiterUnavailable } from './redisLimiter';
 import { RetryWindowEnded } from './retry';
 
 /** Where a failure happened, so the message can name it. */
@@ -38,7 +39,9 @@ function minutes(ms: number | undefined): string {
  */
 export function describeFailure(error: unknown, context: FailureContext): MarketerMessage {
 	const account = `ad account ${context.adAccountId}`;
-	if (error instanceof AudienceProblem) return { reason: error.reason, message: error.message };
+	if (error instanceof AudienceProblem || error instanceof RedisLimiterUnavailable) {
+		return { reason: error.reason, message: error.message };
+	}
 	if (error instanceof RetryWindowEnded) {
 		const last = error.lastError;
 		const rateLimited = last instanceof PinterestApiError && last.status === 429;
