@@ -12,7 +12,7 @@
  */
 const path = require('node:path');
 
-const { createN8nInstance, DEFAULT_N8N_VERSION, installedN8n } = require('./lib/n8n');
+const { createN8nInstance, DEFAULT_N8N_VERSION } = require('./lib/n8n');
 const { byId, emulatorCredential, metricsOf, nodeOutput, runError, SYNC_NODE_NAME, syncUsersWorkflow } = require('./lib/workflows');
 
 const VERSION = process.env.N8N_DEMO_VERSION || DEFAULT_N8N_VERSION;
@@ -44,9 +44,6 @@ async function main() {
 
 	let n8n;
 	try {
-		if (!installedN8n(VERSION)) {
-			step(`n8n ${VERSION} is not installed yet: installing it once into the cache (4-6 minutes; later runs skip this)...`);
-		}
 		n8n = await createN8nInstance({
 			version: VERSION,
 			onProgress: (line) => step(line.trim()),

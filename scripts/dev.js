@@ -10,7 +10,7 @@
  */
 const path = require('node:path');
 
-const { createN8nInstance, DEFAULT_N8N_VERSION, DEFAULT_OWNER, installedN8n } = require('./lib/n8n');
+const { createN8nInstance, DEFAULT_N8N_VERSION, DEFAULT_OWNER } = require('./lib/n8n');
 const { byId, emulatorCredential, exampleNames, forLocalRun, loadExample, syncUsersWorkflow } = require('./lib/workflows');
 
 const VERSION = process.env.N8N_DEV_VERSION || DEFAULT_N8N_VERSION;
@@ -29,7 +29,6 @@ async function main() {
 	}
 	log(`Pinterest API emulator on ${emu.url}`);
 
-	if (!installedN8n(VERSION)) log(`Installing n8n ${VERSION} once into the cache (4-6 minutes)...`);
 	const n8n = await createN8nInstance({ version: VERSION, port: N8N_PORT, onProgress: log });
 
 	let stopping = false;

@@ -44,13 +44,23 @@ async function ensureN8n(version, opts = {}) {
 	const onProgress = opts.onProgress || ((line) => process.stderr.write(`${line}\n`));
 	onProgress(`n8n ${version} is not installed yet: installing it into ${cacheDir()} (4-6 minutes, only once)...`);
 	const started = Date.now();
-	const { code, stdout, stderr } = await runProcess('bash', [INSTALL_SCRIPT, version], {
-		env: process.env,
-		onStderrLine: (line) => {
-			if (/^(Installing|added|npm (warn|error)|gyp (info ok|ERR))/i.test(line)) onProgress(`  ${line}`);
-		},
-		timeoutMs: 30 * 60_000,
-	});
+	const heartbeat = setInterval(
+		() => onProgress(`  still installing n8n ${version}... ${Math.round((Date.now() - started) / 1000)} s`),
+		30_000,
+	);
+	let result;
+	try {
+		result = await runProcess('bash', [INSTALL_SCRIPT, version], {
+			env: process.env,
+			onStderrLine: (line) => {
+				if (/^(added \d+ packages|npm error|gyp ERR)/i.test(line)) onProgress(`  ${line}`);
+			},
+			timeoutMs: 30 * 60_000,
+		});
+	} finally {
+		clearInterval(heartbeat);
+	}
+	const { code, stdout, stderr } = result;
 	if (code !== 0) {
 		throw new Error(`Installing n8n ${version} failed (exit ${code}):\n${tail(stderr, 40)}`);
 	}
