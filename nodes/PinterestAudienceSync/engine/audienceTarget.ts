@@ -33,14 +33,42 @@ export function call<T>(env: CallEnvironment, request: PinterestRequest, limiter
 
 const USER_CACHE_MS = 10 * 60_000;
 const pinterestUsers = new Map<string, { id: string; until: number }>();
+const userLookups = new Map<string, Promise<string>>();
+
+/**
+ * Concurrent callers with the same key share one lookup. A caller that joined a lookup which then
+ * failed looks up once more itself: the failure may have been the other execution's own (cancelled, a
+ * shorter retry window).
+ */
+async function sharedLookup<T>(running: Map<string, Promise<T>>, key: string, load: () => Promise<T>, joined = false): Promise<T> {
+	const current = running.get(key);
+	if (current) {
+		if (joined) return await current;
+		try {
+			return await current;
+		} catch {
+			return await sharedLookup(running, key, load, true);
+		}
+	}
+	const lookup = load();
+	running.set(key, lookup);
+	try {
+		return await lookup;
+	} finally {
+		if (running.get(key) === lookup) running.delete(key);
+	}
+}
 
 /** The Pinterest user behind a credential: the key of the shared rate limiter. */
 export async function pinterestUserOf(env: CallEnvironment, credentialKey: string): Promise<string> {
 	const cached = pinterestUsers.get(credentialKey);
 	if (cached && cached.until > Date.now()) return cached.id;
-	const account = await call<PinterestUserAccount>(env, { method: 'GET', path: '/user_account' });
-	pinterestUsers.set(credentialKey, { id: account.id, until: Date.now() + USER_CACHE_MS });
-	return account.id;
+	// Many executions starting at once (a webhook per user) send one GET /user_account, not one each.
+	return await sharedLookup(userLookups, credentialKey, async () => {
+		const account = await call<PinterestUserAccount>(env, { method: 'GET', path: '/user_account' });
+		pinterestUsers.set(credentialKey, { id: account.id, until: Date.now() + USER_CACHE_MS });
+		return account.id;
+	});
 }
 
 export interface ResolvedAudience {
@@ -77,6 +105,58 @@ export async function existingAudience(env: CallEnvironment, adAccountId: string
 		);
 	}
 	return { audienceId, audienceName: audience.name, customerListId, created: false, recordsSentOnCreate: 0 };
+}
+
+interface SharedTarget {
+	lookup: Promise<ResolvedAudience>;
+	resolved?: ResolvedAudience;
+	/** Executions using it that have not finished yet. */
+	users: number;
+}
+
+const sharedTargets = new Map<string, SharedTarget>();
+
+/**
+ * The audience (and its customer list) for an execution, resolved once for all executions that overlap
+ * in time: with a webhook per user, one lookup per execution would spend Pinterest's ads_read quota
+ * (1,000/min per user) and its universal 100 requests/s within seconds, and the 429s would then hit the
+ * writes too. An execution keeps the resolution alive until it calls `release` (its users settled); the
+ * first execution after all have finished looks up again, so an audience deleted between runs is
+ * noticed at once. Whoever joins gets `created: false` and no records sent on create. A lookup that
+ * fails is not shared further: whoever joined it tries once more itself.
+ */
+export async function sharedTarget(
+	key: string,
+	resolve: () => Promise<ResolvedAudience>,
+	joined = false,
+): Promise<{ target: ResolvedAudience; release: () => void }> {
+	const current = sharedTargets.get(key);
+	const entry: SharedTarget = current ?? { lookup: resolve(), users: 0 };
+	if (!current) sharedTargets.set(key, entry);
+	entry.users++;
+	let released = false;
+	const release = (): void => {
+		if (released) return;
+		released = true;
+		if (--entry.users === 0 && sharedTargets.get(key) === entry) sharedTargets.delete(key);
+	};
+	try {
+		const target = await entry.lookup;
+		entry.resolved = target;
+		return { target: current ? { ...target, created: false, recordsSentOnCreate: 0 } : target, release };
+	} catch (error) {
+		if (sharedTargets.get(key) === entry) sharedTargets.delete(key);
+		release();
+		if (!current || joined) throw error;
+		return await sharedTarget(key, resolve, true);
+	}
+}
+
+/** A write found the customer list gone (404) or forbidden (403): the next execution looks it up again. */
+export function forgetCustomerList(customerListId: string): void {
+	for (const [key, entry] of sharedTargets) {
+		if (entry.resolved?.customerListId === customerListId) sharedTargets.delete(key);
+	}
 }
 
 export function listTypeFor(fields: MatchField[]): 'EMAIL' | 'MAID' | 'IDFA' {

@@ -16,7 +16,8 @@ export function minTimeFor(requestsPerSecond: number): number {
 export class UserWriteLimiter {
 	private baseMinTime: number;
 	private slowdown = 1;
-	private activeRates: number[] = [];
+	/** Rates asked for by the executions using the limiter, with how many ask for each. */
+	private activeRates = new Map<number, number>();
 
 	constructor(
 		readonly bottleneck: Bottleneck,
@@ -34,17 +35,20 @@ export class UserWriteLimiter {
 	 * rate goes back up when it finishes. Returns the release function.
 	 */
 	async useRate(requestsPerSecond: number): Promise<() => Promise<void>> {
-		this.activeRates.push(requestsPerSecond);
+		// Counted per rate, not listed per execution: thousands of executions waiting for a flush cost O(1).
+		this.activeRates.set(requestsPerSecond, (this.activeRates.get(requestsPerSecond) ?? 0) + 1);
 		await this.applyRates();
 		return async () => {
-			this.activeRates.splice(this.activeRates.indexOf(requestsPerSecond), 1);
+			const left = (this.activeRates.get(requestsPerSecond) ?? 1) - 1;
+			if (left > 0) this.activeRates.set(requestsPerSecond, left);
+			else this.activeRates.delete(requestsPerSecond);
 			await this.applyRates();
 		};
 	}
 
 	private async applyRates(): Promise<void> {
-		if (this.activeRates.length === 0) return;
-		const wanted = minTimeFor(Math.min(...this.activeRates));
+		if (this.activeRates.size === 0) return;
+		const wanted = minTimeFor(Math.min(...this.activeRates.keys()));
 		if (wanted !== this.baseMinTime) {
 			this.baseMinTime = wanted;
 			await this.apply();

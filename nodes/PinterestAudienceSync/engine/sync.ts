@@ -1,10 +1,11 @@
 import { authGateFor } from './authGate';
 import type { CallEnvironment, ResolvedAudience } from './audienceTarget';
-import { existingAudience, findOrCreateAudience, pinterestUserOf } from './audienceTarget';
+import { existingAudience, findOrCreateAudience, forgetCustomerList, pinterestUserOf, sharedTarget } from './audienceTarget';
 import type { PinterestClient } from './client';
 import { newCallStats } from './client';
 import type { BatchOutcome, ListOperation } from './dispatcher';
 import { dispatcherFor } from './dispatcher';
+import { classifyFailure } from './errors';
 import type { LimiterFactory } from './limiter';
 import { inProcessLimiterFactory, writeLimiterFor } from './limiter';
 import type { MarketerMessage } from './messages';
@@ -118,25 +119,34 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 		if (errorIndex === -1) errorIndex = failures.push(outcome.error) - 1;
 		recordOutcome.fill(OUTCOME_FAILED, start, start + count);
 		recordError.fill(errorIndex, start, start + count);
+		const kind = classifyFailure(outcome.error);
+		if (target && (kind === 'notFound' || kind === 'forbidden')) forgetCustomerList(target.customerListId);
 	};
 
 	if (records.length > 0 || job.audience.mode === 'existing') {
 		let releaseRate: (() => Promise<void>) | undefined;
+		let releaseTarget: (() => void) | undefined;
 		try {
 			const pinterestUserId = await pinterestUserOf(env, job.credentialKey);
 			const limiter = await writeLimiterFor(pinterestUserId, settings.requestsPerSecond, job.limiterFactory ?? inProcessLimiterFactory);
 			releaseRate = await limiter.useRate(settings.requestsPerSecond);
-			target =
-				job.audience.mode === 'existing'
-					? await existingAudience(env, job.adAccountId, job.audience.audienceId)
-					: await findOrCreateAudience(env, limiter, {
-							credentialKey: job.credentialKey,
-							adAccountId: job.adAccountId,
-							name: job.audience.name,
-							fields: job.fields,
-							firstRecords: records.slice(0, settings.batchSize),
-							mayCreate: job.action === 'add',
-						});
+			const audience = job.audience;
+			const shared = await sharedTarget(
+				[job.credentialKey, job.adAccountId, audience.mode, audience.mode === 'existing' ? audience.audienceId : audience.name].join('|'),
+				() =>
+					audience.mode === 'existing'
+						? existingAudience(env, job.adAccountId, audience.audienceId)
+						: findOrCreateAudience(env, limiter, {
+								credentialKey: job.credentialKey,
+								adAccountId: job.adAccountId,
+								name: audience.name,
+								fields: job.fields,
+								firstRecords: records.slice(0, settings.batchSize),
+								mayCreate: job.action === 'add',
+							}),
+			);
+			target = shared.target;
+			releaseTarget = shared.release;
 			const skip = target.recordsSentOnCreate;
 			if (skip > 0) recordOutcome.fill(OUTCOME_OK, 0, skip);
 			const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
@@ -166,6 +176,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			}
 			if (records.length === 0) failures.push(error);
 		} finally {
+			releaseTarget?.();
 			await releaseRate?.();
 		}
 	}

@@ -312,3 +312,74 @@ describe('Coalescing across executions', () => {
 		expect(patchesTo(audience.listId).map((e) => e.recordCount)).toEqual([1]);
 	});
 });
+
+describe('Audience lookups across executions', () => {
+	const lookupsOf = (audience: Audience, since: number) =>
+		emu.log
+			.slice(since)
+			.filter((e) => e.method === 'GET' && e.path.endsWith(`/audiences/${audience.audienceId}`));
+
+	it('looks the audience up once for executions that overlap, and again once they have all finished', async () => {
+		const audience = await newAudience('J');
+		const since = emu.log.length;
+		const options = { flushWindowSeconds: 0.3, writeStatus: true };
+		const runs = await Promise.all(
+			Array.from({ length: 200 }, (_, k) =>
+				runNode({
+					credential: credentialFor(emu),
+					parameters: existing(audience, options),
+					items: emailItems(1, 730_000 + k),
+				}),
+			),
+		);
+		runs.forEach((run) => expectAllSynced(run, 1));
+		expect(lookupsOf(audience, since)).toHaveLength(1);
+
+		const later = await runNode({
+			credential: credentialFor(emu),
+			parameters: existing(audience, options),
+			items: emailItems(1, 731_000),
+		});
+		expectAllSynced(later, 1);
+		expect(lookupsOf(audience, since)).toHaveLength(2);
+	}, 60_000);
+
+	it("does not pass one execution's failed lookup on to the executions that joined it", async () => {
+		const audience = await newAudience('K');
+		const since = emu.log.length;
+		const cancel = new AbortController();
+		// No retries: the cancelled execution's lookup fails for good as soon as its answer is aborted.
+		const options = { flushWindowSeconds: 0.3, retryWindowMinutes: 0, writeStatus: true };
+		const context = createExecuteContext({
+			credential: credentialFor(emu),
+			parameters: existing(audience, options),
+			items: emailItems(1, 740_000),
+			cancelSignal: cancel.signal,
+		});
+		const helpers = context.helpers as unknown as Record<
+			string,
+			(...args: unknown[]) => Promise<unknown>
+		>;
+		for (const name of ['httpRequest', 'httpRequestWithAuthentication']) {
+			const original = helpers[name];
+			helpers[name] = async (...args: unknown[]) => {
+				await original(...args);
+				// Cancelled while its lookup was on the wire: n8n aborts the request, the answer is lost.
+				cancel.abort();
+				throw new axios.CanceledError('canceled');
+			};
+		}
+		const cancelled = new PinterestAudienceSync().execute.call(context);
+		const others = Array.from({ length: 20 }, (_, k) =>
+			runNode({
+				credential: credentialFor(emu),
+				parameters: existing(audience, options),
+				items: emailItems(1, 741_000 + k),
+			}),
+		);
+		await expect(cancelled).rejects.toThrow();
+		for (const run of await Promise.all(others)) expectAllSynced(run, 1);
+		// The cancelled execution's lookup, then one more shared by the executions that had joined it.
+		expect(lookupsOf(audience, since)).toHaveLength(2);
+	});
+});
