@@ -48,7 +48,7 @@ async function main() {
 			version: VERSION,
 			onProgress: (line) => step(line.trim()),
 		});
-		step(`Fresh n8n ${VERSION} in a temporary folder, node loaded from dist/`);
+		step(`Fresh n8n ${VERSION} in a temporary folder, node loaded from a snapshot of dist/`);
 
 		const credential = emulatorCredential({
 			id: 'pinDemoCred0001',

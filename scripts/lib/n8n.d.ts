@@ -28,6 +28,8 @@ export declare function installedN8n(version: string): string | null;
 export declare function ensureN8n(version: string, opts?: { onProgress?: (line: string) => void }): Promise<string>;
 /** A free TCP port on 127.0.0.1, never the same twice within one process. */
 export declare function freePort(): Promise<number>;
+/** Copies a complete build to `<target>/dist` (+ node_modules link); resolves to that dist folder. */
+export declare function snapshotBuild(source: string, target: string): Promise<string>;
 /** The run JSON printed by `n8n execute` (from the first line that is exactly `{`), or null. */
 export declare function parseRunJson(stdout: string): N8nRun | null;
 
@@ -54,8 +56,13 @@ export declare function runProcess(
 export interface N8nInstanceOptions {
 	/** Default DEFAULT_N8N_VERSION (2.8.4). */
 	version?: string;
-	/** Folder(s) for N8N_CUSTOM_EXTENSIONS (`;`-separated); default `<repo>/dist`. */
+	/** Folder(s) for N8N_CUSTOM_EXTENSIONS (`;`-separated); default: a snapshot of `<repo>/dist`. */
 	customExtensions?: string;
+	/**
+	 * Default true: copy `<repo>/dist` into the instance folder (with a link to the repo's node_modules),
+	 * so a rebuild while n8n runs cannot break it. false: load `<repo>/dist` itself.
+	 */
+	snapshotBuild?: boolean;
 	/** Use this install instead of ensureN8n(version). */
 	installDir?: string;
 	/** Fixed ports (default: free ones). */
@@ -123,6 +130,8 @@ export interface N8nInstance {
 	brokerPort: number;
 	/** http://127.0.0.1:<port> */
 	baseUrl: string;
+	/** What N8N_CUSTOM_EXTENSIONS points at. */
+	customExtensions: string;
 	/** Server-mode log file. */
 	logPath: string;
 	/** Runs `n8n <args>` to completion. */

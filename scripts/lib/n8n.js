@@ -283,6 +283,46 @@ const DEFAULT_OWNER = Object.freeze({
 	lastName: 'Owner',
 });
 
+/** Files that must be in a complete build of the package. */
+const BUILD_MARKERS = [
+	path.join('nodes', 'PinterestAudienceSync', 'PinterestAudienceSync.node.js'),
+	path.join('credentials', 'PinterestOAuth2Api.credentials.js'),
+];
+
+/**
+ * Copies a build folder (default `<repo>/dist`) to `<target>/dist`, with `<target>/node_modules` linking
+ * to the repo's dependencies (bottleneck, ioredis), so that n8n loads a fixed snapshot: a rebuild of
+ * `dist/` while n8n runs (e.g. by another test run in the same checkout) cannot break it. Waits up to
+ * 2 minutes for a build in progress to finish.
+ * @param {string} source
+ * @param {string} target
+ * @returns {Promise<string>} the snapshot's dist folder
+ */
+async function snapshotBuild(source, target) {
+	const deadline = Date.now() + 120_000;
+	const complete = () => BUILD_MARKERS.every((f) => fs.existsSync(path.join(source, f)));
+	for (;;) {
+		if (complete()) {
+			const dest = path.join(target, 'dist');
+			await fsp.rm(dest, { recursive: true, force: true });
+			try {
+				await fsp.cp(source, dest, { recursive: true, filter: (src) => !src.endsWith('.map') });
+				if (BUILD_MARKERS.every((f) => fs.existsSync(path.join(dest, f)))) {
+					const modules = path.join(target, 'node_modules');
+					if (!fs.existsSync(modules)) await fsp.symlink(path.join(REPO_ROOT, 'node_modules'), modules, 'dir');
+					return dest;
+				}
+			} catch {
+				// the build changed under us: try again
+			}
+		}
+		if (Date.now() > deadline) {
+			throw new Error(`No complete build in ${source} (missing ${BUILD_MARKERS.join(' or ')}): run "npm run build" first.`);
+		}
+		await sleep(1000);
+	}
+}
+
 /** Environment variables that must not leak from the caller (jest sets NODE_ENV=test, which n8n reads). */
 const DROPPED_ENV = /^(N8N_|DB_|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|JEST_WORKER_ID$|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$)/;
 
@@ -295,8 +335,12 @@ const DROPPED_ENV = /^(N8N_|DB_|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|JEST_WORKER_I
 async function createN8nInstance(options = {}) {
 	const version = options.version || DEFAULT_N8N_VERSION;
 	const installDir = options.installDir || (await ensureN8n(version, { onProgress: options.onProgress }));
-	const customExtensions = options.customExtensions || path.join(REPO_ROOT, 'dist');
 	const userFolder = await fsp.mkdtemp(path.join(os.tmpdir(), `n8n-e2e-${version}-`));
+	const customExtensions =
+		options.customExtensions ||
+		(options.snapshotBuild === false
+			? path.join(REPO_ROOT, 'dist')
+			: await snapshotBuild(path.join(REPO_ROOT, 'dist'), path.join(userFolder, 'package')));
 	const port = options.port || (await freePort());
 	const brokerPort = options.brokerPort || (await freePort());
 	const nodeBin = path.join(installDir, 'node-bin');
@@ -383,6 +427,7 @@ async function createN8nInstance(options = {}) {
 		port,
 		brokerPort,
 		baseUrl: `http://127.0.0.1:${port}`,
+		customExtensions,
 		logPath,
 
 		cli,
@@ -518,4 +563,5 @@ module.exports = {
 	httpJson,
 	parseRunJson,
 	runProcess,
+	snapshotBuild,
 };
