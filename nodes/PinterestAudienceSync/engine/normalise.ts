@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** The identifier kinds Pinterest customer lists accept from this node (pinterest-api.md §4). */
 export type MatchField = 'email' | 'maid' | 'idfa';
@@ -20,10 +20,17 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 // (IDN domains, international local parts) are allowed as typed.
 const EMAIL = /^[^\s@,;"<>()[\]\\]{1,64}@[^\s@,;"<>()[\]\\_]{1,253}$/u;
 const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
+// The common case in one pass: two or more ASCII labels that DOMAIN_LABEL accepts. Anything else (IDN,
+// digits of other scripts, invalid) goes through the label-by-label check.
+const ASCII_DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const MAX_EMAIL_LENGTH = 254;
 
+// crypto.hash (Node 20.12+, 21.7+) hashes without a Hash object: about twice as fast for short inputs.
+const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+
 export function sha256Hex(value: string): string {
-	return createHash('sha256').update(value, 'utf8').digest('hex');
+	if (oneShotHash) return oneShotHash('sha256', value, 'hex');
+	return crypto.createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 function describeType(value: unknown): string {
@@ -41,6 +48,7 @@ function isValidEmail(email: string): boolean {
 	const local = email.slice(0, at);
 	const domain = email.slice(at + 1);
 	if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
+	if (ASCII_DOMAIN.test(domain)) return true;
 	const labels = domain.split('.');
 	if (labels.length < 2) return false;
 	return labels.every((label) => DOMAIN_LABEL.test(label));
@@ -58,10 +66,10 @@ export function normaliseIdentifier(field: MatchField, raw: unknown): NormaliseR
 	const trimmed = raw.trim();
 	if (trimmed === '') return { ok: false, reason: `${label} is blank` };
 	if (trimmed.length > 1024) return { ok: false, reason: `${label} is too long to be valid` };
-	if (SHA256_HEX.test(trimmed)) return { ok: true, record: trimmed.toLowerCase() };
+	if (trimmed.length === 64 && SHA256_HEX.test(trimmed)) return { ok: true, record: trimmed.toLowerCase() };
 
 	if (field === 'email') {
-		if (OTHER_HASH_HEX.test(trimmed)) {
+		if ((trimmed.length === 32 || trimmed.length === 40) && OTHER_HASH_HEX.test(trimmed)) {
 			return {
 				ok: false,
 				reason: `${label} looks like an MD5 or SHA-1 hash; send the address or its SHA-256 hash`,
