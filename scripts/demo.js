@@ -13,7 +13,15 @@
 const path = require('node:path');
 
 const { createN8nInstance, DEFAULT_N8N_VERSION } = require('./lib/n8n');
-const { byId, emulatorCredential, metricsOf, nodeOutput, runError, SYNC_NODE_NAME, syncUsersWorkflow } = require('./lib/workflows');
+const {
+	byId,
+	emulatorCredential,
+	metricsOf,
+	nodeOutput,
+	runError,
+	SYNC_NODE_NAME,
+	syncUsersWorkflow,
+} = require('./lib/workflows');
 
 const VERSION = process.env.N8N_DEMO_VERSION || DEFAULT_N8N_VERSION;
 const USERS = Number(process.env.N8N_DEMO_USERS || 5000);
@@ -27,7 +35,9 @@ function loadEmulator() {
 	try {
 		return require(path.join(__dirname, '..', 'dist', 'emulator'));
 	} catch (error) {
-		throw new Error(`The emulator is not built (${error.message}). Run "npm run demo", which builds first.`);
+		throw new Error(
+			`The emulator is not built (${error.message}). Run "npm run demo", which builds first.`,
+		);
 	}
 }
 
@@ -85,12 +95,18 @@ async function main() {
 				`the workflow failed (exit ${result.exitCode}): ${error ? `${error.message}${error.description ? ` – ${error.description}` : ''}` : result.stdout.slice(-2000) + result.stderr.slice(-2000)}`,
 			);
 		}
-		step(`Execution finished in ${(result.durationMs / 1000).toFixed(1)} s (including n8n's start-up)`);
+		step(
+			`Execution finished in ${(result.durationMs / 1000).toFixed(1)} s (including n8n's start-up)`,
+		);
 
 		const users = nodeOutput(result.run, SYNC_NODE_NAME, 0);
 		const metrics = metricsOf(result.run, SYNC_NODE_NAME);
-		process.stdout.write(`\nUsers output: ${users.length.toLocaleString('en-US')} items (every user proceeds to the next step)\n`);
-		process.stdout.write(`\nMetrics output:\n${JSON.stringify(metrics, null, 2).replace(/^/gm, '    ')}\n`);
+		process.stdout.write(
+			`\nUsers output: ${users.length.toLocaleString('en-US')} items (every user proceeds to the next step)\n`,
+		);
+		process.stdout.write(
+			`\nMetrics output:\n${JSON.stringify(metrics, null, 2).replace(/^/gm, '    ')}\n`,
+		);
 
 		const [audience] = emu.findAudiences(emu.demo.adAccountId, AUDIENCE_NAME);
 		const [list] = emu.findCustomerLists(emu.demo.adAccountId, AUDIENCE_NAME);
@@ -99,14 +115,34 @@ async function main() {
 		process.stdout.write(
 			`${table([
 				['ad account', `${emu.demo.adAccountId} (ACME Tools)`],
-				['audience', audience ? `${audience.id} "${audience.name}" ${audience.audience_type}, status ${audience.status}` : '(none)'],
-				['customer list', list ? `${list.id}, status ${list.status}, ${list.num_batches} batches` : '(none)'],
+				[
+					'audience',
+					audience
+						? `${audience.id} "${audience.name}" ${audience.audience_type}, status ${audience.status}`
+						: '(none)',
+				],
+				[
+					'customer list',
+					list ? `${list.id}, status ${list.status}, ${list.num_batches} batches` : '(none)',
+				],
 				['uploaded records', list ? list.num_uploaded_user_records.toLocaleString('en-US') : '-'],
 				['removed records', list ? list.num_removed_user_records.toLocaleString('en-US') : '-'],
-				['records held now', list ? emu.listRecords(emu.demo.adAccountId, list.id).size.toLocaleString('en-US') : '-'],
-				['largest request', `${emu.largestRequestRecords().toLocaleString('en-US')} records (limit 1,900)`],
-				['max writes per second', `${emu.maxWritesInAnyWindow(emu.demo.userId)} in any 1 s window (limit 7)`],
-				['API requests', `${stats.totalRequests} (by status: ${JSON.stringify(stats.requestsByStatus)})`],
+				[
+					'records held now',
+					list ? emu.listRecords(emu.demo.adAccountId, list.id).size.toLocaleString('en-US') : '-',
+				],
+				[
+					'largest request',
+					`${emu.largestRequestRecords().toLocaleString('en-US')} records (limit 1,900)`,
+				],
+				[
+					'max writes per second',
+					`${emu.maxWritesInAnyWindow(emu.demo.userId)} in any 1 s window (limit 7)`,
+				],
+				[
+					'API requests',
+					`${stats.totalRequests} (by status: ${JSON.stringify(stats.requestsByStatus)})`,
+				],
 			])}\n`,
 		);
 		process.stdout.write(

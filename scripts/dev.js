@@ -11,7 +11,14 @@
 const path = require('node:path');
 
 const { createN8nInstance, DEFAULT_N8N_VERSION, DEFAULT_OWNER } = require('./lib/n8n');
-const { byId, emulatorCredential, exampleNames, forLocalRun, loadExample, syncUsersWorkflow } = require('./lib/workflows');
+const {
+	byId,
+	emulatorCredential,
+	exampleNames,
+	forLocalRun,
+	loadExample,
+	syncUsersWorkflow,
+} = require('./lib/workflows');
 
 const VERSION = process.env.N8N_DEV_VERSION || DEFAULT_N8N_VERSION;
 const EMULATOR_PORT = Number(process.env.EMULATOR_PORT || 8787);
@@ -25,7 +32,9 @@ async function main() {
 	try {
 		emu = await startEmulator({ port: EMULATOR_PORT });
 	} catch (error) {
-		throw new Error(`could not start the emulator on 127.0.0.1:${EMULATOR_PORT} (${error.message}); set EMULATOR_PORT to another port`);
+		throw new Error(
+			`could not start the emulator on 127.0.0.1:${EMULATOR_PORT} (${error.message}); set EMULATOR_PORT to another port`,
+		);
 	}
 	log(`Pinterest API emulator on ${emu.url}`);
 
@@ -61,7 +70,8 @@ async function main() {
 				id: 'pinDevDemo00001',
 				name: 'Demo: 5,000 users → new audience (emulator)',
 				credential,
-				usersCode: "return Array.from({ length: 5000 }, (_, i) => ({ json: { email: 'customer' + (i + 1) + '@example.com' } }));",
+				usersCode:
+					"return Array.from({ length: 5000 }, (_, i) => ({ json: { email: 'customer' + (i + 1) + '@example.com' } }));",
 				parameters: {
 					adAccount: byId(emu.demo.adAccountId),
 					audienceMode: 'createNew',
@@ -91,9 +101,13 @@ async function main() {
 		log('');
 		log(`  n8n editor        ${n8n.baseUrl}/`);
 		log(`  login             ${owner.email} / ${owner.password}`);
-		log(`  workflows         ${workflows.map((w) => `${n8n.baseUrl}/workflow/${w.id}`).join('\n                    ')}`);
+		log(
+			`  workflows         ${workflows.map((w) => `${n8n.baseUrl}/workflow/${w.id}`).join('\n                    ')}`,
+		);
 		log(`  emulator          ${emu.url}  (API ${emu.apiBaseUrl}, admin ${emu.url}/_emulator/)`);
-		log(`  demo ad accounts  ${emu.demo.adAccountId} (ACME Tools), ${emu.demo.bigAdAccountId} (600 audiences)`);
+		log(
+			`  demo ad accounts  ${emu.demo.adAccountId} (ACME Tools), ${emu.demo.bigAdAccountId} (600 audiences)`,
+		);
 		log(`  n8n log           ${n8n.logPath}`);
 		log('');
 		log('Webhook templates answer on /webhook/<path> once activated. Press Ctrl-C to stop.');

@@ -17,7 +17,12 @@ export declare function httpJson(
 	url: string,
 	body?: unknown,
 	headers?: Record<string, string>,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }>;
+): Promise<{
+	status: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: any;
+	text: string;
+}>;
 export declare const REPO_ROOT: string;
 
 /** `${N8N_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/n8n-nodes-pinterest-audience-sync}` */
@@ -25,7 +30,10 @@ export declare function cacheDir(): string;
 /** Install folder of `version`, or null when not (completely) installed. */
 export declare function installedN8n(version: string): string | null;
 /** Runs scripts/install-n8n.sh when `version` is missing; resolves to the install folder. */
-export declare function ensureN8n(version: string, opts?: { onProgress?: (line: string) => void }): Promise<string>;
+export declare function ensureN8n(
+	version: string,
+	opts?: { onProgress?: (line: string) => void },
+): Promise<string>;
 /** A free TCP port on 127.0.0.1, never the same twice within one process. */
 export declare function freePort(): Promise<number>;
 /** Copies a complete build to `<target>/dist` (+ node_modules link); resolves to that dist folder. */
@@ -143,9 +151,14 @@ export interface N8nInstance {
 	/** `n8n execute --id=<id> --rawOutput`. */
 	execute(workflowId: string, opts?: { timeoutMs?: number }): Promise<ExecuteResult>;
 	/** `n8n export:credentials --id=<id> --decrypted`: the credential with its decrypted `data`. */
-	exportCredential(id: string): Promise<{ id: string; name: string; type: string; data: Record<string, any> }>;
+	exportCredential(
+		id: string,
+	): Promise<{ id: string; name: string; type: string; data: Record<string, any> }>;
 	/** `n8n start`; resolves once the editor is up and /healthz answers. */
-	startServer(opts?: { timeoutMs?: number; onLogLine?: (line: string) => void }): Promise<{ url: string }>;
+	startServer(opts?: {
+		timeoutMs?: number;
+		onLogLine?: (line: string) => void;
+	}): Promise<{ url: string }>;
 	/** `POST /rest/owner/setup` on the running server; resolves with the owner and its auth cookie. */
 	setupOwner(owner?: N8nOwner): Promise<N8nOwner & { cookie: string }>;
 	/** Stops the server (SIGTERM, then SIGKILL), with its task runner. */

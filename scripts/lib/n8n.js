@@ -42,10 +42,15 @@ async function ensureN8n(version, opts = {}) {
 	const ready = installedN8n(version);
 	if (ready) return ready;
 	const onProgress = opts.onProgress || ((line) => process.stderr.write(`${line}\n`));
-	onProgress(`n8n ${version} is not installed yet: installing it into ${cacheDir()} (4-6 minutes, only once)...`);
+	onProgress(
+		`n8n ${version} is not installed yet: installing it into ${cacheDir()} (4-6 minutes, only once)...`,
+	);
 	const started = Date.now();
 	const heartbeat = setInterval(
-		() => onProgress(`  still installing n8n ${version}... ${Math.round((Date.now() - started) / 1000)} s`),
+		() =>
+			onProgress(
+				`  still installing n8n ${version}... ${Math.round((Date.now() - started) / 1000)} s`,
+			),
 		30_000,
 	);
 	let result;
@@ -66,7 +71,9 @@ async function ensureN8n(version, opts = {}) {
 	}
 	const dir = stdout.trim().split('\n').pop();
 	if (!dir || !fs.existsSync(path.join(dir, 'node_modules', '.bin', 'n8n'))) {
-		throw new Error(`install-n8n.sh ${version} did not print an install folder:\n${tail(stdout + stderr, 20)}`);
+		throw new Error(
+			`install-n8n.sh ${version} did not print an install folder:\n${tail(stdout + stderr, 20)}`,
+		);
 	}
 	onProgress(`n8n ${version} installed in ${Math.round((Date.now() - started) / 1000)} s.`);
 	return dir;
@@ -153,9 +160,18 @@ function splitLines(onLine) {
  * Runs a command in its own process group, collecting stdout and stderr.
  * @returns {Promise<{ code: number, signal: string | null, stdout: string, stderr: string, timedOut: boolean }>}
  */
-function runProcess(command, args, { env, cwd, timeoutMs = 10 * 60_000, onStdoutLine, onStderrLine, stdio } = {}) {
+function runProcess(
+	command,
+	args,
+	{ env, cwd, timeoutMs = 10 * 60_000, onStdoutLine, onStderrLine, stdio } = {},
+) {
 	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, { env, cwd, detached: true, stdio: stdio || ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(command, args, {
+			env,
+			cwd,
+			detached: true,
+			stdio: stdio || ['ignore', 'pipe', 'pipe'],
+		});
 		liveGroups.add(child.pid);
 		const out = [];
 		const err = [];
@@ -192,7 +208,13 @@ function runProcess(command, args, { env, cwd, timeoutMs = 10 * 60_000, onStdout
 			killGroup(child, 'SIGKILL');
 			outLines.end();
 			errLines.end();
-			resolve({ code: code === null ? -1 : code, signal, stdout: out.join(''), stderr: err.join(''), timedOut });
+			resolve({
+				code: code === null ? -1 : code,
+				signal,
+				stdout: out.join(''),
+				stderr: err.join(''),
+				timedOut,
+			});
 		});
 	});
 }
@@ -226,7 +248,9 @@ function httpGet(url, timeoutMs = 2000) {
 		const req = http.get(url, { timeout: timeoutMs }, (res) => {
 			const chunks = [];
 			res.on('data', (c) => chunks.push(c));
-			res.on('end', () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString('utf8') }));
+			res.on('end', () =>
+				resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString('utf8') }),
+			);
 		});
 		req.on('timeout', () => req.destroy());
 		req.on('error', () => resolve({ status: 0, body: '' }));
@@ -248,7 +272,9 @@ function httpJson(method, url, body, headers = {}) {
 				method,
 				headers: {
 					accept: 'application/json',
-					...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+					...(payload
+						? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+						: {}),
 					...headers,
 				},
 				timeout: 30_000,
@@ -309,7 +335,8 @@ async function snapshotBuild(source, target) {
 				await fsp.cp(source, dest, { recursive: true, filter: (src) => !src.endsWith('.map') });
 				if (BUILD_MARKERS.every((f) => fs.existsSync(path.join(dest, f)))) {
 					const modules = path.join(target, 'node_modules');
-					if (!fs.existsSync(modules)) await fsp.symlink(path.join(REPO_ROOT, 'node_modules'), modules, 'dir');
+					if (!fs.existsSync(modules))
+						await fsp.symlink(path.join(REPO_ROOT, 'node_modules'), modules, 'dir');
 					return dest;
 				}
 			} catch {
@@ -317,14 +344,17 @@ async function snapshotBuild(source, target) {
 			}
 		}
 		if (Date.now() > deadline) {
-			throw new Error(`No complete build in ${source} (missing ${BUILD_MARKERS.join(' or ')}): run "npm run build" first.`);
+			throw new Error(
+				`No complete build in ${source} (missing ${BUILD_MARKERS.join(' or ')}): run "npm run build" first.`,
+			);
 		}
 		await sleep(1000);
 	}
 }
 
 /** Environment variables that must not leak from the caller (jest sets NODE_ENV=test, which n8n reads). */
-const DROPPED_ENV = /^(N8N_|DB_|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|JEST_WORKER_ID$|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$)/;
+const DROPPED_ENV =
+	/^(N8N_|DB_|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|JEST_WORKER_ID$|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$)/;
 
 /**
  * A fresh n8n: its own temp user folder (SQLite DB inside), fixed encryption key, the package's
@@ -334,7 +364,8 @@ const DROPPED_ENV = /^(N8N_|DB_|NODE_ENV$|NODE_OPTIONS$|NODE_PATH$|JEST_WORKER_I
  */
 async function createN8nInstance(options = {}) {
 	const version = options.version || DEFAULT_N8N_VERSION;
-	const installDir = options.installDir || (await ensureN8n(version, { onProgress: options.onProgress }));
+	const installDir =
+		options.installDir || (await ensureN8n(version, { onProgress: options.onProgress }));
 	const userFolder = await fsp.mkdtemp(path.join(os.tmpdir(), `n8n-e2e-${version}-`));
 	const customExtensions =
 		options.customExtensions ||
@@ -347,7 +378,8 @@ async function createN8nInstance(options = {}) {
 	const n8nBin = path.join(installDir, 'node_modules', 'n8n', 'bin', 'n8n');
 
 	const env = {};
-	for (const [k, v] of Object.entries(process.env)) if (!DROPPED_ENV.test(k) && v !== undefined) env[k] = v;
+	for (const [k, v] of Object.entries(process.env))
+		if (!DROPPED_ENV.test(k) && v !== undefined) env[k] = v;
 	Object.assign(env, {
 		PATH: `${nodeBin}${path.delimiter}${process.env.PATH || ''}`,
 		N8N_USER_FOLDER: userFolder,
@@ -408,7 +440,9 @@ async function createN8nInstance(options = {}) {
 	async function cliOrThrow(what, args) {
 		const r = await cli(args);
 		if (r.code !== 0) {
-			throw new Error(`n8n ${what} failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${tail(r.stdout + r.stderr, 40)}`);
+			throw new Error(
+				`n8n ${what} failed (exit ${r.code}${r.timedOut ? ', timed out' : ''}):\n${tail(r.stdout + r.stderr, 40)}`,
+			);
 		}
 		return r;
 	}
@@ -457,7 +491,12 @@ async function createN8nInstance(options = {}) {
 
 		async exportCredential(id) {
 			const file = path.join(userFolder, `export-${++fileCounter}.json`);
-			await cliOrThrow('export:credentials', ['export:credentials', `--id=${id}`, '--decrypted', `--output=${file}`]);
+			await cliOrThrow('export:credentials', [
+				'export:credentials',
+				`--id=${id}`,
+				'--decrypted',
+				`--output=${file}`,
+			]);
 			const data = JSON.parse(await fsp.readFile(file, 'utf8'));
 			await fsp.rm(file, { force: true });
 			return Array.isArray(data) ? data[0] : data;
@@ -465,7 +504,8 @@ async function createN8nInstance(options = {}) {
 
 		async startServer({ timeoutMs = 120_000, onLogLine } = {}) {
 			if (server) return { url: instance.baseUrl };
-			if (await portInUse(port)) throw new Error(`Port ${port} is already in use: cannot start n8n there.`);
+			if (await portInUse(port))
+				throw new Error(`Port ${port} is already in use: cannot start n8n there.`);
 			const log = fs.createWriteStream(logPath, { flags: 'a' });
 			const child = spawn(path.join(nodeBin, 'node'), [n8nBin, 'start'], {
 				env,
@@ -498,7 +538,9 @@ async function createN8nInstance(options = {}) {
 				if (serverExit) {
 					server = null;
 					const text = await fsp.readFile(logPath, 'utf8').catch(() => '');
-					throw new Error(`n8n start exited (code ${serverExit.code}, signal ${serverExit.signal}):\n${tail(text, 40)}`);
+					throw new Error(
+						`n8n start exited (code ${serverExit.code}, signal ${serverExit.signal}):\n${tail(text, 40)}`,
+					);
 				}
 				if (editorReady) {
 					const health = await httpGet(`${instance.baseUrl}/healthz`);
@@ -508,12 +550,15 @@ async function createN8nInstance(options = {}) {
 			}
 			await instance.stop();
 			const text = await fsp.readFile(logPath, 'utf8').catch(() => '');
-			throw new Error(`n8n did not become ready on ${instance.baseUrl} within ${timeoutMs} ms:\n${tail(text, 40)}`);
+			throw new Error(
+				`n8n did not become ready on ${instance.baseUrl} within ${timeoutMs} ms:\n${tail(text, 40)}`,
+			);
 		},
 
 		async setupOwner(owner = DEFAULT_OWNER) {
 			const res = await httpJson('POST', `${instance.baseUrl}/rest/owner/setup`, owner);
-			if (res.status !== 200) throw new Error(`POST /rest/owner/setup answered ${res.status}: ${res.text.slice(0, 500)}`);
+			if (res.status !== 200)
+				throw new Error(`POST /rest/owner/setup answered ${res.status}: ${res.text.slice(0, 500)}`);
 			const cookie = (res.headers['set-cookie'] || []).map((c) => c.split(';')[0]).join('; ');
 			return { ...owner, cookie };
 		},

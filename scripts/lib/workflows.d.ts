@@ -56,13 +56,23 @@ export interface LocalRunOptions {
 /** Rewrites the community node type to CUSTOM.pinterestAudienceSync and injects the credential. */
 export declare function forLocalRun<T = any>(workflow: T, o: LocalRunOptions): any;
 /** Replaces Webhook/Schedule triggers by Manual Trigger → Code (same name as the trigger) emitting `items`. */
-export declare function withManualTrigger(workflow: any, itemsByTrigger?: Record<string, Array<Record<string, unknown>>>): any;
+export declare function withManualTrigger(
+	workflow: any,
+	itemsByTrigger?: Record<string, Array<Record<string, unknown>>>,
+): any;
 /** Wait nodes become No Operation nodes (same name), for test runs. */
 export declare function withoutWaits(workflow: any): any;
 export declare function exampleNames(): string[];
 export declare function loadExample(name: string): any;
 
 export declare function nodeRun(run: N8nRun | null, nodeName: string): N8nTaskData | undefined;
-export declare function nodeOutput(run: N8nRun | null, nodeName: string, outputIndex?: number): N8nItem[];
+export declare function nodeOutput(
+	run: N8nRun | null,
+	nodeName: string,
+	outputIndex?: number,
+): N8nItem[];
 export declare function runError(run: N8nRun | null): N8nRunError | undefined;
-export declare function metricsOf(run: N8nRun | null, nodeName: string): Record<string, any> | undefined;
+export declare function metricsOf(
+	run: N8nRun | null,
+	nodeName: string,
+): Record<string, any> | undefined;

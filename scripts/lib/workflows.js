@@ -63,8 +63,22 @@ function syncUsersWorkflow(o) {
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			{ id: `${o.id}-trigger`, name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{ id: `${o.id}-users`, name: 'Users', type: 'n8n-nodes-base.code', typeVersion: 2, position: [220, 0], parameters: { jsCode: o.usersCode } },
+			{
+				id: `${o.id}-trigger`,
+				name: 'Manual Trigger',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				id: `${o.id}-users`,
+				name: 'Users',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: [220, 0],
+				parameters: { jsCode: o.usersCode },
+			},
 			{
 				id: `${o.id}-sync`,
 				name: SYNC_NODE_NAME,
@@ -120,8 +134,10 @@ function forLocalRun(workflow, o) {
 		node.type = CUSTOM_NODE_TYPE;
 		node.credentials = { [CREDENTIAL_TYPE]: { id: o.credential.id, name: o.credential.name } };
 		const adAccount = node.parameters.adAccount;
-		if (o.adAccountId && (!adAccount || !adAccount.value)) node.parameters.adAccount = byId(o.adAccountId);
-		if (o.parameters && o.parameters[node.name]) Object.assign(node.parameters, o.parameters[node.name]);
+		if (o.adAccountId && (!adAccount || !adAccount.value))
+			node.parameters.adAccount = byId(o.adAccountId);
+		if (o.parameters && o.parameters[node.name])
+			Object.assign(node.parameters, o.parameters[node.name]);
 	}
 	return wf;
 }

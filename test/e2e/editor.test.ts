@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { startEmulator, type Emulator } from '../../emulator';
-import { createN8nInstance, DEFAULT_OWNER, ensureN8n, type N8nInstance } from '../../scripts/lib/n8n';
+import {
+	createN8nInstance,
+	DEFAULT_OWNER,
+	ensureN8n,
+	type N8nInstance,
+} from '../../scripts/lib/n8n';
 import { emulatorCredential, syncUsersWorkflow } from '../../scripts/lib/workflows';
 import { ARTIFACTS_DIR, e2eVersions, recordTimings, SYNC_NODE } from './support';
 
@@ -62,7 +67,11 @@ describeEditor('n8n %s editor', (version) => {
 				name: 'Editor check',
 				credential,
 				usersCode: 'return [];',
-				parameters: { adAccount: LIST_MODE_EMPTY, audienceMode: 'existing', audience: LIST_MODE_EMPTY },
+				parameters: {
+					adAccount: LIST_MODE_EMPTY,
+					audienceMode: 'existing',
+					audience: LIST_MODE_EMPTY,
+				},
 			}),
 		);
 		await n8n.startServer();
@@ -92,70 +101,110 @@ describeEditor('n8n %s editor', (version) => {
 		recordTimings(`${version}-editor`, timings);
 	});
 
-	test('log in as the owner', async () => {
-		const t = Date.now();
-		await page.goto(`${n8n.baseUrl}/signin`);
-		await page.locator('input[name=emailOrLdapLoginId], input[type=email]').first().fill(DEFAULT_OWNER.email);
-		await page.locator('input[type=password]').fill(DEFAULT_OWNER.password);
-		await page.keyboard.press('Enter');
-		await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
-		timings['log in'] = Date.now() - t;
-	}, 2 * MINUTE);
+	test(
+		'log in as the owner',
+		async () => {
+			const t = Date.now();
+			await page.goto(`${n8n.baseUrl}/signin`);
+			await page
+				.locator('input[name=emailOrLdapLoginId], input[type=email]')
+				.first()
+				.fill(DEFAULT_OWNER.email);
+			await page.locator('input[type=password]').fill(DEFAULT_OWNER.password);
+			await page.keyboard.press('Enter');
+			await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+			timings['log in'] = Date.now() - t;
+		},
+		2 * MINUTE,
+	);
 
-	test('the nodes panel finds "Pinterest Audience Sync"', async () => {
-		const t = Date.now();
-		await page.goto(`${n8n.baseUrl}/workflow/new`);
-		// "Add first step" opens the nodes panel (the keyboard shortcut changed from Tab to N in 2.x).
-		await page.locator('[data-test-id="canvas-add-button"]').click();
-		const search = page.locator('input[data-test-id="node-creator-search-bar"], [data-test-id="node-creator-search-bar"] input').first();
-		await search.waitFor();
-		await search.fill('Pinterest Audience Sync');
-		const item = page.locator('[data-test-id="node-creator-item-name"], [data-test-id="node-creator-node-item"]').filter({
-			hasText: 'Pinterest Audience Sync',
-		});
-		await item.first().waitFor();
-		await shot('1-nodes-panel');
-		timings['nodes panel search'] = Date.now() - t;
-	}, 2 * MINUTE);
+	test(
+		'the nodes panel finds "Pinterest Audience Sync"',
+		async () => {
+			const t = Date.now();
+			await page.goto(`${n8n.baseUrl}/workflow/new`);
+			// "Add first step" opens the nodes panel (the keyboard shortcut changed from Tab to N in 2.x).
+			await page.locator('[data-test-id="canvas-add-button"]').click();
+			const search = page
+				.locator(
+					'input[data-test-id="node-creator-search-bar"], [data-test-id="node-creator-search-bar"] input',
+				)
+				.first();
+			await search.waitFor();
+			await search.fill('Pinterest Audience Sync');
+			const item = page
+				.locator('[data-test-id="node-creator-item-name"], [data-test-id="node-creator-node-item"]')
+				.filter({
+					hasText: 'Pinterest Audience Sync',
+				});
+			await item.first().waitFor();
+			await shot('1-nodes-panel');
+			timings['nodes panel search'] = Date.now() - t;
+		},
+		2 * MINUTE,
+	);
 
-	test('the node opens; Ad Account list loads from the emulator; audience search finds "Segment 599" among 600', async () => {
-		const t = Date.now();
-		await page.goto(`${n8n.baseUrl}/workflow/${EDITOR_WF}`);
-		const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: SYNC_NODE });
-		await node.waitFor();
-		await node.dblclick();
+	test(
+		'the node opens; Ad Account list loads from the emulator; audience search finds "Segment 599" among 600',
+		async () => {
+			const t = Date.now();
+			await page.goto(`${n8n.baseUrl}/workflow/${EDITOR_WF}`);
+			const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: SYNC_NODE });
+			await node.waitFor();
+			await node.dblclick();
 
-		const adAccount = page.locator('[data-test-id="resource-locator-adAccount"]');
-		await adAccount.waitFor();
-		for (const label of ['Operation', 'Ad Account', 'Audience', 'Existing Audience', 'Action', 'Fields to Match', 'Email', 'Options']) {
-			await page.locator('[data-test-id="node-parameters"]').getByText(label, { exact: true }).first().waitFor();
-		}
+			const adAccount = page.locator('[data-test-id="resource-locator-adAccount"]');
+			await adAccount.waitFor();
+			for (const label of [
+				'Operation',
+				'Ad Account',
+				'Audience',
+				'Existing Audience',
+				'Action',
+				'Fields to Match',
+				'Email',
+				'Options',
+			]) {
+				await page
+					.locator('[data-test-id="node-parameters"]')
+					.getByText(label, { exact: true })
+					.first()
+					.waitFor();
+			}
 
-		await adAccount.locator('[data-test-id="rlc-input-container"]').click();
-		const items = page.locator('[data-test-id="rlc-item"]');
-		await items.filter({ hasText: 'ACME Big Account' }).first().waitFor();
-		expect(await items.allInnerTexts()).toEqual(expect.arrayContaining(['ACME Tools', 'ACME Big Account']));
-		await shot('2-ad-accounts');
-		await items.filter({ hasText: 'ACME Big Account' }).first().click();
+			await adAccount.locator('[data-test-id="rlc-input-container"]').click();
+			const items = page.locator('[data-test-id="rlc-item"]');
+			await items.filter({ hasText: 'ACME Big Account' }).first().waitFor();
+			expect(await items.allInnerTexts()).toEqual(
+				expect.arrayContaining(['ACME Tools', 'ACME Big Account']),
+			);
+			await shot('2-ad-accounts');
+			await items.filter({ hasText: 'ACME Big Account' }).first().click();
 
-		const audience = page.locator('[data-test-id="resource-locator-audience"]');
-		await audience.locator('[data-test-id="rlc-input-container"]').click();
-		await items.first().waitFor();
-		await page.locator('[data-test-id="rlc-search"] input, input[data-test-id="rlc-search"]').first().fill('Segment 599');
-		const segment = items.filter({ hasText: 'Segment 599' }).first();
-		await segment.waitFor();
-		expect((await items.allInnerTexts()).map((s) => s.trim())).toEqual(['Segment 599']);
-		await shot('3-audience-search');
-		await segment.click();
-		const valueOf = (rlc: typeof audience) => rlc.locator('[data-test-id="rlc-input-container"] input').first().inputValue();
-		await expect(valueOf(audience)).resolves.toBe('Segment 599');
-		await expect(valueOf(adAccount)).resolves.toBe('ACME Big Account');
-		await shot('4-node-filled');
+			const audience = page.locator('[data-test-id="resource-locator-audience"]');
+			await audience.locator('[data-test-id="rlc-input-container"]').click();
+			await items.first().waitFor();
+			await page
+				.locator('[data-test-id="rlc-search"] input, input[data-test-id="rlc-search"]')
+				.first()
+				.fill('Segment 599');
+			const segment = items.filter({ hasText: 'Segment 599' }).first();
+			await segment.waitFor();
+			expect((await items.allInnerTexts()).map((s) => s.trim())).toEqual(['Segment 599']);
+			await shot('3-audience-search');
+			await segment.click();
+			const valueOf = (rlc: typeof audience) =>
+				rlc.locator('[data-test-id="rlc-input-container"] input').first().inputValue();
+			await expect(valueOf(audience)).resolves.toBe('Segment 599');
+			await expect(valueOf(adAccount)).resolves.toBe('ACME Big Account');
+			await shot('4-node-filled');
 
-		// The list searches went to the emulator, one page per call.
-		const reads = emu.log.filter((e) => e.method === 'GET' && e.path.includes('/audiences'));
-		expect(reads.length).toBeGreaterThan(0);
-		expect(reads.every((e) => e.status === 200)).toBe(true);
-		timings['node editor: lists and search'] = Date.now() - t;
-	}, 3 * MINUTE);
+			// The list searches went to the emulator, one page per call.
+			const reads = emu.log.filter((e) => e.method === 'GET' && e.path.includes('/audiences'));
+			expect(reads.length).toBeGreaterThan(0);
+			expect(reads.every((e) => e.status === 200)).toBe(true);
+			timings['node editor: lists and search'] = Date.now() - t;
+		},
+		3 * MINUTE,
+	);
 });

@@ -14,7 +14,11 @@ export function e2eVersions(): string[] {
 	return raw.split(/[\s,]+/).filter(Boolean);
 }
 
-export { SYNC_NODE_NAME as SYNC_NODE, syncUsersWorkflow as syncWorkflow, byId as rl } from '../../scripts/lib/workflows';
+export {
+	SYNC_NODE_NAME as SYNC_NODE,
+	syncUsersWorkflow as syncWorkflow,
+	byId as rl,
+} from '../../scripts/lib/workflows';
 
 /** Code-node body returning `count` users `<prefix><i>@example.com` (i from `from`). */
 export function simpleUsersCode(prefix: string, count: number, from = 1): string {
@@ -28,8 +32,13 @@ export function simpleEmails(prefix: string, count: number, from = 1): string[] 
 /** Wall times per version, written to test-artifacts/ and printed at the end. */
 export function recordTimings(version: string, timings: Record<string, number>): void {
 	mkdirSync(ARTIFACTS_DIR, { recursive: true });
-	writeFileSync(join(ARTIFACTS_DIR, `e2e-timings-${version}.json`), JSON.stringify(timings, null, 2));
-	const lines = Object.entries(timings).map(([k, v]) => `  ${k.padEnd(34)} ${(v / 1000).toFixed(1)} s`);
+	writeFileSync(
+		join(ARTIFACTS_DIR, `e2e-timings-${version}.json`),
+		JSON.stringify(timings, null, 2),
+	);
+	const lines = Object.entries(timings).map(
+		([k, v]) => `  ${k.padEnd(34)} ${(v / 1000).toFixed(1)} s`,
+	);
 	// eslint-disable-next-line no-console
 	console.log(`n8n ${version} e2e wall times:\n${lines.join('\n')}`);
 }

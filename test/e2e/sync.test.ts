@@ -4,7 +4,12 @@
  * Versions: N8N_E2E_VERSIONS (default "2.8.4 2.40.7"); missing installs are made by scripts/install-n8n.sh.
  */
 import { startEmulator, type Audience, type Emulator } from '../../emulator';
-import { createN8nInstance, ensureN8n, type ExecuteResult, type N8nInstance } from '../../scripts/lib/n8n';
+import {
+	createN8nInstance,
+	ensureN8n,
+	type ExecuteResult,
+	type N8nInstance,
+} from '../../scripts/lib/n8n';
 import {
 	emulatorCredential,
 	exampleNames,
@@ -18,7 +23,15 @@ import {
 	withManualTrigger,
 	withoutWaits,
 } from '../../scripts/lib/workflows';
-import { e2eVersions, recordTimings, rl, simpleEmails, simpleUsersCode, SYNC_NODE, syncWorkflow } from './support';
+import {
+	e2eVersions,
+	recordTimings,
+	rl,
+	simpleEmails,
+	simpleUsersCode,
+	SYNC_NODE,
+	syncWorkflow,
+} from './support';
 
 const MINUTE = 60_000;
 
@@ -101,7 +114,12 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 		const revocable = emu.issueTokens(demo.secondUserId);
 		const base = { baseUrl: emu.url, clientId: demo.clientId, clientSecret: demo.clientSecret };
 		await n8n.importCredentials([
-			emulatorCredential({ ...CRED, ...base, accessToken: demo.accessToken, refreshToken: demo.refreshToken }),
+			emulatorCredential({
+				...CRED,
+				...base,
+				accessToken: demo.accessToken,
+				refreshToken: demo.refreshToken,
+			}),
 			emulatorCredential({
 				...CRED_EXPIRED,
 				...base,
@@ -239,149 +257,201 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 		recordTimings(version, timings);
 	});
 
-	test('(a) 25,000 users into a new audience: both outputs, exact hashes, ≤ 1,900 records per request, ≤ 7 writes/s', async () => {
-		const logStart = emu.log.length;
-		const r = await run('(a) 25,000 users', WF.bulk);
-		expectSuccess(r);
-		const input = bulkUsers();
+	test(
+		'(a) 25,000 users into a new audience: both outputs, exact hashes, ≤ 1,900 records per request, ≤ 7 writes/s',
+		async () => {
+			const logStart = emu.log.length;
+			const r = await run('(a) 25,000 users', WF.bulk);
+			expectSuccess(r);
+			const input = bulkUsers();
 
-		const users = nodeOutput(r.run, SYNC_NODE, 0);
-		expect(users).toHaveLength(25_000);
-		users.forEach((item, i) => {
-			if (item.json.id !== i || item.json.email !== input[i].json.email) throw new Error(`Users output item ${i} is out of order`);
-			if ((item.pairedItem as { item: number }).item !== i) throw new Error(`Users output item ${i} pairs with ${JSON.stringify(item.pairedItem)}`);
-			const expectedStatus = input[i].json.email.startsWith('not-an-email') ? 'notSynced' : 'synced';
-			if (item.json.pinterestAudienceSync?.status !== expectedStatus) {
-				throw new Error(`Users output item ${i} has status ${JSON.stringify(item.json.pinterestAudienceSync)}`);
-			}
-		});
-		expect(users[499].json.pinterestAudienceSync).toEqual({ status: 'notSynced', reason: 'Email is not a valid address' });
+			const users = nodeOutput(r.run, SYNC_NODE, 0);
+			expect(users).toHaveLength(25_000);
+			users.forEach((item, i) => {
+				if (item.json.id !== i || item.json.email !== input[i].json.email)
+					throw new Error(`Users output item ${i} is out of order`);
+				if ((item.pairedItem as { item: number }).item !== i)
+					throw new Error(`Users output item ${i} pairs with ${JSON.stringify(item.pairedItem)}`);
+				const expectedStatus = input[i].json.email.startsWith('not-an-email')
+					? 'notSynced'
+					: 'synced';
+				if (item.json.pinterestAudienceSync?.status !== expectedStatus) {
+					throw new Error(
+						`Users output item ${i} has status ${JSON.stringify(item.json.pinterestAudienceSync)}`,
+					);
+				}
+			});
+			expect(users[499].json.pinterestAudienceSync).toEqual({
+				status: 'notSynced',
+				reason: 'Email is not a valid address',
+			});
 
-		const metricsItems = nodeOutput(r.run, SYNC_NODE, 1);
-		expect(metricsItems).toHaveLength(1);
-		const m = metricsItems[0].json;
-		expect(m.entered).toBe(25_000);
-		expect(m.usersSynced + m.usersNotSynced + m.usersErrored + m.usersPending).toBe(m.entered);
-		expect(m.proceededToNextStep).toBe(25_000);
-		expect(m.usersNotSynced).toBe(50);
-		expect(m.usersSynced).toBe(24_950);
-		expect(m.usersErrored).toBe(0);
-		expect(m.usersPending).toBe(0);
-		expect(m.audienceCreated).toBe(true);
-		expect(m.adAccountId).toBe(emu.demo.adAccountId);
+			const metricsItems = nodeOutput(r.run, SYNC_NODE, 1);
+			expect(metricsItems).toHaveLength(1);
+			const m = metricsItems[0].json;
+			expect(m.entered).toBe(25_000);
+			expect(m.usersSynced + m.usersNotSynced + m.usersErrored + m.usersPending).toBe(m.entered);
+			expect(m.proceededToNextStep).toBe(25_000);
+			expect(m.usersNotSynced).toBe(50);
+			expect(m.usersSynced).toBe(24_950);
+			expect(m.usersErrored).toBe(0);
+			expect(m.usersPending).toBe(0);
+			expect(m.audienceCreated).toBe(true);
+			expect(m.adAccountId).toBe(emu.demo.adAccountId);
 
-		const expected = new Set(
-			input.filter((u) => !u.json.email.startsWith('not-an-email')).map((u) => hashEmail(u.json.email)),
-		);
-		expect(expected.size).toBe(24_926);
-		const lists = emu.findCustomerLists(emu.demo.adAccountId, 'E2E bulk audience');
-		expect(lists).toHaveLength(1);
-		expect(lists[0].id).toBe(String(m.customerListId));
-		const held = emu.listRecords(emu.demo.adAccountId, lists[0].id);
-		expect(held.size).toBe(expected.size);
-		for (const h of expected) if (!held.has(h)) throw new Error(`list lacks the hash of an input user (${h})`);
-		const audiences = emu.findAudiences(emu.demo.adAccountId, 'E2E bulk audience');
-		expect(audiences).toHaveLength(1);
-		expect(audiences[0].id).toBe(String(m.audienceId));
+			const expected = new Set(
+				input
+					.filter((u) => !u.json.email.startsWith('not-an-email'))
+					.map((u) => hashEmail(u.json.email)),
+			);
+			expect(expected.size).toBe(24_926);
+			const lists = emu.findCustomerLists(emu.demo.adAccountId, 'E2E bulk audience');
+			expect(lists).toHaveLength(1);
+			expect(lists[0].id).toBe(String(m.customerListId));
+			const held = emu.listRecords(emu.demo.adAccountId, lists[0].id);
+			expect(held.size).toBe(expected.size);
+			for (const h of expected)
+				if (!held.has(h)) throw new Error(`list lacks the hash of an input user (${h})`);
+			const audiences = emu.findAudiences(emu.demo.adAccountId, 'E2E bulk audience');
+			expect(audiences).toHaveLength(1);
+			expect(audiences[0].id).toBe(String(m.audienceId));
 
-		const writes = emu.log.slice(logStart).filter((e) => e.category === 'ads_write');
-		expect(Math.max(...writes.map((e) => e.recordCount))).toBeLessThanOrEqual(1900);
-		expect(emu.largestRequestRecords()).toBeLessThanOrEqual(1900);
-		expect(emu.maxWritesInAnyWindow(emu.demo.userId)).toBeLessThanOrEqual(7);
-		expect(writes.filter((e) => e.status === 429)).toHaveLength(m.rateLimited);
-	}, 10 * MINUTE);
+			const writes = emu.log.slice(logStart).filter((e) => e.category === 'ads_write');
+			expect(Math.max(...writes.map((e) => e.recordCount))).toBeLessThanOrEqual(1900);
+			expect(emu.largestRequestRecords()).toBeLessThanOrEqual(1900);
+			expect(emu.maxWritesInAnyWindow(emu.demo.userId)).toBeLessThanOrEqual(7);
+			expect(writes.filter((e) => e.status === 429)).toHaveLength(m.rateLimited);
+		},
+		10 * MINUTE,
+	);
 
-	test('(b) the same workflow run twice makes one customer list and one audience', async () => {
-		const first = await run('(b) re-run, first', WF.rerun);
-		expectSuccess(first);
-		const second = await run('(b) re-run, second', WF.rerun);
-		expectSuccess(second);
-		const m1 = metricsOf(first.run, SYNC_NODE)!;
-		const m2 = metricsOf(second.run, SYNC_NODE)!;
-		expect(m1.audienceCreated).toBe(true);
-		expect(m2.audienceCreated).toBe(false);
-		expect(m2.audienceId).toBe(m1.audienceId);
-		expect(m2.customerListId).toBe(m1.customerListId);
-		expect(emu.findCustomerLists(emu.demo.adAccountId, 'E2E re-run audience')).toHaveLength(1);
-		expect(emu.findAudiences(emu.demo.adAccountId, 'E2E re-run audience')).toHaveLength(1);
-		expect(emu.listRecords(emu.demo.adAccountId, String(m1.customerListId)).size).toBe(100);
-	}, 5 * MINUTE);
+	test(
+		'(b) the same workflow run twice makes one customer list and one audience',
+		async () => {
+			const first = await run('(b) re-run, first', WF.rerun);
+			expectSuccess(first);
+			const second = await run('(b) re-run, second', WF.rerun);
+			expectSuccess(second);
+			const m1 = metricsOf(first.run, SYNC_NODE)!;
+			const m2 = metricsOf(second.run, SYNC_NODE)!;
+			expect(m1.audienceCreated).toBe(true);
+			expect(m2.audienceCreated).toBe(false);
+			expect(m2.audienceId).toBe(m1.audienceId);
+			expect(m2.customerListId).toBe(m1.customerListId);
+			expect(emu.findCustomerLists(emu.demo.adAccountId, 'E2E re-run audience')).toHaveLength(1);
+			expect(emu.findAudiences(emu.demo.adAccountId, 'E2E re-run audience')).toHaveLength(1);
+			expect(emu.listRecords(emu.demo.adAccountId, String(m1.customerListId)).size).toBe(100);
+		},
+		5 * MINUTE,
+	);
 
-	test('(c) existing audience: add users, then a remove workflow takes them out again', async () => {
-		const listId = String(newsletter.rule.customer_list_id);
-		const before = emu.listRecords(emu.demo.adAccountId, listId);
-		const add = await run('(c) existing audience, add', WF.existingAdd);
-		expectSuccess(add);
-		expect(metricsOf(add.run, SYNC_NODE)).toEqual(expect.objectContaining({ entered: 200, usersSynced: 200 }));
-		const afterAdd = emu.listRecords(emu.demo.adAccountId, listId);
-		expect(afterAdd.size).toBe(before.size + 200);
-		for (const e of simpleEmails('existing', 200)) expect(afterAdd.has(hashEmail(e))).toBe(true);
+	test(
+		'(c) existing audience: add users, then a remove workflow takes them out again',
+		async () => {
+			const listId = String(newsletter.rule.customer_list_id);
+			const before = emu.listRecords(emu.demo.adAccountId, listId);
+			const add = await run('(c) existing audience, add', WF.existingAdd);
+			expectSuccess(add);
+			expect(metricsOf(add.run, SYNC_NODE)).toEqual(
+				expect.objectContaining({ entered: 200, usersSynced: 200 }),
+			);
+			const afterAdd = emu.listRecords(emu.demo.adAccountId, listId);
+			expect(afterAdd.size).toBe(before.size + 200);
+			for (const e of simpleEmails('existing', 200)) expect(afterAdd.has(hashEmail(e))).toBe(true);
 
-		const remove = await run('(c) existing audience, remove', WF.existingRemove);
-		expectSuccess(remove);
-		expect(metricsOf(remove.run, SYNC_NODE)).toEqual(expect.objectContaining({ entered: 100, usersSynced: 100 }));
-		const afterRemove = emu.listRecords(emu.demo.adAccountId, listId);
-		for (const e of simpleEmails('existing', 100)) expect(afterRemove.has(hashEmail(e))).toBe(false);
-		for (const e of simpleEmails('existing', 100, 101)) expect(afterRemove.has(hashEmail(e))).toBe(true);
-		for (const h of before) expect(afterRemove.has(h)).toBe(true);
-	}, 5 * MINUTE);
+			const remove = await run('(c) existing audience, remove', WF.existingRemove);
+			expectSuccess(remove);
+			expect(metricsOf(remove.run, SYNC_NODE)).toEqual(
+				expect.objectContaining({ entered: 100, usersSynced: 100 }),
+			);
+			const afterRemove = emu.listRecords(emu.demo.adAccountId, listId);
+			for (const e of simpleEmails('existing', 100))
+				expect(afterRemove.has(hashEmail(e))).toBe(false);
+			for (const e of simpleEmails('existing', 100, 101))
+				expect(afterRemove.has(hashEmail(e))).toBe(true);
+			for (const h of before) expect(afterRemove.has(h)).toBe(true);
+		},
+		5 * MINUTE,
+	);
 
-	test('(d) expired access token: one refresh, run succeeds, the new token is stored', async () => {
-		const tokenCallsBefore = emu.tokenRequests().length;
-		const r = await run('(d) expired token', WF.refresh);
-		expectSuccess(r);
-		expect(emu.tokenRequests().length - tokenCallsBefore).toBe(1);
-		expect(metricsOf(r.run, SYNC_NODE)).toEqual(expect.objectContaining({ entered: 50, usersSynced: 50 }));
-		const t = Date.now();
-		const stored = await n8n.exportCredential(CRED_EXPIRED.id);
-		timings['(d) export:credentials'] = Date.now() - t;
-		const token = stored.data.oauthTokenData;
-		expect(token.access_token).toEqual(expect.any(String));
-		expect(token.access_token).not.toBe(expiredTokens.access_token);
-		expect(token.refresh_token).toEqual(expect.any(String));
-	}, 5 * MINUTE);
+	test(
+		'(d) expired access token: one refresh, run succeeds, the new token is stored',
+		async () => {
+			const tokenCallsBefore = emu.tokenRequests().length;
+			const r = await run('(d) expired token', WF.refresh);
+			expectSuccess(r);
+			expect(emu.tokenRequests().length - tokenCallsBefore).toBe(1);
+			expect(metricsOf(r.run, SYNC_NODE)).toEqual(
+				expect.objectContaining({ entered: 50, usersSynced: 50 }),
+			);
+			const t = Date.now();
+			const stored = await n8n.exportCredential(CRED_EXPIRED.id);
+			timings['(d) export:credentials'] = Date.now() - t;
+			const token = stored.data.oauthTokenData;
+			expect(token.access_token).toEqual(expect.any(String));
+			expect(token.access_token).not.toBe(expiredTokens.access_token);
+			expect(token.refresh_token).toEqual(expect.any(String));
+		},
+		5 * MINUTE,
+	);
 
-	test('(e) revoked token: the run fails and says to reconnect the credential', async () => {
-		emu.revokeTokens(emu.demo.secondUserId);
-		const r = await run('(e) revoked token', WF.revoked);
-		expect(r.exitCode).not.toBe(0);
-		expect(r.run?.status).toBe('error');
-		expect(runError(r.run)?.node?.name).toBe(SYNC_NODE);
-		expect(messageOf(r)).toMatch(/reconnect/i);
-	}, 5 * MINUTE);
+	test(
+		'(e) revoked token: the run fails and says to reconnect the credential',
+		async () => {
+			emu.revokeTokens(emu.demo.secondUserId);
+			const r = await run('(e) revoked token', WF.revoked);
+			expect(r.exitCode).not.toBe(0);
+			expect(r.run?.status).toBe('error');
+			expect(runError(r.run)?.node?.name).toBe(SYNC_NODE);
+			expect(messageOf(r)).toMatch(/reconnect/i);
+		},
+		5 * MINUTE,
+	);
 
-	test('(e) deleted audience: the run fails with a message naming the audience', async () => {
-		emu.deleteAudience(emu.demo.adAccountId, trialUsers.id);
-		const r = await run('(e) deleted audience', WF.deleted);
-		expect(r.exitCode).not.toBe(0);
-		expect(r.run?.status).toBe('error');
-		const message = messageOf(r);
-		expect(message).toContain(trialUsers.id);
-		expect(message).toMatch(/no longer exists|deleted/i);
-	}, 5 * MINUTE);
+	test(
+		'(e) deleted audience: the run fails with a message naming the audience',
+		async () => {
+			emu.deleteAudience(emu.demo.adAccountId, trialUsers.id);
+			const r = await run('(e) deleted audience', WF.deleted);
+			expect(r.exitCode).not.toBe(0);
+			expect(r.run?.status).toBe('error');
+			const message = messageOf(r);
+			expect(message).toContain(trialUsers.id);
+			expect(message).toMatch(/no longer exists|deleted/i);
+		},
+		5 * MINUTE,
+	);
 
-	test('(f) deleted audience with On Error = continue: success, every user proceeds, all counted Errored', async () => {
-		const r = await run('(f) deleted audience, continue', WF.deletedContinue);
-		expectSuccess(r);
-		const users = nodeOutput(r.run, SYNC_NODE, 0);
-		expect(users).toHaveLength(30);
-		users.forEach((item, i) => {
-			expect(item.json.email).toBe(`deleted${i + 1}@example.com`);
-			expect(item.pairedItem).toEqual({ item: i });
-		});
-		const m = metricsOf(r.run, SYNC_NODE)!;
-		expect(m.entered).toBe(30);
-		expect(m.usersErrored).toBe(m.entered);
-		expect(m.proceededToNextStep).toBe(30);
-	}, 5 * MINUTE);
+	test(
+		'(f) deleted audience with On Error = continue: success, every user proceeds, all counted Errored',
+		async () => {
+			const r = await run('(f) deleted audience, continue', WF.deletedContinue);
+			expectSuccess(r);
+			const users = nodeOutput(r.run, SYNC_NODE, 0);
+			expect(users).toHaveLength(30);
+			users.forEach((item, i) => {
+				expect(item.json.email).toBe(`deleted${i + 1}@example.com`);
+				expect(item.pairedItem).toEqual({ item: i });
+			});
+			const m = metricsOf(r.run, SYNC_NODE)!;
+			expect(m.entered).toBe(30);
+			expect(m.usersErrored).toBe(m.entered);
+			expect(m.proceededToNextStep).toBe(30);
+		},
+		5 * MINUTE,
+	);
 
 	describe('workflow templates in examples/', () => {
-		test.each(exampleNames())('%s runs', async (name) => {
-			const index = exampleNames().indexOf(name);
-			const r = await run(`example ${name}`, `e2eExample${String(index + 1).padStart(5, '0')}`);
-			expectSuccess(r);
-			checkExample(name, r, emu, segment010);
-		}, 5 * MINUTE);
+		test.each(exampleNames())(
+			'%s runs',
+			async (name) => {
+				const index = exampleNames().indexOf(name);
+				const r = await run(`example ${name}`, `e2eExample${String(index + 1).padStart(5, '0')}`);
+				expectSuccess(r);
+				checkExample(name, r, emu, segment010);
+			},
+			5 * MINUTE,
+		);
 	});
 });
 
@@ -397,7 +467,9 @@ const purchases = ['segment10-1@example.com', 'segment10-2@example.com', 'segmen
 function exampleTriggerItems(name: string): Record<string, Array<Record<string, unknown>>> {
 	switch (name) {
 		case 'user-event-webhook-to-audience':
-			return { Webhook: webhookEvents.map((body) => ({ headers: {}, params: {}, query: {}, body })) };
+			return {
+				Webhook: webhookEvents.map((body) => ({ headers: {}, params: {}, query: {}, body })),
+			};
 		case 'purchase-webhook-swap-audiences':
 			return {
 				'Purchase Webhook': purchases.map((email, i) => ({
@@ -413,7 +485,10 @@ function exampleTriggerItems(name: string): Record<string, Array<Record<string, 
 }
 
 /** Points the prospecting step of the purchase template at a seeded audience whose members buy. */
-function exampleParameters(name: string, prospecting: Audience): Record<string, Record<string, unknown>> | undefined {
+function exampleParameters(
+	name: string,
+	prospecting: Audience,
+): Record<string, Record<string, unknown>> | undefined {
 	if (name !== 'purchase-webhook-swap-audiences') return undefined;
 	return {
 		'Remove From Prospecting': {
@@ -449,7 +524,10 @@ function checkExample(name: string, r: ExecuteResult, emu: Emulator, prospecting
 			const added = metricsOf(r.run, 'Add to Suppression')!;
 			expect(removed).toEqual(expect.objectContaining({ entered: 3, usersSynced: 3 }));
 			expect(added).toEqual(expect.objectContaining({ entered: 3, usersSynced: 3 }));
-			const prospects = emu.listRecords(prospecting.ad_account_id, String(prospecting.rule.customer_list_id));
+			const prospects = emu.listRecords(
+				prospecting.ad_account_id,
+				String(prospecting.rule.customer_list_id),
+			);
 			const suppression = emu.listRecords(prospecting.ad_account_id, String(added.customerListId));
 			for (const e of purchases) {
 				expect(prospects.has(hashEmail(e))).toBe(false);
@@ -471,8 +549,11 @@ function checkExample(name: string, r: ExecuteResult, emu: Emulator, prospecting
 		}
 		default: {
 			// A template without its own check: it must run, and no Pinterest node in it may fail.
-			const pinterestNodes = loadExample(name).nodes.filter((n: { type: string }) => n.type.endsWith('.pinterestAudienceSync'));
-			for (const node of pinterestNodes) expect(nodeRun(r.run, node.name)?.executionStatus ?? 'success').toBe('success');
+			const pinterestNodes = loadExample(name).nodes.filter((n: { type: string }) =>
+				n.type.endsWith('.pinterestAudienceSync'),
+			);
+			for (const node of pinterestNodes)
+				expect(nodeRun(r.run, node.name)?.executionStatus ?? 'success').toBe('success');
 		}
 	}
 }
