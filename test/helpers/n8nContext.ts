@@ -97,11 +97,11 @@ export function createExecuteContext(options: ContextOptions, recorder: ContextR
 			validateStatus: () => true,
 		});
 		if (response.status >= 400) {
-			const error = Object.assign(new Error(String((response.data as IDataObject)?.error ?? `HTTP status ${response.status}`)), {
-				code: (response.data as IDataObject)?.error ? 'EAUTH' : 'ESTATUS',
-				status: response.status,
-				body: response.data,
-			});
+			// As n8n's OAuth client does: an OAuth error body gives an AuthError (code EAUTH, no status).
+			const data = response.data as IDataObject;
+			const error = data?.error
+				? Object.assign(new Error(String(data.error_description ?? data.error)), { code: 'EAUTH', body: data })
+				: Object.assign(new Error(`HTTP status ${response.status}`), { code: 'ESTATUS', status: response.status, body: data });
 			throw error;
 		}
 		credential.oauthTokenData = { ...credential.oauthTokenData, ...(response.data as IDataObject) } as FakeCredential['oauthTokenData'];

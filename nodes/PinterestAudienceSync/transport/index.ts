@@ -81,6 +81,7 @@ interface ErrorShape {
 	httpCode?: unknown;
 	cause?: unknown;
 	errorResponse?: unknown;
+	failure?: { cause?: unknown };
 	response?: { status?: unknown; headers?: unknown; data?: unknown };
 	context?: { data?: unknown };
 }
@@ -113,7 +114,16 @@ export function toPinterestApiError(error: unknown, mayHaveRefreshed = false): P
 			headers ??= link.response.headers;
 			body ??= link.response.data;
 		}
-		if (link.code === 'EAUTH') refreshFailed = true;
+		// The refresh itself failed: the OAuth client's AuthError (n8n 2.8 keeps its code as `httpCode`),
+		// or n8n 2.40's "needs to be reconnected" error.
+		if (
+			link.code === 'EAUTH' ||
+			link.httpCode === 'EAUTH' ||
+			link.failure?.cause === 'credential-invalid' ||
+			(typeof link.message === 'string' && /needs to be reconnected/i.test(link.message))
+		) {
+			refreshFailed = true;
+		}
 		network ??= networkFailure(link.code);
 		body ??= link.context?.data;
 	}
