@@ -15,7 +15,7 @@ const path = require('node:path');
 const { createN8nInstance, DEFAULT_N8N_VERSION } = require('./lib/n8n');
 const {
 	byId,
-	emulatorCredential,
+	demoCredential,
 	metricsOf,
 	nodeOutput,
 	runError,
@@ -60,15 +60,7 @@ async function main() {
 		});
 		step(`Fresh n8n ${VERSION} in a temporary folder, node loaded from a snapshot of dist/`);
 
-		const credential = emulatorCredential({
-			id: 'pinDemoCred0001',
-			name: 'Pinterest (bundled emulator)',
-			baseUrl: emu.url,
-			clientId: emu.demo.clientId,
-			clientSecret: emu.demo.clientSecret,
-			accessToken: emu.demo.accessToken,
-			refreshToken: emu.demo.refreshToken,
-		});
+		const credential = demoCredential(emu, { id: 'pinDemoCred0001', name: 'Pinterest (bundled emulator)' });
 		await n8n.importCredentials([credential]);
 		step(`Imported credential "${credential.name}" (Custom Base URL ${emu.url})`);
 

@@ -13,7 +13,7 @@ const path = require('node:path');
 const { createN8nInstance, DEFAULT_N8N_VERSION, DEFAULT_OWNER } = require('./lib/n8n');
 const {
 	byId,
-	emulatorCredential,
+	demoCredential,
 	exampleNames,
 	forLocalRun,
 	loadExample,
@@ -53,15 +53,7 @@ async function main() {
 	process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 	try {
-		const credential = emulatorCredential({
-			id: 'pinDevCred00001',
-			name: 'Pinterest (bundled emulator)',
-			baseUrl: emu.url,
-			clientId: emu.demo.clientId,
-			clientSecret: emu.demo.clientSecret,
-			accessToken: emu.demo.accessToken,
-			refreshToken: emu.demo.refreshToken,
-		});
+		const credential = demoCredential(emu, { id: 'pinDevCred00001', name: 'Pinterest (bundled emulator)' });
 		await n8n.importCredentials([credential]);
 
 		const [prospecting] = emu.findAudiences(emu.demo.adAccountId, 'Newsletter subscribers');

@@ -22,7 +22,7 @@ const { createN8nInstance, freePort, REPO_ROOT } = require('./lib/n8n');
 const {
 	CREDENTIAL_TYPE,
 	CUSTOM_NODE_TYPE,
-	emulatorCredential,
+	demoCredential,
 	hashEmail,
 } = require('./lib/workflows');
 
@@ -286,15 +286,7 @@ async function main() {
 	const n8n = await createN8nInstance({ env: queueEnv, onProgress: log });
 	cleanups.push({ name: 'n8n main', stop: () => (KEEP ? n8n.stop() : n8n.cleanup()) });
 
-	const credential = emulatorCredential({
-		id: 'queueModeCred01',
-		name: 'Pinterest (emulator)',
-		baseUrl: emu.url,
-		clientId: emu.demo.clientId,
-		clientSecret: emu.demo.clientSecret,
-		accessToken: emu.demo.accessToken,
-		refreshToken: emu.demo.refreshToken,
-	});
+	const credential = demoCredential(emu, { id: 'queueModeCred01', name: 'Pinterest (emulator)' });
 	await n8n.importCredentials([credential]);
 	const workflow = queueModeWorkflow({
 		id: credential.id,

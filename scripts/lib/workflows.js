@@ -48,6 +48,23 @@ function emulatorCredential(o) {
 	};
 }
 
+/**
+ * The credential of the emulator's seeded demo user (its ready token pair), as n8n imports it.
+ * @param {{ url: string, demo: { clientId: string, clientSecret: string, accessToken: string, refreshToken: string } }} emu
+ * @param {{ id: string, name: string }} o
+ */
+function demoCredential(emu, o) {
+	return emulatorCredential({
+		id: o.id,
+		name: o.name,
+		baseUrl: emu.url,
+		clientId: emu.demo.clientId,
+		clientSecret: emu.demo.clientSecret,
+		accessToken: emu.demo.accessToken,
+		refreshToken: emu.demo.refreshToken,
+	});
+}
+
 /** Name of the Pinterest node in workflows made by syncUsersWorkflow(). */
 const SYNC_NODE_NAME = 'Pinterest Audience Sync';
 
@@ -248,6 +265,7 @@ module.exports = {
 	EXAMPLES_DIR,
 	hashEmail,
 	emulatorCredential,
+	demoCredential,
 	SYNC_NODE_NAME,
 	syncUsersWorkflow,
 	byId,

@@ -17,7 +17,7 @@ import {
 	ensureN8n,
 	type N8nInstance,
 } from '../../scripts/lib/n8n';
-import { emulatorCredential, syncUsersWorkflow } from '../../scripts/lib/workflows';
+import { demoCredential, syncUsersWorkflow } from '../../scripts/lib/workflows';
 import { ARTIFACTS_DIR, e2eVersions, recordTimings, SYNC_NODE } from './support';
 
 const MINUTE = 60_000;
@@ -51,15 +51,7 @@ describeEditor('n8n %s editor', (version) => {
 		const t = Date.now();
 		emu = await startEmulator({});
 		n8n = await createN8nInstance({ version });
-		const credential = emulatorCredential({
-			id: 'pinE2eEditor001',
-			name: 'Pinterest (emulator)',
-			baseUrl: emu.url,
-			clientId: emu.demo.clientId,
-			clientSecret: emu.demo.clientSecret,
-			accessToken: emu.demo.accessToken,
-			refreshToken: emu.demo.refreshToken,
-		});
+		const credential = demoCredential(emu, { id: 'pinE2eEditor001', name: 'Pinterest (emulator)' });
 		await n8n.importCredentials([credential]);
 		await n8n.importWorkflow(
 			syncUsersWorkflow({
