@@ -25,40 +25,76 @@ export function prepareUsers(
 	fields: MatchField[],
 	readIdentifier: ReadIdentifier,
 ): PreparedUsers {
-	const width = fields.length;
-	const userRecords = new Int32Array(userCount * width).fill(NO_RECORD);
-	const indexOfRecord = new Map<string, number>();
-	const records: string[] = [];
-	const notSynced = new Map<number, string>();
-
-	for (let user = 0; user < userCount; user++) {
-		let problems: string[] | undefined;
-		let usable = 0;
-		for (let f = 0; f < width; f++) {
-			const field = fields[f];
-			let raw: unknown;
-			try {
-				raw = readIdentifier(user, field);
-			} catch {
-				// The expression's own message may quote the item, so only the field is named.
-				(problems ??= []).push(`the ${MATCH_FIELD_LABELS[field]} mapping failed for this item`);
-				continue;
-			}
-			const result = normaliseIdentifier(field, raw);
-			if (!result.ok) {
-				(problems ??= []).push(result.reason);
-				continue;
-			}
-			let index = indexOfRecord.get(result.record);
-			if (index === undefined) {
-				index = records.length;
-				records.push(result.record);
-				indexOfRecord.set(result.record, index);
-			}
-			userRecords[user * width + f] = index;
-			usable++;
-		}
-		if (usable === 0) notSynced.set(user, problems ? problems.join('; ') : 'no identifier');
-	}
+	const preparer = new UserPreparer(userCount, fields, readIdentifier);
+	preparer.advance(userCount);
+	const { records, userRecords, notSynced } = preparer;
 	return { userCount, fields, records, userRecords, notSynced };
+}
+
+/**
+ * prepareUsers a slice of users at a time, so that a large execution can send its first requests while
+ * the rest of its users are still being read and hashed. Identical records are stored once across all
+ * slices.
+ */
+export class UserPreparer {
+	readonly records: string[] = [];
+	readonly userRecords: Int32Array;
+	readonly notSynced = new Map<number, string>();
+	/** Users read so far: users [0, prepared) have their records and reasons. */
+	prepared = 0;
+	private indexOfRecord: Map<string, number> | undefined = new Map();
+
+	constructor(
+		readonly userCount: number,
+		readonly fields: MatchField[],
+		private readonly readIdentifier: ReadIdentifier,
+	) {
+		this.userRecords = new Int32Array(userCount * fields.length).fill(NO_RECORD);
+	}
+
+	get done(): boolean {
+		return this.prepared >= this.userCount;
+	}
+
+	/** Reads users up to (not including) `untilUser`, or until `records` holds `minRecords`. */
+	advance(untilUser: number, minRecords = Infinity): void {
+		const { fields, readIdentifier, userRecords, records, notSynced } = this;
+		const indexOfRecord = this.indexOfRecord;
+		if (!indexOfRecord) return;
+		const width = fields.length;
+		const end = Math.min(untilUser, this.userCount);
+		let user = this.prepared;
+		for (; user < end && records.length < minRecords; user++) {
+			let problems: string[] | undefined;
+			let usable = 0;
+			for (let f = 0; f < width; f++) {
+				const field = fields[f];
+				let raw: unknown;
+				try {
+					raw = readIdentifier(user, field);
+				} catch {
+					// The expression's own message may quote the item, so only the field is named.
+					(problems ??= []).push(`the ${MATCH_FIELD_LABELS[field]} mapping failed for this item`);
+					continue;
+				}
+				const result = normaliseIdentifier(field, raw);
+				if (!result.ok) {
+					(problems ??= []).push(result.reason);
+					continue;
+				}
+				let index = indexOfRecord.get(result.record);
+				if (index === undefined) {
+					index = records.length;
+					records.push(result.record);
+					indexOfRecord.set(result.record, index);
+				}
+				userRecords[user * width + f] = index;
+				usable++;
+			}
+			if (usable === 0) notSynced.set(user, problems ? problems.join('; ') : 'no identifier');
+		}
+		this.prepared = user;
+		// The dedupe index is the largest structure here: gone as soon as every user is read.
+		if (this.done) this.indexOfRecord = undefined;
+	}
 }

@@ -12,7 +12,7 @@ import type { MarketerMessage } from './messages';
 import { describeFailure } from './messages';
 import type { MatchField } from './normalise';
 import type { ReadIdentifier } from './records';
-import { NO_RECORD, prepareUsers } from './records';
+import { NO_RECORD, UserPreparer } from './records';
 
 export type AudienceChoice = { mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
 
@@ -90,15 +90,23 @@ export interface SyncResult {
 
 const OUTCOME_OK = 1;
 const OUTCOME_FAILED = 2;
+/** Users read and hashed between two turns of the event loop while requests are under way (a few ms). */
+const PREPARE_SLICE_USERS = 1024;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
 export async function runSync(job: SyncJob): Promise<SyncResult> {
 	const started = Date.now();
 	const { settings } = job;
-	const prepared = prepareUsers(job.userCount, job.fields, job.readIdentifier);
+	// The users of a large execution are prepared a slice at a time, so that its first requests leave
+	// while the rest are still read and hashed; enough for one request (and for a create) come first.
+	const prepared = new UserPreparer(job.userCount, job.fields, job.readIdentifier);
+	prepared.advance(job.userCount, settings.batchSize);
 	const records = prepared.records;
-	const recordOutcome = new Uint8Array(records.length);
-	const recordError = new Int32Array(records.length).fill(-1);
+	// How many unique records there are is known only at the end: room for the most there can be.
+	const recordOutcome = new Uint8Array(job.userCount * job.fields.length);
+	const recordError = new Int32Array(recordOutcome.length).fill(-1);
 	const failures: unknown[] = [];
 	const stats = newCallStats();
 	const env: CallEnvironment = {
@@ -127,50 +135,81 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 		let releaseRate: (() => Promise<void>) | undefined;
 		let releaseTarget: (() => void) | undefined;
 		try {
-			const pinterestUserId = await pinterestUserOf(env, job.credentialKey);
-			const limiter = await writeLimiterFor(pinterestUserId, settings.requestsPerSecond, job.limiterFactory ?? inProcessLimiterFactory);
-			releaseRate = await limiter.useRate(settings.requestsPerSecond);
-			const audience = job.audience;
-			const shared = await sharedTarget(
-				[job.credentialKey, job.adAccountId, audience.mode, audience.mode === 'existing' ? audience.audienceId : audience.name].join('|'),
-				() =>
-					audience.mode === 'existing'
-						? existingAudience(env, job.adAccountId, audience.audienceId)
-						: findOrCreateAudience(env, limiter, {
-								credentialKey: job.credentialKey,
-								adAccountId: job.adAccountId,
-								name: audience.name,
-								fields: job.fields,
-								firstRecords: records.slice(0, settings.batchSize),
-								mayCreate: job.action === 'add',
-							}),
+			const setUp = (async () => {
+				const pinterestUserId = await pinterestUserOf(env, job.credentialKey);
+				const limiter = await writeLimiterFor(pinterestUserId, settings.requestsPerSecond, job.limiterFactory ?? inProcessLimiterFactory);
+				releaseRate = await limiter.useRate(settings.requestsPerSecond);
+				const audience = job.audience;
+				const shared = await sharedTarget(
+					[job.credentialKey, job.adAccountId, audience.mode, audience.mode === 'existing' ? audience.audienceId : audience.name].join('|'),
+					() =>
+						audience.mode === 'existing'
+							? existingAudience(env, job.adAccountId, audience.audienceId)
+							: findOrCreateAudience(env, limiter, {
+									credentialKey: job.credentialKey,
+									adAccountId: job.adAccountId,
+									name: audience.name,
+									fields: job.fields,
+									firstRecords: records.slice(0, settings.batchSize),
+									mayCreate: job.action === 'add',
+								}),
+				);
+				target = shared.target;
+				releaseTarget = shared.release;
+				return { limiter, target: shared.target };
+			})();
+			// The lookups travel while more users are prepared.
+			let setUpSettled = false;
+			setUp.then(
+				() => (setUpSettled = true),
+				() => (setUpSettled = true),
 			);
-			target = shared.target;
-			releaseTarget = shared.release;
-			const skip = target.recordsSentOnCreate;
+			while (!setUpSettled && !prepared.done) {
+				await nextTurn();
+				prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
+			}
+			const { limiter, target: resolved } = await setUp;
+			const skip = resolved.recordsSentOnCreate;
 			if (skip > 0) recordOutcome.fill(OUTCOME_OK, 0, skip);
 			const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
-			const rest = skip > 0 ? records.slice(skip) : records;
 			// A dispatcher lives while it has work and sends with its creator's settings: executions share one
 			// only when their settings match, and an execution with nothing left to send creates none.
-			if (rest.length > 0) {
-				const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
+			const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
+			const dispatcherKey = [job.credentialKey, job.adAccountId, resolved.customerListId, operation, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|');
+			const submissions: Array<Promise<void>> = [];
+			let submitted = skip;
+			const submit = (end: number, last: boolean): void => {
+				const start = submitted;
+				if (end <= start) return;
+				submitted = end;
 				const dispatcher = dispatcherFor(
-					[job.credentialKey, job.adAccountId, target.customerListId, operation, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|'),
-					{ adAccountId: job.adAccountId, customerListId: target.customerListId, operation, ...settings },
+					dispatcherKey,
+					{ adAccountId: job.adAccountId, customerListId: resolved.customerListId, operation, ...settings },
 					env.gate,
 					limiter,
 				);
-				await dispatcher.submit({
-					records: rest,
-					client: job.client,
-					stats,
-					holdRemainder: rest.length < settings.batchSize,
-					onOutcome: (start, count, outcome) => markRange(start + skip, count, outcome),
-				});
+				submissions.push(
+					dispatcher.submit({
+						records: records.slice(start, end),
+						client: job.client,
+						stats,
+						// Only a small execution's users wait for company; a large one's last part leaves at once.
+						holdRemainder: !last || records.length - skip < batchSize,
+						onOutcome: (offset, count, outcome) => markRange(start + offset, count, outcome),
+					}),
+				);
+			};
+			while (!prepared.done) {
+				// Whole requests leave as soon as they are prepared; a remainder waits for the next slice.
+				submit(skip + Math.floor((records.length - skip) / batchSize) * batchSize, false);
+				await nextTurn();
+				prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
 			}
+			submit(records.length, true);
+			await Promise.all(submissions);
 		} catch (error) {
 			// Setup failed (user lookup, audience lookup or creation): nobody could be synced.
+			prepared.advance(job.userCount);
 			for (let i = 0; i < records.length; i++) {
 				if (recordOutcome[i] === 0) markRange(i, 1, { ok: false, error });
 			}

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 
 import axios from 'axios';
+import type { INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator } from '../../../../emulator';
 import { startEmulator } from '../../../../emulator';
@@ -256,4 +257,38 @@ describe('ListDispatcher', () => {
 		expect(later.outcomes).toEqual([[{ ok: true }]]);
 		expect(patchesTo(listId)).toHaveLength(2);
 	});
+});
+
+describe('A large execution', () => {
+	it('sends its first requests while its later users are still being read', async () => {
+		const created = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: `Pipelined ${Date.now()}` }),
+			items: emailItems(1, 950_000),
+		});
+		const listId = created.metrics.customerListId as string;
+		const count = 40_000;
+		const items: INodeExecutionData[] = emailItems(count - 1, 960_000);
+		let writesWhenLastUserRead: number | undefined;
+		// The last user's email is read through a getter: it notes how many writes the emulator had by then.
+		items.push({
+			json: {
+				get email() {
+					writesWhenLastUserRead ??= patchesTo(listId).length;
+					return 'last-user@example.com';
+				},
+			},
+		});
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({
+				audienceMode: 'existing',
+				audience: { __rl: true, mode: 'id', value: created.metrics.audienceId },
+			}),
+			items,
+		});
+		expect(run.metrics.usersSynced).toBe(count);
+		expect(patchesTo(listId)).toHaveLength(Math.ceil(count / 1900));
+		expect(writesWhenLastUserRead).toBeGreaterThanOrEqual(1);
+	}, 60_000);
 });
