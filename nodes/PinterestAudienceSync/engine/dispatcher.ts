@@ -1,5 +1,5 @@
 import type { AuthGate } from './authGate';
-import type { CallStats, PinterestClient } from './client';
+import type { CallStats, PinterestClient, PinterestRequest } from './client';
 import { classifyFailure } from './errors';
 import type { UserWriteLimiter } from './limiter';
 import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from './retry';
@@ -42,6 +42,16 @@ interface Entry {
 	next: number;
 	unsettled: number;
 	settle: () => void;
+}
+
+/** Identical records from different executions travel once. */
+function uniqueRecords(slices: Slice[]): string[] {
+	const unique = new Set<string>();
+	for (const { entry, start, count } of slices) {
+		const records = entry.contribution.records;
+		for (let i = start; i < start + count; i++) unique.add(records[i]);
+	}
+	return [...unique];
 }
 
 /** Failures that make every further request to this list pointless until the user acts. */
@@ -133,22 +143,22 @@ export class ListDispatcher {
 
 	private async deliver(slices: Slice[]): Promise<BatchOutcome> {
 		if (this.fatalError !== undefined) return { ok: false, error: this.fatalError };
-		// Identical records from different executions travel once.
-		const unique = new Set<string>();
-		for (const { entry, start, count } of slices) {
-			const records = entry.contribution.records;
-			for (let i = start; i < start + count; i++) unique.add(records[i]);
-		}
 		const contributions = [...new Set(slices.map((s) => s.entry.contribution))];
 		const { adAccountId, customerListId, operation } = this.settings;
+		let body: object | undefined;
+		const request: PinterestRequest = {
+			method: 'PATCH',
+			path: `/ad_accounts/${adAccountId}/customer_lists/${customerListId}`,
+			timeoutMs: this.settings.requestTimeoutMs,
+			// Built when the request is sent, not when it is cut: a large execution cuts its requests far ahead
+			// of the limiter, and hundreds of 125 KB bodies would otherwise wait in memory.
+			get body() {
+				return (body ??= { operation_type: operation, records: uniqueRecords(slices).join(',') });
+			},
+		};
 		try {
 			await callPinterest(
-				{
-					method: 'PATCH',
-					path: `/ad_accounts/${adAccountId}/customer_lists/${customerListId}`,
-					body: { operation_type: operation, records: [...unique].join(',') },
-					timeoutMs: this.settings.requestTimeoutMs,
-				},
+				request,
 				{
 					client: () =>
 						(contributions.find((c) => !c.client.isCancelled()) ?? contributions[0]).client,

@@ -288,7 +288,7 @@ describe('A large execution', () => {
 			items,
 		});
 		expect(run.metrics.usersSynced).toBe(count);
-		expect(patchesTo(listId)).toHaveLength(Math.ceil(count / 1900));
+		expect(patchesTo(listId).filter((e) => e.status < 300)).toHaveLength(Math.ceil(count / 1900));
 		expect(writesWhenLastUserRead).toBeGreaterThanOrEqual(1);
 	}, 60_000);
 });
