@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { AudienceProblem } from '../engine/errors';
@@ -17,14 +17,32 @@ function credentialKey(context: IExecuteFunctions): string {
 	return reference?.id ?? reference?.name ?? 'default';
 }
 
-function usersOutput(items: INodeExecutionData[], result: SyncResult, writeStatus: boolean): INodeExecutionData[] {
-	return items.map((item, index) => {
-		if (!writeStatus) return { ...item, pairedItem: { item: index } };
-		const status: IDataObject = { status: USER_STATUS_NAMES[result.statuses[index]] };
-		const reason = result.reasons.get(index);
-		if (reason !== undefined) status.reason = reason;
-		return { ...item, json: { ...item.json, [STATUS_FIELD]: status }, pairedItem: { item: index } };
-	});
+/**
+ * Every entered user leaves on Users, paired with its input item. Output items are built field by field
+ * (an object spread costs ~1 µs per item, over a second at 1,000,000 users), and their pairedItem
+ * objects are the Metrics item's, so a large execution holds one set of them.
+ */
+function usersOutput(
+	items: INodeExecutionData[],
+	pairs: IPairedItemData[],
+	result: SyncResult,
+	writeStatus: boolean,
+): INodeExecutionData[] {
+	const output = new Array<INodeExecutionData>(items.length);
+	for (let index = 0; index < items.length; index++) {
+		const item = items[index];
+		let json = item.json;
+		if (writeStatus) {
+			const status: IDataObject = { status: USER_STATUS_NAMES[result.statuses[index]] };
+			const reason = result.reasons.get(index);
+			if (reason !== undefined) status.reason = reason;
+			json = { ...json, [STATUS_FIELD]: status };
+		}
+		const out: INodeExecutionData = { json, pairedItem: pairs[index] };
+		if (item.binary !== undefined) out.binary = item.binary;
+		output[index] = out;
+	}
+	return output;
 }
 
 /** The Canvas step: every entered user leaves on Users, and one Metrics item says what happened. */
@@ -76,10 +94,8 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 
 	const metrics: IDataObject = { ...result.metrics };
 	if (result.failure) metrics.error = result.failure.message;
-	return [
-		usersOutput(items, result, parameters.writeStatus),
-		[{ json: metrics, pairedItem: items.map((_, index) => ({ item: index })) }],
-	];
+	const pairs = items.map((_, index): IPairedItemData => ({ item: index }));
+	return [usersOutput(items, pairs, result, parameters.writeStatus), [{ json: metrics, pairedItem: pairs }]];
 }
 
 function findAudienceProblem(result: SyncResult): AudienceProblem | undefined {

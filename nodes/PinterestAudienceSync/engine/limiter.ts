@@ -1,21 +1,61 @@
 import Bottleneck from 'bottleneck';
 
-/** Headroom per request so that network jitter cannot squeeze N+1 requests into one second. */
-const SPACING_MARGIN_MS = 2;
+/**
+ * Headroom on each window so that the few milliseconds between a request's start here and its arrival
+ * at Pinterest (which vary from request to request) cannot fit N+1 requests into one second there.
+ */
+export const WINDOW_MARGIN_MS = 5;
+/** A 429 at most slows the limiter to an eighth of its rate. */
 const MAX_SLOWDOWN = 8;
+/** Each success narrows a 429 slow-down by this factor. */
+const RELAX_FACTOR = 0.8;
 
-export function minTimeFor(requestsPerSecond: number): number {
-	return Math.ceil(1000 / requestsPerSecond) + SPACING_MARGIN_MS;
+/**
+ * "N requests per second" as Pinterest counts it, in any sliding second: at most `slots` request starts
+ * in any `holdMs`. Each start holds one of `slots` Bottleneck slots (maxConcurrent) for `holdMs` from
+ * the moment it starts, whatever the request's own latency; the request itself is not waited for, so
+ * requests overlap and the slots stay busy at any latency. Unlike evenly spaced starts, this lets a
+ * burst of N go at once and never lets a late timer squeeze two starts together.
+ */
+export interface WriteWindow {
+	slots: number;
+	holdMs: number;
+	/** Evenly spaced starts for this rate: the spacing a 429 slow-down multiplies. */
+	spacingMs: number;
+}
+
+export function writeWindowFor(requestsPerSecond: number): WriteWindow {
+	const slots = Math.max(1, Math.floor(requestsPerSecond));
+	return {
+		slots,
+		holdMs: Math.ceil((slots * 1000) / requestsPerSecond) + WINDOW_MARGIN_MS,
+		spacingMs: Math.ceil(1000 / requestsPerSecond),
+	};
+}
+
+/** Bottleneck's settings for a window, with an extra spacing of starts while slowed down (0 = none). */
+export function bottleneckSettings(window: WriteWindow, minTime = 0): { minTime: number; maxConcurrent: number } {
+	return { minTime, maxConcurrent: window.slots };
 }
 
 /**
- * The write limiter of one Pinterest user. Bottleneck spaces request *starts* by `minTime` and lets them
- * overlap (no concurrency cap), so the limiter stays saturated whatever the API latency. A 429 widens
- * the spacing for every execution sharing the limiter; successes narrow it back.
+ * One success's narrowing of a 429 slow-down's spacing; 0 once the spacing no longer slows anything
+ * (the window alone allows that rate). Shared with the Redis limiter, which narrows the shared spacing.
+ */
+export function relaxedSpacing(minTime: number, window: WriteWindow): number {
+	const next = Math.round(minTime * RELAX_FACTOR);
+	return next * window.slots <= window.holdMs * 1.05 ? 0 : next;
+}
+
+/**
+ * The write limiter of one Pinterest user (see `WriteWindow`). A 429 adds an even spacing of starts,
+ * twice the normal one and doubling per 429, for every execution sharing the limiter; successes narrow
+ * it back until the window alone governs again.
  */
 export class UserWriteLimiter {
-	private baseMinTime: number;
-	private slowdown = 1;
+	private window: WriteWindow;
+	/** Extra spacing of starts after 429s; 0 when not slowed down. */
+	private slowedMinTime = 0;
 	/** Rates asked for by the executions using the limiter, with how many ask for each. */
 	private activeRates = new Map<number, number>();
 
@@ -23,11 +63,25 @@ export class UserWriteLimiter {
 		readonly bottleneck: Bottleneck,
 		requestsPerSecond: number,
 	) {
-		this.baseMinTime = minTimeFor(requestsPerSecond);
+		this.window = writeWindowFor(requestsPerSecond);
 	}
 
+	/** Starts `task` in a free slot; settles with the task, while the slot stays held for the window. */
 	schedule<T>(task: () => Promise<T>): Promise<T> {
-		return this.bottleneck.schedule(task);
+		const { holdMs } = this.window;
+		return new Promise<T>((resolve, reject) => {
+			let started = false;
+			this.bottleneck
+				.schedule(async () => {
+					started = true;
+					task().then(resolve, reject);
+					await new Promise((held) => setTimeout(held, holdMs));
+				})
+				.catch((error: unknown) => {
+					// Only a limiter failure before the start (e.g. Redis unreachable) fails the write here.
+					if (!started) reject(error);
+				});
+		});
 	}
 
 	/**
@@ -48,42 +102,47 @@ export class UserWriteLimiter {
 
 	private async applyRates(): Promise<void> {
 		if (this.activeRates.size === 0) return;
-		const wanted = minTimeFor(Math.min(...this.activeRates.keys()));
-		if (wanted !== this.baseMinTime) {
-			this.baseMinTime = wanted;
+		const wanted = writeWindowFor(Math.min(...this.activeRates.keys()));
+		if (wanted.holdMs !== this.window.holdMs || wanted.slots !== this.window.slots) {
+			this.window = wanted;
 			await this.apply();
 		}
 	}
 
 	async onRateLimited(): Promise<void> {
-		if (this.slowdown >= MAX_SLOWDOWN) return;
-		this.slowdown = Math.min(MAX_SLOWDOWN, this.slowdown * 2);
+		const { spacingMs } = this.window;
+		if (this.slowedMinTime >= spacingMs * MAX_SLOWDOWN) return;
+		this.slowedMinTime = Math.min(spacingMs * MAX_SLOWDOWN, Math.max(spacingMs, this.slowedMinTime) * 2);
 		await this.apply();
 	}
 
 	async onSuccess(): Promise<void> {
-		if (this.slowdown === 1) return;
-		this.slowdown = Math.max(1, this.slowdown * 0.8);
-		if (this.slowdown < 1.05) this.slowdown = 1;
+		if (this.slowedMinTime === 0) return;
+		this.slowedMinTime = relaxedSpacing(this.slowedMinTime, this.window);
 		await this.apply();
 	}
 
+	/** The current extra spacing of starts (0 when not slowed down). */
 	currentMinTime(): number {
-		return Math.round(this.baseMinTime * this.slowdown);
+		return this.slowedMinTime;
+	}
+
+	currentWindow(): WriteWindow {
+		return this.window;
 	}
 
 	private async apply(): Promise<void> {
-		await this.bottleneck.updateSettings({ minTime: this.currentMinTime() });
+		await this.bottleneck.updateSettings(bottleneckSettings(this.window, this.slowedMinTime));
 	}
 }
 
 export interface LimiterFactory {
 	/** Builds the Bottleneck for a limiter id; the in-process default or a Redis-clustered one. */
-	create(id: string, minTime: number): Bottleneck;
+	create(id: string, window: WriteWindow): Bottleneck;
 }
 
 export const inProcessLimiterFactory: LimiterFactory = {
-	create: (id, minTime) => new Bottleneck({ id, minTime, maxConcurrent: null }),
+	create: (id, window) => new Bottleneck({ id, ...bottleneckSettings(window) }),
 };
 
 const limiters = new Map<string, UserWriteLimiter>();
@@ -97,7 +156,7 @@ export async function writeLimiterFor(
 	let limiter = limiters.get(pinterestUserId);
 	if (!limiter) {
 		const id = `pinterest-audience-sync:writes:${pinterestUserId}`;
-		limiter = new UserWriteLimiter(factory.create(id, minTimeFor(requestsPerSecond)), requestsPerSecond);
+		limiter = new UserWriteLimiter(factory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond);
 		limiters.set(pinterestUserId, limiter);
 	}
 	return limiter;

@@ -2,14 +2,15 @@ import Bottleneck from 'bottleneck';
 import Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 
-import type { LimiterFactory } from './limiter';
+import type { LimiterFactory, WriteWindow } from './limiter';
+import { bottleneckSettings, relaxedSpacing } from './limiter';
 
 /**
  * One Pinterest write limit for every n8n worker: a `LimiterFactory` whose limiters are Bottleneck
  * clustered limiters on Redis (`datastore: 'ioredis'`, `clearDatastore: false`). Every process that
- * builds a limiter with the same id shares Bottleneck's own Redis state for it, so the `minTime`
- * spacing of request starts (and the 429 slow-down, which is an `updateSettings({ minTime })`) holds
- * across all workers together. Bottleneck computes each request's slot in a Lua script with Redis's
+ * builds a limiter with the same id shares Bottleneck's own Redis state for it, so the write window
+ * (`maxConcurrent` slots, each held for the window by the engine's UserWriteLimiter) and the 429
+ * slow-down (an `updateSettings({ minTime })`) hold across all workers together. Bottleneck computes each request's slot in a Lua script with Redis's
  * clock, so workers on different machines need no synchronised clocks. The spacing is entirely
  * Bottleneck's; this file adds what happens when Redis cannot be used, and lets every worker narrow a
  * shared 429 slow-down back (see `ClusteredLimiter.relax`).
@@ -222,9 +223,6 @@ function recogniseBottleneckErrors(connection: Bottleneck.IORedisConnection): vo
 		});
 }
 
-/** Same narrowing per success as the engine's UserWriteLimiter. */
-const RELAX_FACTOR = 0.8;
-
 /** Runs a clean-up that may return nothing, a promise or throw (Bottleneck's `disconnect` does all three). */
 function quietly(cleanUp: () => unknown): Promise<void> {
 	return Promise.resolve()
@@ -244,26 +242,25 @@ function quietly(cleanUp: () => unknown): Promise<void> {
 class ClusteredLimiter extends Bottleneck {
 	private inner: Bottleneck;
 	private broken = false;
-	/** The spacing this process asked for (its own rate and its own 429 slow-down). */
-	private minTime: number;
+	/** The spacing this process asked for (its own 429 slow-down; 0 when none). */
+	private minTime = 0;
 	private relaxing = false;
 
 	constructor(
-		private readonly build: (minTime: number) => Bottleneck,
+		private readonly build: (settings: Bottleneck.ConstructorOptions) => Bottleneck,
 		private readonly health: RedisHealth,
 		/** Bottleneck's current shared `minTime` for this id, read from its Redis state. */
 		private readonly readSharedMinTime: () => Promise<number | undefined>,
 		id: string,
-		minTime: number,
+		private window: WriteWindow,
 	) {
 		// The facade's own (local) Bottleneck state is never used.
 		super({ id: `${id}:facade`, maxConcurrent: null });
-		this.minTime = minTime;
 		this.inner = this.start();
 	}
 
 	private start(): Bottleneck {
-		const inner = this.build(this.minTime);
+		const inner = this.build(bottleneckSettings(this.window, this.minTime));
 		inner.on('error', (error: unknown) => {
 			if (inner === this.inner) this.health.commandFailed(error);
 		});
@@ -364,8 +361,8 @@ class ClusteredLimiter extends Bottleneck {
 	 * The engine's `UserWriteLimiter` keeps its 429 slow-down in the process that got the 429, and only
 	 * that process's successes narrow it back. Shared through Redis, a slow-down set by a worker that then
 	 * has no more writes would slow every worker for good. So after each of its successes a process also
-	 * narrows a shared spacing wider than its own, by the engine's factor (×0.8 per success, snapping to
-	 * its own within 5 %). A 429 anywhere widens it again; Pinterest's 429 stays the hard stop.
+	 * narrows a shared spacing wider than its own, as the engine does (`relaxedSpacing`: ×0.8 per success,
+	 * gone once the window alone governs). A 429 anywhere widens it again; Pinterest's 429 stays the hard stop.
 	 */
 	private relax(): void {
 		if (this.relaxing) return;
@@ -373,8 +370,7 @@ class ClusteredLimiter extends Bottleneck {
 		this.readSharedMinTime()
 			.then(async (shared) => {
 				if (shared === undefined || !(shared > this.minTime)) return;
-				let next = Math.round(shared * RELAX_FACTOR);
-				if (next < this.minTime * 1.05) next = this.minTime;
+				const next = Math.max(this.minTime, relaxedSpacing(shared, this.window));
 				await this.guarded(async () => {
 					await this.current().updateSettings({ minTime: next });
 				});
@@ -391,6 +387,7 @@ class ClusteredLimiter extends Bottleneck {
 	 */
 	override updateSettings(options?: Bottleneck.ConstructorOptions): Bottleneck {
 		if (typeof options?.minTime === 'number') this.minTime = options.minTime;
+		if (typeof options?.maxConcurrent === 'number') this.window = { ...this.window, slots: options.maxConcurrent };
 		const updated = this.guarded(async () => {
 			await this.current().updateSettings(options);
 		}).then(() => this);
@@ -426,7 +423,7 @@ export class RedisLimiterFactory implements LimiterFactory {
 		this.settingsHint = settings.settingsHint ? ` (${settings.settingsHint})` : '';
 	}
 
-	create(id: string, minTime: number): Bottleneck {
+	create(id: string, window: WriteWindow): Bottleneck {
 		const { connection, health, client } = this.connect();
 		// Bottleneck keeps a limiter's settings in the hash b_<id>_settings (its scripts' key layout).
 		const readSharedMinTime = async (): Promise<number | undefined> => {
@@ -434,11 +431,10 @@ export class RedisLimiterFactory implements LimiterFactory {
 			return Number.isFinite(value) && value > 0 ? value : undefined;
 		};
 		return new ClusteredLimiter(
-			(currentMinTime) =>
+			(settings) =>
 				new Bottleneck({
 					id,
-					minTime: currentMinTime,
-					maxConcurrent: null,
+					...settings,
 					datastore: 'ioredis',
 					clearDatastore: false,
 					connection,
@@ -447,7 +443,7 @@ export class RedisLimiterFactory implements LimiterFactory {
 			health,
 			readSharedMinTime,
 			id,
-			minTime,
+			window,
 		);
 	}
 

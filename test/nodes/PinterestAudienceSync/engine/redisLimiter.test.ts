@@ -11,7 +11,7 @@ import { hashedEmail, startEmulator } from '../../../../emulator';
 import {
 	UserWriteLimiter,
 	inProcessLimiterFactory,
-	minTimeFor,
+	writeWindowFor,
 } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
 import {
 	RedisConfigurationError,
@@ -190,8 +190,8 @@ describe('with a Redis server', () => {
 			const id = limiterId();
 			// 8/s on the limiter, 10/s allowed: two unshared limiters would send 16/s and be refused.
 			const limiters = [
-				factoryFor(redis.port).create(id, minTimeFor(8)),
-				factoryFor(redis.port).create(id, minTimeFor(8)),
+				new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(8)), 8),
+				new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(8)), 8),
 			];
 			const write = (n: number): Promise<number> =>
 				fetch(`${emu.apiBaseUrl}/ad_accounts/${emu.demo.adAccountId}/customer_lists/${list.id}`, {
@@ -210,8 +210,8 @@ describe('with a Redis server', () => {
 			);
 			expect(statuses).toEqual(Array(24).fill(200));
 			expect(emu.maxWritesInAnyWindow(emu.demo.userId)).toBeLessThanOrEqual(10);
-			// Both used Bottleneck's one Redis state for the id.
-			expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe(String(minTimeFor(8)));
+			// Both used Bottleneck's one Redis state for the id: 8 slots, each held for a second.
+			expect(await inspector.hget(`b_${id}_settings`, 'maxConcurrent')).toBe('8');
 		} finally {
 			await emu.close();
 		}
@@ -219,31 +219,31 @@ describe('with a Redis server', () => {
 
 	it("shares the 429 slow-down: one process's updateSettings is every process's spacing", async () => {
 		const id = limiterId();
-		const first = new UserWriteLimiter(factoryFor(redis.port).create(id, minTimeFor(7)), 7);
-		const second = factoryFor(redis.port).create(id, minTimeFor(7));
+		const first = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
+		const second = factoryFor(redis.port).create(id, writeWindowFor(7));
 		await second.schedule(async () => undefined);
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('145');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('0');
 		await first.onRateLimited();
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('290');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('286');
 		// A limiter created later in another process keeps the shared state (clearDatastore: false).
 		await factoryFor(redis.port)
-			.create(id, minTimeFor(7))
+			.create(id, writeWindowFor(7))
 			.schedule(async () => undefined);
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('290');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('286');
 		// Limiter ids carry the Pinterest user only; keys expire when unused.
 		expect(await inspector.pttl(`b_${id}_settings`)).toBeGreaterThan(0);
 	});
 
 	it('a slow-down left by a process that stopped writing is narrowed back by the others', async () => {
 		const id = limiterId();
-		const slowed = new UserWriteLimiter(factoryFor(redis.port).create(id, minTimeFor(7)), 7);
-		const other = factoryFor(redis.port).create(id, minTimeFor(7));
+		const slowed = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
+		const other = factoryFor(redis.port).create(id, writeWindowFor(7));
 		await other.schedule(async () => undefined);
 		await slowed.onRateLimited();
 		await slowed.onRateLimited();
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('580');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('572');
 		// `slowed` has no more writes; the other process's successes narrow the shared spacing back.
-		const seen = ['580'];
+		const seen = ['572'];
 		for (let i = 0; i < 12; i++) {
 			await other.schedule(async () => undefined);
 			await eventually(async () => {
@@ -251,10 +251,10 @@ describe('with a Redis server', () => {
 				if (value === seen[seen.length - 1]) throw new Error('not narrowed yet');
 				seen.push(value);
 			}).catch(() => undefined);
-			if (seen[seen.length - 1] === '145') break;
+			if (seen[seen.length - 1] === '0') break;
 		}
-		expect(seen.slice(0, 3)).toEqual(['580', '464', '371']);
-		expect(seen[seen.length - 1]).toBe('145');
+		// ×0.8 per success until 7 starts at that spacing fit the window anyway: then no extra spacing.
+		expect(seen).toEqual(['572', '458', '366', '293', '234', '187', '0']);
 	});
 
 	it('idle limiter state expires from Redis, and the limiter starts again from its own settings', async () => {
@@ -265,19 +265,19 @@ describe('with a Redis server', () => {
 		});
 		factories.push(factory);
 		const id = limiterId();
-		const limiter = factory.create(id, 145);
+		const limiter = factory.create(id, writeWindowFor(7));
 		await limiter.schedule(async () => undefined);
 		expect(await inspector.exists(`b_${id}_settings`)).toBe(1);
 		await eventually(async () => {
 			if ((await inspector.exists(`b_${id}_settings`)) !== 0) throw new Error('not expired yet');
 		});
 		await expect(limiter.schedule(async () => 'sent')).resolves.toBe('sent');
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('145');
+		expect(await inspector.hget(`b_${id}_settings`, 'maxConcurrent')).toBe('7');
 	});
 
 	it('a process dropped from the cluster as unresponsive registers again (Redis 7 error names)', async () => {
 		const id = limiterId();
-		const limiter = factoryFor(redis.port).create(id, 145);
+		const limiter = factoryFor(redis.port).create(id, writeWindowFor(7));
 		await limiter.schedule(async () => undefined);
 		// What the other processes do to a client not seen for 10 s (e.g. a worker blocked that long).
 		await inspector.del(`b_${id}_client_last_seen`);
@@ -287,7 +287,7 @@ describe('with a Redis server', () => {
 	it('Redis killed while writes wait: they fail with the clear error within the bound, and none is sent afterwards', async () => {
 		const own = await startRedisServer();
 		try {
-			const limiter = factoryFor(own.port).create(limiterId(), 150);
+			const limiter = factoryFor(own.port).create(limiterId(), writeWindowFor(7));
 			let sent = 0;
 			const calls = Array.from({ length: 12 }, () =>
 				limiter
@@ -321,7 +321,7 @@ describe('with a Redis server', () => {
 	it('Redis not answering (paused): writes fail within the bound, then work again once it answers', async () => {
 		const own = await startRedisServer();
 		try {
-			const limiter = factoryFor(own.port).create(limiterId(), 50);
+			const limiter = factoryFor(own.port).create(limiterId(), writeWindowFor(20));
 			await limiter.schedule(async () => undefined);
 			own.pause();
 			const started = Date.now();
@@ -343,7 +343,7 @@ describe('with a Redis server', () => {
 		try {
 			const limiter = factoryFor(own.port, { password: 'wrong-password-123' }).create(
 				limiterId(),
-				50,
+				writeWindowFor(20),
 			);
 			const error = await rejection(limiter.schedule(async () => 'sent'));
 			expect(error).toBeInstanceOf(RedisLimiterUnavailable);
@@ -373,7 +373,7 @@ async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
 describe('Redis unreachable', () => {
 	it('fails the write within the bound with a message naming host:port and what to check; the task never runs', async () => {
 		const port = await freePort();
-		const limiter = factoryFor(port).create(limiterId(), 145);
+		const limiter = factoryFor(port).create(limiterId(), writeWindowFor(7));
 		let ran = false;
 		const started = Date.now();
 		const error = await rejection(
@@ -408,7 +408,7 @@ describe('Redis unreachable', () => {
 
 	it('recovers once Redis is there: the same limiter works without restarting the worker', async () => {
 		const port = await freePort();
-		const limiter = factoryFor(port).create(limiterId(), 145);
+		const limiter = factoryFor(port).create(limiterId(), writeWindowFor(7));
 		await expect(limiter.schedule(async () => 'sent')).rejects.toBeInstanceOf(
 			RedisLimiterUnavailable,
 		);
