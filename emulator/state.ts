@@ -13,6 +13,7 @@
  *   audience keeps showing the previous result.
  * - Other created audiences: INITIALIZING, then ACTALIKE -> READY (synthetic size), others -> TOO_SMALL.
  */
+import { ListMembers } from './members';
 import type {
 	Audience,
 	AudienceRule,
@@ -47,7 +48,7 @@ export interface CustomerListRecord {
 	numBatches: number;
 	numUploaded: number;
 	numRemoved: number;
-	members: Set<string>;
+	members: ListMembers;
 	status: 'PROCESSING' | 'READY' | 'TOO_SMALL';
 	/** Date.now() of the last write. */
 	lastWriteAt: number;
@@ -173,7 +174,7 @@ export class PinterestState {
 			numBatches: 1,
 			numUploaded: records.length,
 			numRemoved: 0,
-			members: new Set(records),
+			members: new ListMembers(records),
 			status: 'PROCESSING',
 			lastWriteAt: Date.now(),
 			processedSize: null,

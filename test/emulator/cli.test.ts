@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import axios from 'axios';
 import * as ts from 'typescript';
 import { parseArgs } from '../../emulator/cli';
@@ -58,17 +58,25 @@ describe('CLI process', () => {
 	let dir: string;
 
 	beforeAll(() => {
-		// Transpile the emulator sources (no type check; tsc covers that) so the real entry point can run.
+		// Transpile the emulator sources (no type check; tsc covers that) so the real entry point can run,
+		// with the one engine module it uses, at the same relative places.
 		dir = mkdtempSync(join(tmpdir(), 'pinterest-emulator-cli-'));
-		const src = join(__dirname, '..', '..', 'emulator');
-		for (const file of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
-			const out = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {
+		const root = join(__dirname, '..', '..');
+		const sources = [
+			...readdirSync(join(root, 'emulator'))
+				.filter((f) => f.endsWith('.ts'))
+				.map((f) => join('emulator', f)),
+			join('nodes', 'PinterestAudienceSync', 'engine', 'digestSet.ts'),
+		];
+		for (const file of sources) {
+			const out = ts.transpileModule(readFileSync(join(root, file), 'utf8'), {
 				compilerOptions: {
 					module: ts.ModuleKind.CommonJS,
 					target: ts.ScriptTarget.ES2020,
 					esModuleInterop: true,
 				},
 			});
+			mkdirSync(dirname(join(dir, file)), { recursive: true });
 			writeFileSync(join(dir, file.replace(/\.ts$/, '.js')), out.outputText);
 		}
 	});
@@ -77,7 +85,7 @@ describe('CLI process', () => {
 	it('prints its URL and the demo credentials, serves the API and exits cleanly on SIGINT', async () => {
 		const child = spawn(
 			process.execPath,
-			[join(dir, 'cli.js'), '--port', '0', '--writes-per-second', '3'],
+			[join(dir, 'emulator', 'cli.js'), '--port', '0', '--writes-per-second', '3'],
 			{
 				stdio: ['ignore', 'pipe', 'pipe'],
 			},

@@ -2,6 +2,7 @@ import type { AuthGate } from './authGate';
 import type { CallStats, PinterestClient, PinterestRequest } from './client';
 import { classifyFailure } from './errors';
 import type { UserWriteLimiter } from './limiter';
+import type { RecordSource } from './records';
 import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from './retry';
 
 export type ListOperation = 'ADD' | 'REMOVE';
@@ -11,7 +12,7 @@ export type BatchOutcome = { ok: true } | { ok: false; error: unknown };
 /** The users of one execution bound for one list and operation. */
 export interface Contribution {
 	/** Unique records, 64 lower-case hex each. */
-	records: string[];
+	records: RecordSource;
 	client: PinterestClient;
 	stats: CallStats;
 	/** Large executions fill requests by themselves: their remainder is not held for coalescing. */
@@ -49,7 +50,7 @@ function uniqueRecords(slices: Slice[]): string[] {
 	const unique = new Set<string>();
 	for (const { entry, start, count } of slices) {
 		const records = entry.contribution.records;
-		for (let i = start; i < start + count; i++) unique.add(records[i]);
+		for (let i = start; i < start + count; i++) unique.add(records.recordAt(i));
 	}
 	return [...unique];
 }

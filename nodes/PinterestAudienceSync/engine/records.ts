@@ -1,7 +1,52 @@
+import { DigestSet } from './digestSet';
 import { MATCH_FIELD_LABELS, normaliseIdentifier } from './normalise';
 import type { MatchField } from './normalise';
 
 export const NO_RECORD = -1;
+
+/** Records (64 lower-case hex each) by position, read when a request body is built. */
+export interface RecordSource {
+	readonly length: number;
+	recordAt(index: number): string;
+}
+
+/** Positions [start, end) of a source, without copying. */
+export function recordRange(source: RecordSource, start: number, end: number): RecordSource {
+	return { length: end - start, recordAt: (index) => source.recordAt(start + index) };
+}
+
+/** A plain list of records as a source. */
+export function recordList(records: readonly string[]): RecordSource {
+	return { length: records.length, recordAt: (index) => records[index] };
+}
+
+/** Unique records in first-seen order: kept as bytes (see DigestSet), numbered from 0. */
+export class UniqueRecords implements RecordSource {
+	private readonly set: DigestSet;
+
+	constructor(expected: number) {
+		this.set = new DigestSet(expected);
+	}
+
+	get length(): number {
+		return this.set.count;
+	}
+
+	/** Adds a record; returns its position (the first one's, for a record seen before). */
+	add(record: string): number {
+		return this.set.add(record);
+	}
+
+	recordAt(index: number): string {
+		return this.set.digestAt(index);
+	}
+
+	toArray(start = 0, end = this.length): string[] {
+		const out: string[] = [];
+		for (let i = start; i < end; i++) out.push(this.recordAt(i));
+		return out;
+	}
+}
 
 /**
  * The users of one execution reduced to unique records. A user's records are indices into `records`;
@@ -11,7 +56,7 @@ export interface PreparedUsers {
 	userCount: number;
 	fields: MatchField[];
 	/** Unique records (64 lower-case hex) in first-seen order. */
-	records: string[];
+	records: UniqueRecords;
 	/** userCount × fields.length record indices, NO_RECORD where a field gave nothing usable. */
 	userRecords: Int32Array;
 	/** Users without any usable identifier, with the reason. */
@@ -37,12 +82,11 @@ export function prepareUsers(
  * slices.
  */
 export class UserPreparer {
-	readonly records: string[] = [];
+	readonly records: UniqueRecords;
 	readonly userRecords: Int32Array;
 	readonly notSynced = new Map<number, string>();
 	/** Users read so far: users [0, prepared) have their records and reasons. */
 	prepared = 0;
-	private indexOfRecord: Map<string, number> | undefined = new Map();
 
 	constructor(
 		readonly userCount: number,
@@ -50,6 +94,7 @@ export class UserPreparer {
 		private readonly readIdentifier: ReadIdentifier,
 	) {
 		this.userRecords = new Int32Array(userCount * fields.length).fill(NO_RECORD);
+		this.records = new UniqueRecords(userCount * fields.length);
 	}
 
 	get done(): boolean {
@@ -59,8 +104,6 @@ export class UserPreparer {
 	/** Reads users up to (not including) `untilUser`, or until `records` holds `minRecords`. */
 	advance(untilUser: number, minRecords = Infinity): void {
 		const { fields, readIdentifier, userRecords, records, notSynced } = this;
-		const indexOfRecord = this.indexOfRecord;
-		if (!indexOfRecord) return;
 		const width = fields.length;
 		const end = Math.min(untilUser, this.userCount);
 		let user = this.prepared;
@@ -82,19 +125,11 @@ export class UserPreparer {
 					(problems ??= []).push(result.reason);
 					continue;
 				}
-				let index = indexOfRecord.get(result.record);
-				if (index === undefined) {
-					index = records.length;
-					records.push(result.record);
-					indexOfRecord.set(result.record, index);
-				}
-				userRecords[user * width + f] = index;
+				userRecords[user * width + f] = records.add(result.record);
 				usable++;
 			}
 			if (usable === 0) notSynced.set(user, problems ? problems.join('; ') : 'no identifier');
 		}
 		this.prepared = user;
-		// The dedupe index is the largest structure here: gone as soon as every user is read.
-		if (this.done) this.indexOfRecord = undefined;
 	}
 }

@@ -12,7 +12,7 @@ import type { MarketerMessage } from './messages';
 import { describeFailure } from './messages';
 import type { MatchField } from './normalise';
 import type { ReadIdentifier } from './records';
-import { NO_RECORD, UserPreparer } from './records';
+import { NO_RECORD, UserPreparer, recordRange } from './records';
 
 export type AudienceChoice = { mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
 
@@ -150,7 +150,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 									adAccountId: job.adAccountId,
 									name: audience.name,
 									fields: job.fields,
-									firstRecords: records.slice(0, settings.batchSize),
+									firstRecords: records.toArray(0, Math.min(records.length, settings.batchSize)),
 									mayCreate: job.action === 'add',
 								}),
 				);
@@ -190,7 +190,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 				);
 				submissions.push(
 					dispatcher.submit({
-						records: records.slice(start, end),
+						records: recordRange(records, start, end),
 						client: job.client,
 						stats,
 						// Only a small execution's users wait for company; a large one's last part leaves at once.

@@ -16,6 +16,7 @@ import { newCallStats } from '../../../../nodes/PinterestAudienceSync/engine/cli
 import type { PinterestClient } from '../../../../nodes/PinterestAudienceSync/engine/client';
 import { ListDispatcher } from '../../../../nodes/PinterestAudienceSync/engine/dispatcher';
 import { UserWriteLimiter } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
+import { recordList } from '../../../../nodes/PinterestAudienceSync/engine/records';
 import { sleep } from '../../../../nodes/PinterestAudienceSync/engine/retry';
 import { pinterestClientFor } from '../../../../nodes/PinterestAudienceSync/transport';
 import { createExecuteContext } from '../../../helpers/n8nContext';
@@ -88,7 +89,7 @@ describe('ListDispatcher (property-based, against the emulator)', () => {
 						contributions.map(async (c, k) => {
 							await sleep(c.delayMs);
 							await dispatcher.submit({
-								records: c.records,
+								records: recordList(c.records),
 								client,
 								stats: newCallStats(),
 								holdRemainder: c.records.length < batchSize,

@@ -23,6 +23,7 @@ import { ListDispatcher } from '../../../../nodes/PinterestAudienceSync/engine/d
 import { classifyFailure } from '../../../../nodes/PinterestAudienceSync/engine/errors';
 import type { UserWriteLimiter } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
 import { writeLimiterFor } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
+import { recordList } from '../../../../nodes/PinterestAudienceSync/engine/records';
 import { pinterestClientFor } from '../../../../nodes/PinterestAudienceSync/transport';
 import { createExecuteContext } from '../../../helpers/n8nContext';
 import { credentialFor, emailItems, runNode, syncParameters } from '../../../helpers/nodeRunner';
@@ -122,7 +123,7 @@ function submit(
 	holdRemainder = true,
 ): Promise<void> {
 	return dispatcher.submit({
-		records: p.records,
+		records: recordList(p.records),
 		client,
 		stats: p.stats,
 		holdRemainder,

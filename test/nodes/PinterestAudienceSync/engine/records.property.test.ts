@@ -50,8 +50,8 @@ describe('prepareUsers (property-based)', () => {
 				const prepared = prepareUsers(users.length, chosen, read);
 				const width = chosen.length;
 
-				expect(new Set(prepared.records).size).toBe(prepared.records.length);
-				for (const record of prepared.records) expect(record).toMatch(/^[0-9a-f]{64}$/);
+				expect(new Set(prepared.records.toArray()).size).toBe(prepared.records.length);
+				for (const record of prepared.records.toArray()) expect(record).toMatch(/^[0-9a-f]{64}$/);
 				expect(prepared.userRecords).toHaveLength(users.length * width);
 
 				const referenced = new Set<number>();
@@ -64,7 +64,7 @@ describe('prepareUsers (property-based)', () => {
 						if (expected?.ok) {
 							usable++;
 							referenced.add(index);
-							expect(prepared.records[index]).toBe(expected.record);
+							expect(prepared.records.recordAt(index)).toBe(expected.record);
 						} else {
 							expect(index).toBe(NO_RECORD);
 						}
@@ -74,7 +74,7 @@ describe('prepareUsers (property-based)', () => {
 				// No record nobody asked for, and first-seen order.
 				expect(referenced.size).toBe(prepared.records.length);
 				const firstSeen = [...prepared.userRecords].filter((i) => i !== NO_RECORD).filter((i, k, all) => all.indexOf(i) === k);
-				expect(firstSeen).toEqual(prepared.records.map((_, i) => i));
+				expect(firstSeen).toEqual(prepared.records.toArray().map((_, i) => i));
 			}),
 			{ numRuns: 1000 },
 		);

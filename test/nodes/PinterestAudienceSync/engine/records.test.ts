@@ -9,7 +9,7 @@ describe('prepareUsers', () => {
 	it('dedupes identical records across users and keeps first-seen order', () => {
 		const emails = ['b@example.com', 'A@example.com', ' a@example.com', 'c@example.com'];
 		const prepared = prepareUsers(emails.length, ['email'], (i) => emails[i]);
-		expect(prepared.records).toEqual([sha('b@example.com'), sha('a@example.com'), sha('c@example.com')]);
+		expect(prepared.records.toArray()).toEqual([sha('b@example.com'), sha('a@example.com'), sha('c@example.com')]);
 		expect([...prepared.userRecords]).toEqual([0, 1, 1, 2]);
 		expect(prepared.notSynced.size).toBe(0);
 	});
@@ -21,7 +21,7 @@ describe('prepareUsers', () => {
 			{ email: 'broken', maid: '6d92078a-8246-4ba4-ae5b-76104861e7dc', idfa: undefined },
 		];
 		const prepared = prepareUsers(users.length, ['email', 'maid', 'idfa'], (i, field) => users[i][field]);
-		expect(prepared.records).toHaveLength(2);
+		expect(prepared.records.length).toBe(2);
 		expect([...prepared.userRecords.slice(0, 3)]).toEqual([0, 1, NO_RECORD]);
 		expect([...prepared.userRecords.slice(6, 9)]).toEqual([NO_RECORD, 1, NO_RECORD]);
 		expect(prepared.notSynced.get(1)).toBe(
@@ -35,13 +35,13 @@ describe('prepareUsers', () => {
 			if (i === 1) throw new Error('Cannot read properties of undefined (reading secret@example.com)');
 			return `user${i}@example.com`;
 		});
-		expect(prepared.records).toHaveLength(2);
+		expect(prepared.records.length).toBe(2);
 		expect(prepared.notSynced.get(1)).toBe('the Email mapping failed for this item');
 	});
 
 	it('handles an empty input', () => {
 		const prepared = prepareUsers(0, ['email'], () => 'x');
-		expect(prepared.records).toEqual([]);
+		expect(prepared.records.toArray()).toEqual([]);
 		expect(prepared.userRecords).toHaveLength(0);
 	});
 });
