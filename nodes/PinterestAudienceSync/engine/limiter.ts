@@ -14,28 +14,37 @@ const RELAX_FACTOR = 0.8;
  * "N requests per second" as Pinterest counts it, in any sliding second: at most `slots` request starts
  * in any `holdMs`. Each start holds one of `slots` Bottleneck slots (maxConcurrent) for `holdMs` from
  * the moment it starts, whatever the request's own latency; the request itself is not waited for, so
- * requests overlap and the slots stay busy at any latency. Unlike evenly spaced starts, this lets a
- * burst of N go at once and never lets a late timer squeeze two starts together.
+ * requests overlap and the slots stay busy at any latency. Unlike evenly spaced starts (Bottleneck's
+ * minTime alone), a start late by a few milliseconds cannot squeeze the next N closer together, and the
+ * first N go almost at once.
  */
 export interface WriteWindow {
 	slots: number;
 	holdMs: number;
 	/** Evenly spaced starts for this rate: the spacing a 429 slow-down multiplies. */
 	spacingMs: number;
+	/**
+	 * The least time between two starts. N requests started at the same instant reach Pinterest at
+	 * instants that differ by how long it takes to read each one, differently from one second to the next,
+	 * and that difference would eat the window's margin; a quarter of the even spacing avoids it.
+	 */
+	minSpacingMs: number;
 }
 
 export function writeWindowFor(requestsPerSecond: number): WriteWindow {
 	const slots = Math.max(1, Math.floor(requestsPerSecond));
+	const spacingMs = Math.ceil(1000 / requestsPerSecond);
 	return {
 		slots,
 		holdMs: Math.ceil((slots * 1000) / requestsPerSecond) + WINDOW_MARGIN_MS,
-		spacingMs: Math.ceil(1000 / requestsPerSecond),
+		spacingMs,
+		minSpacingMs: Math.ceil(spacingMs / 4),
 	};
 }
 
-/** Bottleneck's settings for a window, with an extra spacing of starts while slowed down (0 = none). */
-export function bottleneckSettings(window: WriteWindow, minTime = 0): { minTime: number; maxConcurrent: number } {
-	return { minTime, maxConcurrent: window.slots };
+/** Bottleneck's settings for a window, with a wider spacing of starts while slowed down (0 = none). */
+export function bottleneckSettings(window: WriteWindow, slowedMinTime = 0): { minTime: number; maxConcurrent: number } {
+	return { minTime: Math.max(window.minSpacingMs, slowedMinTime), maxConcurrent: window.slots };
 }
 
 /**
@@ -122,9 +131,9 @@ export class UserWriteLimiter {
 		await this.apply();
 	}
 
-	/** The current extra spacing of starts (0 when not slowed down). */
+	/** The current least time between starts. */
 	currentMinTime(): number {
-		return this.slowedMinTime;
+		return bottleneckSettings(this.window, this.slowedMinTime).minTime;
 	}
 
 	currentWindow(): WriteWindow {

@@ -242,8 +242,8 @@ function quietly(cleanUp: () => unknown): Promise<void> {
 class ClusteredLimiter extends Bottleneck {
 	private inner: Bottleneck;
 	private broken = false;
-	/** The spacing this process asked for (its own 429 slow-down; 0 when none). */
-	private minTime = 0;
+	/** The spacing this process asked for (its own rate and 429 slow-down). */
+	private minTime: number;
 	private relaxing = false;
 
 	constructor(
@@ -256,6 +256,7 @@ class ClusteredLimiter extends Bottleneck {
 	) {
 		// The facade's own (local) Bottleneck state is never used.
 		super({ id: `${id}:facade`, maxConcurrent: null });
+		this.minTime = window.minSpacingMs;
 		this.inner = this.start();
 	}
 
