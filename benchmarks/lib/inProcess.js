@@ -1,0 +1,96 @@
+'use strict';
+/**
+ * Runs the compiled node (dist/) in this process through its execute path, with the test suite's
+ * stand-in for n8n's execution context (test/helpers/n8nContext.ts: real HTTP, n8n 2.8's OAuth2
+ * refresh). The helper is TypeScript; it is transpiled here in memory with the project's own
+ * TypeScript compiler (no ts-node, nothing written to disk), so the bench and the tests share it.
+ */
+const fs = require('node:fs');
+const http = require('node:http');
+const Module = require('node:module');
+const path = require('node:path');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const DIST = path.join(REPO_ROOT, 'dist');
+
+function requireTypeScript(file) {
+	const ts = require('typescript');
+	const source = fs.readFileSync(file, 'utf8');
+	const { outputText } = ts.transpileModule(source, {
+		fileName: file,
+		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+	});
+	const mod = new Module(file, module);
+	mod.filename = file;
+	mod.paths = Module._nodeModulePaths(path.dirname(file));
+	mod._compile(outputText, file);
+	return mod.exports;
+}
+
+function requireDist(relative) {
+	const file = path.join(DIST, relative);
+	if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "npm run build" (npm run bench does) first.`);
+	return require(file);
+}
+
+const { createExecuteContext } = requireTypeScript(path.join(REPO_ROOT, 'test', 'helpers', 'n8nContext.ts'));
+const { PinterestAudienceSync } = requireDist('nodes/PinterestAudienceSync/PinterestAudienceSync.node.js');
+
+/** `GET|POST url` with a JSON body → parsed JSON (loopback admin calls to the emulator). */
+function httpJson(method, url, body) {
+	return new Promise((resolve, reject) => {
+		const data = body === undefined ? undefined : JSON.stringify(body);
+		const req = http.request(url, { method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
+			const chunks = [];
+			res.on('data', (c) => chunks.push(c));
+			res.on('end', () => {
+				const text = Buffer.concat(chunks).toString('utf8');
+				if ((res.statusCode || 0) >= 400) return reject(new Error(`${method} ${url} → ${res.statusCode}: ${text.slice(0, 300)}`));
+				try {
+					resolve(text ? JSON.parse(text) : null);
+				} catch (error) {
+					reject(error);
+				}
+			});
+		});
+		req.on('error', reject);
+		if (data) req.write(data);
+		req.end();
+	});
+}
+
+/** The emulator's demo user as an n8n credential (Custom Base URL). */
+function credentialFor(emulatorUrl, demo) {
+	return {
+		environment: 'custom',
+		customBaseUrl: emulatorUrl,
+		clientId: demo.clientId,
+		clientSecret: demo.clientSecret,
+		oauthTokenData: { access_token: demo.accessToken, refresh_token: demo.refreshToken, token_type: 'bearer', expires_in: 2_592_000 },
+	};
+}
+
+function syncParameters(adAccountId, audience, options = {}) {
+	return {
+		operation: 'syncUsers',
+		adAccount: { __rl: true, mode: 'id', value: adAccountId },
+		...(audience.id
+			? { audienceMode: 'existing', audience: { __rl: true, mode: 'id', value: audience.id } }
+			: { audienceMode: 'createNew', audienceName: audience.name }),
+		action: 'add',
+		matchFields: ['email'],
+		emailValue: '={{ $json.email }}',
+		options,
+	};
+}
+
+/** n8n keeps one instance of a node type per process and calls execute() on it for every execution. */
+const node = new PinterestAudienceSync();
+
+/** One execution of the node, as n8n would run it: returns [Users, Metrics]. */
+async function executeNode({ credential, credentialId = 'bench-credential', parameters, items, cancelSignal }) {
+	const context = createExecuteContext({ credential, credentialId, parameters, items, cancelSignal });
+	return await node.execute.call(context);
+}
+
+module.exports = { REPO_ROOT, DIST, requireDist, requireTypeScript, createExecuteContext, PinterestAudienceSync, httpJson, credentialFor, syncParameters, executeNode };

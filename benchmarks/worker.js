@@ -1,0 +1,318 @@
+'use strict';
+/**
+ * One benchmark scenario in a fresh process (clean module state, memory measured from a known
+ * baseline). Started by benchmarks/run.js as `node --expose-gc benchmarks/worker.js '<json>'`; prints
+ * one line `RESULT <json>` at the end.
+ *
+ *   {"kind":"bulk","emulatorUrl":"http://127.0.0.1:N","users":100000}
+ *   {"kind":"streaming","emulatorUrl":"...","rate":2000,"durationSec":10}
+ *   {"kind":"nodeSide","users":1000000}
+ */
+const fs = require('node:fs');
+const { performance } = require('node:perf_hooks');
+
+const { credentialFor, executeNode, httpJson, requireDist, syncParameters, createExecuteContext } = require('./lib/inProcess');
+
+const gc = typeof global.gc === 'function' ? () => (global.gc(), global.gc()) : () => undefined;
+
+/** Resets the kernel's peak-RSS mark of this process (Linux); false when not possible. */
+function resetPeakRss() {
+	try {
+		fs.writeFileSync('/proc/self/clear_refs', '5');
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** VmHWM (peak RSS) in bytes, or undefined. */
+function peakRss() {
+	try {
+		const match = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+		return match ? Number(match[1]) * 1024 : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+async function emulatorLog(emulatorUrl, since) {
+	const { entries } = await httpJson('GET', `${emulatorUrl}/_emulator/log?since=${since}`);
+	return entries;
+}
+
+async function lastSeq(emulatorUrl) {
+	const { entries } = await httpJson('GET', `${emulatorUrl}/_emulator/log?category=admin`);
+	return entries.length ? entries[entries.length - 1].seq : 0;
+}
+
+/** The shortest time in which `n + 1` writes arrived (above 1,000 ms: never more than n in a second). */
+function tightestWindow(times, n) {
+	let tightest;
+	for (let i = n; i < times.length; i++) tightest = Math.min(tightest ?? Infinity, times[i] - times[i - n]);
+	return tightest;
+}
+
+/** What the emulator saw: writes to the list, 429s, reads. */
+function summariseLog(entries, listId) {
+	const api = entries.filter((e) => e.category !== 'admin' && e.category !== 'oauth');
+	const writes = api.filter((e) => e.method === 'PATCH' && (!listId || e.path.endsWith(`/customer_lists/${listId}`)));
+	const accepted = writes.filter((e) => e.status >= 200 && e.status < 300);
+	return {
+		patches: accepted.length,
+		patchAttempts: writes.length,
+		rateLimited: api.filter((e) => e.status === 429).length,
+		rateLimitedWrites: writes.filter((e) => e.status === 429).length,
+		reads: api.filter((e) => e.method === 'GET').length,
+		rateLimitedReads: api.filter((e) => e.method === 'GET' && e.status === 429).length,
+		recordsAccepted: accepted.reduce((n, e) => n + e.recordCount, 0),
+		firstWriteAt: accepted.length ? accepted[0].t : undefined,
+		lastWriteAt: accepted.length ? accepted[accepted.length - 1].t : undefined,
+		maxRecordsPerRequest: accepted.reduce((m, e) => Math.max(m, e.recordCount), 0),
+		rateLimitedAtMs: writes.filter((e) => e.status === 429).map((e) => e.t - (writes[0] ? writes[0].t : 0)),
+		tightestWindowMs: tightestWindow(writes.map((e) => e.t), 7),
+	};
+}
+
+/** Creates the audience with one user: opens the token gate and caches the Pinterest user, as in a running n8n. */
+async function warmUp(emulatorUrl, name) {
+	const demo = await httpJson('GET', `${emulatorUrl}/_emulator/demo`);
+	const credential = credentialFor(emulatorUrl, demo);
+	const [, [metrics]] = await executeNode({
+		credential,
+		parameters: syncParameters(demo.adAccountId, { name }, { flushWindowSeconds: 0 }),
+		items: [{ json: { email: `warm-up-${name.replace(/\W+/g, '-')}@example.com` } }],
+	});
+	if (metrics.json.usersSynced !== 1) throw new Error(`warm-up failed: ${JSON.stringify(metrics.json)}`);
+	return { demo, credential, audienceId: String(metrics.json.audienceId), listId: String(metrics.json.customerListId) };
+}
+
+function emailItems(count, prefix) {
+	const items = new Array(count);
+	for (let i = 0; i < count; i++) items[i] = { json: { email: `${prefix}${i}@example.com`, n: i } };
+	return items;
+}
+
+async function bulk({ emulatorUrl, users }) {
+	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
+	const items = emailItems(users, 'bulk-user-');
+	gc();
+	const baseline = process.memoryUsage();
+	const peakResettable = resetPeakRss();
+	let sampledPeak = baseline.rss;
+	let peakHeapUsed = baseline.heapUsed;
+	const sampler = setInterval(() => {
+		const now = process.memoryUsage();
+		sampledPeak = Math.max(sampledPeak, now.rss);
+		peakHeapUsed = Math.max(peakHeapUsed, now.heapUsed);
+	}, 50);
+	const since = await lastSeq(emulatorUrl);
+	const cpu = process.cpuUsage();
+	const started = performance.now();
+	const startedAt = performance.timeOrigin + started;
+	const [output, [metrics]] = await executeNode({ credential, parameters: syncParameters(demo.adAccountId, { id: audienceId }), items });
+	const wallMs = performance.now() - started;
+	const cpuUsed = process.cpuUsage(cpu);
+	clearInterval(sampler);
+	sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
+	const peak = peakResettable ? Math.max(peakRss() ?? 0, sampledPeak) : sampledPeak;
+	if (output.length !== users) throw new Error(`Users output has ${output.length} items, expected ${users}`);
+	const log = summariseLog(await emulatorLog(emulatorUrl, since), listId);
+	return {
+		users,
+		wallMs,
+		usersPerSec: users / (wallMs / 1000),
+		metrics: metrics.json,
+		log,
+		firstWriteAfterMs: log.firstWriteAt !== undefined ? log.firstWriteAt - startedAt : undefined,
+		lastWriteAfterMs: log.lastWriteAt !== undefined ? log.lastWriteAt - startedAt : undefined,
+		cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
+		memory: {
+			baselineRss: baseline.rss,
+			peakRss: peak,
+			oursRss: peak - baseline.rss,
+			baselineHeapUsed: baseline.heapUsed,
+			peakHeapUsed,
+			oursHeap: peakHeapUsed - baseline.heapUsed,
+			peakFromKernel: peakResettable,
+		},
+	};
+}
+
+function percentile(sorted, p) {
+	if (sorted.length === 0) return undefined;
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function streaming({ emulatorUrl, rate, durationSec, flushWindowSeconds }) {
+	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench streaming ${rate}`);
+	const options = flushWindowSeconds === undefined ? {} : { flushWindowSeconds };
+	const parameters = syncParameters(demo.adAccountId, { id: audienceId }, options);
+	const total = Math.round(rate * durationSec);
+	const started = new Float64Array(total);
+	const scheduled = new Float64Array(total);
+	const ended = new Float64Array(total);
+	let failed = 0;
+	let firstFailure;
+	let requests = 0;
+	gc();
+	const since = await lastSeq(emulatorUrl);
+	const cpu = process.cpuUsage();
+	const t0 = performance.now() + 20;
+	let launched = 0;
+	let done = 0;
+	await new Promise((resolve) => {
+		const launch = (k) => {
+			scheduled[k] = t0 + (k * 1000) / rate;
+			started[k] = performance.now();
+			executeNode({ credential, parameters, items: [{ json: { email: `stream-${rate}-${k}@example.com` } }] })
+				.then(([, [metrics]]) => {
+					requests += metrics.json.requests;
+					if (metrics.json.usersSynced !== 1) {
+						failed++;
+						firstFailure ??= JSON.stringify(metrics.json);
+					}
+				})
+				.catch((error) => {
+					failed++;
+					firstFailure ??= String(error && error.message);
+				})
+				.finally(() => {
+					ended[k] = performance.now();
+					if (++done === total) resolve();
+				});
+		};
+		const tick = () => {
+			const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+			while (launched < due) launch(launched++);
+			if (launched < total) setTimeout(tick, 1);
+		};
+		setTimeout(tick, 20);
+	});
+	const cpuUsed = process.cpuUsage(cpu);
+	const firstArrival = started[0];
+	let lastArrival = 0;
+	let lastEnd = 0;
+	const delays = new Float64Array(total);
+	const lags = new Float64Array(total);
+	for (let k = 0; k < total; k++) {
+		lastArrival = Math.max(lastArrival, started[k]);
+		lastEnd = Math.max(lastEnd, ended[k]);
+		delays[k] = ended[k] - started[k];
+		lags[k] = started[k] - scheduled[k];
+	}
+	delays.sort();
+	lags.sort();
+	const log = summariseLog(await emulatorLog(emulatorUrl, since), listId);
+	const arrivalSpanMs = lastArrival - firstArrival;
+	// Delivery once under way: users completed after the first completion, over the time from the first
+	// to the last completion. (Counting from the first arrival would charge the first flush window to
+	// throughput; it is the delay p50/p99 below.)
+	const endedSorted = Float64Array.from(ended).sort();
+	const firstEnd = endedSorted[0];
+	let firstBatch = 0;
+	while (firstBatch < total && endedSorted[firstBatch] <= firstEnd + 1) firstBatch++;
+	const sustainedDeliveredPerSec = total > firstBatch ? (total - firstBatch) / ((lastEnd - firstEnd) / 1000) : undefined;
+	const flushWindowMs = (flushWindowSeconds ?? 5) * 1000;
+	return {
+		rate,
+		durationSec,
+		users: total,
+		failed,
+		firstFailure,
+		arrivalPerSec: total / (arrivalSpanMs / 1000),
+		deliveredPerSec: total / ((lastEnd - firstArrival) / 1000),
+		sustainedDeliveredPerSec,
+		drainMs: lastEnd - lastArrival,
+		delayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[total - 1] },
+		arrivalLagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99) },
+		log,
+		requestsPer1900: (log.patches * 1900) / total,
+		requestBound: Math.ceil(total / 1900) + Math.floor((lastEnd - firstArrival) / flushWindowMs) + 1,
+		requestsCountedByExecutions: requests,
+		cpuCores: (cpuUsed.user + cpuUsed.system) / 1000 / (lastEnd - firstArrival),
+		cpuMsPerExecution: (cpuUsed.user + cpuUsed.system) / 1000 / total,
+		flushWindowMs,
+	};
+}
+
+/** Normalise + hash + dedupe (prepareUsers) and the cutting of request bodies, without any HTTP. */
+function nodeSide({ users }) {
+	const { prepareUsers } = requireDist('nodes/PinterestAudienceSync/engine/records.js');
+	const { identifierReader } = requireDist('nodes/PinterestAudienceSync/actions/parameters.js');
+	const { sha256Hex } = requireDist('nodes/PinterestAudienceSync/engine/normalise.js');
+	const batchSize = 1900;
+	const variants = {
+		email: (i) => ({ email: `  User.${i}@Example.com ` }),
+		sha256: (i) => ({ email: sha256Hex(`user.${i}@example.com`) }),
+		maid: (i) => ({ maid: `${(0x10000000 + i).toString(16)}-8246-4ba4-ae5b-76104861e7dc` }),
+	};
+	const results = {};
+	for (const [variant, make] of Object.entries(variants)) {
+		const field = variant === 'maid' ? 'maid' : 'email';
+		const items = new Array(users);
+		for (let i = 0; i < users; i++) items[i] = { json: make(i) };
+		const context = createExecuteContext({
+			credential: { environment: 'custom', customBaseUrl: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'x', oauthTokenData: { access_token: 'x' } },
+			parameters: { emailValue: '={{ $json.email }}', maidValue: '={{ $json.maid }}' },
+			items,
+		});
+		const reader = identifierReader(context, items, [field]);
+		// Warm the JIT on a slice first, then keep the best of three runs (the machine may be shared).
+		prepareUsers(Math.min(users, 20_000), [field], reader);
+		const runs = [];
+		for (let repeat = 0; repeat < 3; repeat++) {
+			gc();
+			const cpu = process.cpuUsage();
+			const t0 = performance.now();
+			const prepared = prepareUsers(users, [field], reader);
+			const t1 = performance.now();
+			let bytes = 0;
+			for (let start = 0; start < prepared.records.length; start += batchSize) {
+				const unique = new Set();
+				const end = Math.min(prepared.records.length, start + batchSize);
+				for (let i = start; i < end; i++) unique.add(prepared.records.recordAt(i));
+				bytes += JSON.stringify({ operation_type: 'ADD', records: [...unique].join(',') }).length;
+			}
+			const t2 = performance.now();
+			const cpuUsed = process.cpuUsage(cpu);
+			if (prepared.records.length !== users || prepared.notSynced.size !== 0) {
+				throw new Error(`${variant}: ${prepared.records.length} records, ${prepared.notSynced.size} not synced`);
+			}
+			const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
+			runs.push({ prepareMs: t1 - t0, chunkMs: t2 - t1, wallMs: t2 - t0, cpuMs, bytes });
+		}
+		const best = runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
+		const median = [...runs].sort((a, b) => a.cpuMs - b.cpuMs)[1];
+		results[variant] = {
+			users,
+			prepareMs: best.prepareMs,
+			chunkMs: best.chunkMs,
+			wallMs: best.wallMs,
+			cpuMs: best.cpuMs,
+			usersPerSecWall: users / (best.wallMs / 1000),
+			usersPerSecCpu: users / (best.cpuMs / 1000),
+			medianUsersPerSecCpu: users / (median.cpuMs / 1000),
+			bodyBytes: best.bytes,
+		};
+		items.length = 0;
+	}
+	return results;
+}
+
+async function main() {
+	const job = JSON.parse(process.argv[2] || '{}');
+	let result;
+	if (job.kind === 'bulk') result = await bulk(job);
+	else if (job.kind === 'streaming') result = await streaming(job);
+	else if (job.kind === 'nodeSide') result = nodeSide(job);
+	else throw new Error(`unknown job ${process.argv[2]}`);
+	process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+main().then(
+	() => process.exit(0),
+	(error) => {
+		process.stderr.write(`${error && error.stack ? error.stack : String(error)}\n`);
+		process.exit(1);
+	},
+);
