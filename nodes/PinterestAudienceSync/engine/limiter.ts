@@ -4,7 +4,7 @@ import Bottleneck from 'bottleneck';
  * Headroom on each window so that the few milliseconds between a request's start here and its arrival
  * at Pinterest (which vary from request to request) cannot fit N+1 requests into one second there.
  */
-export const WINDOW_MARGIN_MS = 5;
+export const WINDOW_MARGIN_MS = 15;
 /** A 429 at most slows the limiter to an eighth of its rate. */
 const MAX_SLOWDOWN = 8;
 /** Each success narrows a 429 slow-down by this factor. */

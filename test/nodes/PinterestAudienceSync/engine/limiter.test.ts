@@ -1,0 +1,125 @@
+/**
+ * The write limiter against the emulator, which judges Pinterest's rule (at most 7 writes in any sliding
+ * second per Pinterest user) on arrival.
+ */
+import { startEmulator, hashedEmail } from '../../../../emulator';
+import type { Emulator } from '../../../../emulator';
+import {
+	UserWriteLimiter,
+	bottleneckSettings,
+	inProcessLimiterFactory,
+	relaxedSpacing,
+	writeWindowFor,
+} from '../../../../nodes/PinterestAudienceSync/engine/limiter';
+
+jest.setTimeout(60_000);
+
+let emu: Emulator;
+afterEach(async () => emu?.close());
+
+function limiterFor(requestsPerSecond: number): UserWriteLimiter {
+	const id = `test-limiter-${Math.random()}`;
+	return new UserWriteLimiter(inProcessLimiterFactory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond);
+}
+
+function patch(n: number): Promise<number> {
+	const list = emu.findCustomerLists(emu.demo.adAccountId, 'Newsletter subscribers')[0];
+	return fetch(`${emu.apiBaseUrl}/ad_accounts/${emu.demo.adAccountId}/customer_lists/${list.id}`, {
+		method: 'PATCH',
+		headers: { Authorization: `Bearer ${emu.demo.accessToken}`, 'Content-Type': 'application/json' },
+		body: JSON.stringify({ operation_type: 'ADD', records: hashedEmail(`limiter-${n}@example.com`) }),
+	}).then((response) => response.status);
+}
+
+/**
+ * The first HTTP call of a process loads and connects its client (tens of ms), so it reaches the server
+ * later than the limiter started it; a real n8n has done that long before. Not a write.
+ */
+async function warmUp(): Promise<void> {
+	await fetch(`${emu.apiBaseUrl}/user_account`, { headers: { Authorization: `Bearer ${emu.demo.accessToken}` } });
+}
+
+describe('UserWriteLimiter', () => {
+	it('a slow Pinterest does not slow it down: slots free after the window, not after the answer', async () => {
+		// Answers take 1.5 s, longer than the window: a limiter that waited for answers would send 7, wait,
+		// send 7. This one starts the 8th while the first 7 are still unanswered.
+		emu = await startEmulator({ latencyMs: 1500 });
+		await warmUp();
+		const limiter = limiterFor(7);
+		const statuses = await Promise.all(Array.from({ length: 21 }, (_, n) => limiter.schedule(() => patch(n))));
+		// Here the emulator shares this process's event loop with 21 answers due at once, so on a loaded
+		// machine one arrival may be stamped late enough to be refused (the engine retries it); more would
+		// mean the window is not kept.
+		expect(statuses.filter((status) => status !== 200)).toEqual(statuses.includes(429) ? [429] : []);
+		const writes = emu.log.filter((e) => e.method === 'PATCH');
+		expect(writes).toHaveLength(21);
+		const firstAnswered = writes[0].t + writes[0].durationMs;
+		expect(writes.filter((e) => e.t < firstAnswered).length).toBeGreaterThan(7);
+		expect(emu.maxWritesInAnyWindow(emu.demo.userId)).toBeLessThanOrEqual(7);
+	});
+
+	it('keeps to the rule at full speed: 35 writes, none refused, never 8 in a second', async () => {
+		emu = await startEmulator({ latencyMs: 20 });
+		await warmUp();
+		const limiter = limiterFor(7);
+		const statuses = await Promise.all(Array.from({ length: 35 }, (_, n) => limiter.schedule(() => patch(n))));
+		expect(statuses).toEqual(Array(35).fill(200));
+		expect(emu.maxWritesInAnyWindow(emu.demo.userId)).toBe(7);
+	});
+
+	it('a failed write settles with its own error, and the limiter goes on', async () => {
+		emu = await startEmulator({ latencyMs: 0 });
+		const limiter = limiterFor(2);
+		const failure = new Error('refused');
+		await expect(limiter.schedule(() => Promise.reject(failure))).rejects.toBe(failure);
+		await expect(limiter.schedule(() => patch(1))).resolves.toBe(200);
+		await expect(limiter.schedule(() => patch(2))).resolves.toBe(200);
+		expect(emu.maxWritesInAnyWindow(emu.demo.userId)).toBeLessThanOrEqual(2);
+	});
+
+	it('a 429 widens the spacing of starts for everyone, successes narrow it back to the window', async () => {
+		const limiter = limiterFor(7);
+		const normal = limiter.currentMinTime();
+		expect(normal).toBe(writeWindowFor(7).minSpacingMs);
+		await limiter.onRateLimited();
+		expect(limiter.currentMinTime()).toBe(2 * writeWindowFor(7).spacingMs);
+		await limiter.onRateLimited();
+		await limiter.onRateLimited();
+		await limiter.onRateLimited();
+		// At most an eighth of the rate.
+		expect(limiter.currentMinTime()).toBe(8 * writeWindowFor(7).spacingMs);
+		for (let i = 0; i < 20 && limiter.currentMinTime() > normal; i++) await limiter.onSuccess();
+		expect(limiter.currentMinTime()).toBe(normal);
+	});
+
+	it('the slowest rate among the executions sharing it wins, and the rate comes back when it leaves', async () => {
+		const limiter = limiterFor(7);
+		const releaseSlow = await limiter.useRate(2);
+		const releaseFast = await limiter.useRate(7);
+		expect(limiter.currentWindow()).toEqual(writeWindowFor(2));
+		await releaseSlow();
+		expect(limiter.currentWindow()).toEqual(writeWindowFor(7));
+		await releaseFast();
+	});
+});
+
+describe('write windows', () => {
+	it.each([
+		[7, { slots: 7, holdMs: 1015, spacingMs: 143, minSpacingMs: 36 }],
+		[1, { slots: 1, holdMs: 1015, spacingMs: 1000, minSpacingMs: 250 }],
+		[2.5, { slots: 2, holdMs: 815, spacingMs: 400, minSpacingMs: 100 }],
+		[0.1, { slots: 1, holdMs: 10_015, spacingMs: 10_000, minSpacingMs: 2_500 }],
+	])('%p requests/s', (rate, window) => {
+		expect(writeWindowFor(rate)).toEqual(window);
+		// Never more than the rate over a window: slots ÷ hold ≤ rate.
+		expect(window.slots / (window.holdMs / 1000)).toBeLessThanOrEqual(rate);
+	});
+
+	it('a slowed spacing applies over the normal one and relaxes to none once the window alone is slower', () => {
+		const window = writeWindowFor(7);
+		expect(bottleneckSettings(window)).toEqual({ minTime: 36, maxConcurrent: 7 });
+		expect(bottleneckSettings(window, 286)).toEqual({ minTime: 286, maxConcurrent: 7 });
+		expect(relaxedSpacing(286, window)).toBe(229);
+		expect(relaxedSpacing(187, window)).toBe(0);
+	});
+});
