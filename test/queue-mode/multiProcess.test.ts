@@ -110,9 +110,10 @@ it('three workers on one Redis stay within 7 writes per second together, and eve
 	// Every 429 the emulator gave was counted and retried (all users synced above).
 	const rateLimited = outputs.reduce((n, o) => n + o.rateLimited, 0);
 	expect(rateLimited).toBe(rejected);
-	// The limiter spaces request *starts* 145 ms apart; a request that reaches the API a few ms later than
-	// the next ones (first request of a process, a busy event loop) can still make 8 arrivals in 1000 ms,
-	// so an occasional 429 is possible and is retried. Three unshared limiters get far more (control test).
+	// The limiter lets 7 requests *start* in any 1,015 ms; a request that reaches the API more than the
+	// 15 ms margin later than it started (first request of a process, a busy event loop, a slot granted by
+	// Redis a little late) can still make 8 arrivals in 1000 ms, so an occasional 429 is possible and is
+	// retried. Three unshared limiters get far more (control test).
 	expect(rejected).toBeLessThanOrEqual(SHARED_MAX_REJECTED_SHARE * accepted.length);
 
 	// Throughput, for the benchmarks: from the first write's arrival to the last write's answer.
