@@ -44,6 +44,11 @@ export interface SyncJob {
 	readIdentifier: ReadIdentifier;
 	settings: SyncSettings;
 	limiterFactory?: LimiterFactory;
+	/**
+	 * Called once when the end is in sight (at most ~2 s of writes left at the ceiling, or when the sync
+	 * ends): the caller's own closing work can then overlap the last requests.
+	 */
+	onNearlyDone?: () => void;
 }
 
 export enum UserStatus {
@@ -92,6 +97,8 @@ const OUTCOME_OK = 1;
 const OUTCOME_FAILED = 2;
 /** Users read and hashed between two turns of the event loop while requests are under way (a few ms). */
 const PREPARE_SLICE_USERS = 1024;
+/** Records left unsettled when `onNearlyDone` is called: two seconds of writes at 7 × 1,900 per second. */
+const NEARLY_DONE_RECORDS = 2 * 7 * 1900;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -117,8 +124,17 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 		requestTimeoutMs: settings.requestTimeoutMs,
 	};
 	let target: ResolvedAudience | undefined;
+	let settledRecords = 0;
+	let toldNearlyDone = false;
+	const tellIfNearlyDone = (force = false): void => {
+		if (toldNearlyDone || !(force || (prepared.done && records.length - settledRecords <= NEARLY_DONE_RECORDS))) return;
+		toldNearlyDone = true;
+		job.onNearlyDone?.();
+	};
 
 	const markRange = (start: number, count: number, outcome: BatchOutcome): void => {
+		settledRecords += count;
+		tellIfNearlyDone();
 		if (outcome.ok) {
 			recordOutcome.fill(OUTCOME_OK, start, start + count);
 			return;
@@ -170,7 +186,10 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			}
 			const { limiter, target: resolved } = await setUp;
 			const skip = resolved.recordsSentOnCreate;
-			if (skip > 0) recordOutcome.fill(OUTCOME_OK, 0, skip);
+			if (skip > 0) {
+				recordOutcome.fill(OUTCOME_OK, 0, skip);
+				settledRecords += skip;
+			}
 			const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
 			// A dispatcher lives while it has work and sends with its creator's settings: executions share one
 			// only when their settings match, and an execution with nothing left to send creates none.
@@ -206,6 +225,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 				prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
 			}
 			submit(records.length, true);
+			tellIfNearlyDone();
 			await Promise.all(submissions);
 		} catch (error) {
 			// Setup failed (user lookup, audience lookup or creation): nobody could be synced.
@@ -219,6 +239,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			await releaseRate?.();
 		}
 	}
+	tellIfNearlyDone(true);
 
 	const context = {
 		adAccountId: job.adAccountId,
