@@ -7,6 +7,12 @@ import Bottleneck from 'bottleneck';
 export const WINDOW_MARGIN_MS = 15;
 /** A 429 at most slows the limiter to an eighth of its rate. */
 const MAX_SLOWDOWN = 8;
+/**
+ * The first 429 slows by a quarter: a lone 429 is mostly a request that reached Pinterest a little later
+ * than it started (a pause of this process), and halving the rate for it would cost more than it saves.
+ * Each further 429 before the limiter has recovered doubles the slow-down (someone else is using the quota).
+ */
+const FIRST_SLOWDOWN = 1.25;
 /** Each success narrows a 429 slow-down by this factor. */
 const RELAX_FACTOR = 0.8;
 
@@ -57,9 +63,9 @@ export function relaxedSpacing(minTime: number, window: WriteWindow): number {
 }
 
 /**
- * The write limiter of one Pinterest user (see `WriteWindow`). A 429 adds an even spacing of starts,
- * twice the normal one and doubling per 429, for every execution sharing the limiter; successes narrow
- * it back until the window alone governs again.
+ * The write limiter of one Pinterest user (see `WriteWindow`). A 429 adds an even spacing of starts, a
+ * quarter wider than the normal one and doubling per further 429, for every execution sharing the
+ * limiter; successes narrow it back until the window alone governs again.
  */
 export class UserWriteLimiter {
 	private window: WriteWindow;
@@ -121,7 +127,10 @@ export class UserWriteLimiter {
 	async onRateLimited(): Promise<void> {
 		const { spacingMs } = this.window;
 		if (this.slowedMinTime >= spacingMs * MAX_SLOWDOWN) return;
-		this.slowedMinTime = Math.min(spacingMs * MAX_SLOWDOWN, Math.max(spacingMs, this.slowedMinTime) * 2);
+		this.slowedMinTime = Math.min(
+			spacingMs * MAX_SLOWDOWN,
+			this.slowedMinTime === 0 ? Math.ceil(spacingMs * FIRST_SLOWDOWN) : this.slowedMinTime * 2,
+		);
 		await this.apply();
 	}
 

@@ -24,6 +24,10 @@ const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
 // digits of other scripts, invalid) goes through the label-by-label check.
 const ASCII_DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const MAX_EMAIL_LENGTH = 254;
+// Invisible characters that text copied from web pages and spreadsheets carries (zero-width space, word
+// joiner, byte-order mark, soft hyphen). They never belong to an address, and left in, the hash could
+// never match. Zero-width (non-)joiners are kept: some scripts need them in domain names.
+const INVISIBLE = /[\u00AD\u200B\u2060\uFEFF]/g;
 
 // crypto.hash (Node 20.12+, 21.7+) hashes without a Hash object: about twice as fast for short inputs.
 const oneShotHash = typeof crypto.hash === 'function' ? crypto.hash : undefined;
@@ -75,7 +79,7 @@ export function normaliseIdentifier(field: MatchField, raw: unknown): NormaliseR
 				reason: `${label} looks like an MD5 or SHA-1 hash; send the address or its SHA-256 hash`,
 			};
 		}
-		const email = trimmed.normalize('NFC').toLowerCase();
+		const email = trimmed.replace(INVISIBLE, '').normalize('NFC').toLowerCase();
 		if (!isValidEmail(email)) return { ok: false, reason: `${label} is not a valid address` };
 		return { ok: true, record: sha256Hex(email) };
 	}

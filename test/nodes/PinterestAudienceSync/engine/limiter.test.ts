@@ -81,9 +81,11 @@ describe('UserWriteLimiter', () => {
 		const limiter = limiterFor(7);
 		const normal = limiter.currentMinTime();
 		expect(normal).toBe(writeWindowFor(7).minSpacingMs);
+		// A lone 429 slows by a quarter; each further one before recovering doubles that.
 		await limiter.onRateLimited();
-		expect(limiter.currentMinTime()).toBe(2 * writeWindowFor(7).spacingMs);
+		expect(limiter.currentMinTime()).toBe(Math.ceil(1.25 * writeWindowFor(7).spacingMs));
 		await limiter.onRateLimited();
+		expect(limiter.currentMinTime()).toBe(2 * Math.ceil(1.25 * writeWindowFor(7).spacingMs));
 		await limiter.onRateLimited();
 		await limiter.onRateLimited();
 		// At most an eighth of the rate.

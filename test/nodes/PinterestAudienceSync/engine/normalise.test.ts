@@ -21,6 +21,12 @@ describe('normaliseIdentifier: email', () => {
 		expect(sha256Hex('a@b.co')).toBe(sha('a@b.co'));
 	});
 
+	it('drops the invisible characters that copied text carries, so the address can still match', () => {
+		expect(record('email', 'jane\u200B.doe@example.com')).toBe(sha('jane.doe@example.com'));
+		expect(record('email', '\uFEFFjane.doe@exam\u00ADple.com\u2060')).toBe(sha('jane.doe@example.com'));
+		expect(reason('email', '\u200B\u200B')).toBe('Email is not a valid address');
+	});
+
 	it('keeps plus-addressing and international addresses as typed (lower-cased)', () => {
 		expect(record('email', 'jane+promo@example.com')).toBe(sha('jane+promo@example.com'));
 		expect(record('email', 'Jörg@München.DE')).toBe(sha('jörg@münchen.de'));

@@ -224,12 +224,12 @@ describe('with a Redis server', () => {
 		await second.schedule(async () => undefined);
 		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('36');
 		await first.onRateLimited();
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('286');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('179');
 		// A limiter created later in another process keeps the shared state (clearDatastore: false).
 		await factoryFor(redis.port)
 			.create(id, writeWindowFor(7))
 			.schedule(async () => undefined);
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('286');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('179');
 		// Limiter ids carry the Pinterest user only; keys expire when unused.
 		expect(await inspector.pttl(`b_${id}_settings`)).toBeGreaterThan(0);
 	});
@@ -241,9 +241,9 @@ describe('with a Redis server', () => {
 		await other.schedule(async () => undefined);
 		await slowed.onRateLimited();
 		await slowed.onRateLimited();
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('572');
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('358');
 		// `slowed` has no more writes; the other process's successes narrow the shared spacing back.
-		const seen = ['572'];
+		const seen = ['358'];
 		for (let i = 0; i < 12; i++) {
 			await other.schedule(async () => undefined);
 			await eventually(async () => {
@@ -254,7 +254,7 @@ describe('with a Redis server', () => {
 			if (seen[seen.length - 1] === '36') break;
 		}
 		// ×0.8 per success until 7 starts at that spacing fit the window anyway: then the normal spacing.
-		expect(seen).toEqual(['572', '458', '366', '293', '234', '187', '36']);
+		expect(seen).toEqual(['358', '286', '229', '183', '36']);
 	});
 
 	it('idle limiter state expires from Redis, and the limiter starts again from its own settings', async () => {
