@@ -4,6 +4,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { AudienceProblem } from '../engine/errors';
 import type { LimiterFactory } from '../engine/limiter';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
+import { nextTurn } from '../engine/retry';
 import type { SyncResult } from '../engine/sync';
 import { USER_STATUS_NAMES, runSync } from '../engine/sync';
 import { CREDENTIAL_TYPE, apiBaseUrlFor, pinterestClientFor } from '../transport';
@@ -19,8 +20,6 @@ function credentialKey(context: IExecuteFunctions): string {
 
 /** Output items built per turn of the event loop, so requests under way are never held up (a few ms). */
 const OUTPUT_SLICE_ITEMS = 16_384;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Every entered user leaves on Users, paired with its input item; built while the last requests travel

@@ -20,6 +20,8 @@ export function isLowerHexDigest(value: string): boolean {
  */
 export class DigestSet {
 	private bytes: Uint8Array;
+	/** The same memory as a Buffer, for hex output without a Buffer per digest. */
+	private bytesView: Buffer;
 	private words: Int32Array;
 	private present: Uint8Array;
 	private index: Int32Array;
@@ -36,6 +38,7 @@ export class DigestSet {
 	constructor(expected = 1024) {
 		const capacity = Math.max(16, expected);
 		this.bytes = new Uint8Array(capacity * DIGEST_BYTES);
+		this.bytesView = Buffer.from(this.bytes.buffer);
 		this.words = new Int32Array(this.bytes.buffer);
 		this.present = new Uint8Array(capacity);
 		this.mask = tableSizeFor(capacity) - 1;
@@ -89,7 +92,8 @@ export class DigestSet {
 
 	/** The digest of entry `entry` as 64 lower-case hex. */
 	digestAt(entry: number): string {
-		return Buffer.from(this.bytes.buffer, entry * DIGEST_BYTES, DIGEST_BYTES).toString('hex');
+		const at = entry * DIGEST_BYTES;
+		return this.bytesView.toString('hex', at, at + DIGEST_BYTES);
 	}
 
 	*values(): IterableIterator<string> {
@@ -130,6 +134,7 @@ export class DigestSet {
 		const bytes = new Uint8Array(capacity * DIGEST_BYTES);
 		bytes.set(this.bytes);
 		this.bytes = bytes;
+		this.bytesView = Buffer.from(bytes.buffer);
 		this.words = new Int32Array(bytes.buffer);
 		const present = new Uint8Array(capacity);
 		present.set(this.present);

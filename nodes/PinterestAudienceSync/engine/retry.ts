@@ -23,6 +23,9 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?
 export const sleep = (ms: number): Promise<void> =>
 	new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Lets pending I/O (answers, timers) run between slices of long synchronous work. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export interface CallOptions {
 	/** Picks the client for each attempt, e.g. one of a coalesced batch's executions still running. */
 	client: () => PinterestClient;

@@ -13,6 +13,7 @@ import { describeFailure } from './messages';
 import type { MatchField } from './normalise';
 import type { ReadIdentifier } from './records';
 import { NO_RECORD, UserPreparer, recordRange } from './records';
+import { nextTurn } from './retry';
 
 export type AudienceChoice = { mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
 
@@ -100,7 +101,6 @@ const PREPARE_SLICE_USERS = 1024;
 /** Records left unsettled when `onNearlyDone` is called: two seconds of writes at 7 × 1,900 per second. */
 const NEARLY_DONE_RECORDS = 2 * 7 * 1900;
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
 export async function runSync(job: SyncJob): Promise<SyncResult> {
