@@ -13,10 +13,12 @@
  * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js).
  */
 const { spawn } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+
+const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
+const { hashEmail } = require('../scripts/lib/workflows');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(REPO_ROOT, 'dist');
@@ -122,17 +124,6 @@ function startEmulator(port, latencyMs) {
 	});
 }
 
-async function httpJson(method, url, body, headers = {}) {
-	const response = await fetch(url, {
-		method,
-		headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await response.text();
-	if (!response.ok) throw new Error(`${method} ${url} → ${response.status}: ${text.slice(0, 300)}`);
-	return text ? JSON.parse(text) : null;
-}
-
 function machine() {
 	const cpus = os.cpus();
 	return {
@@ -147,8 +138,6 @@ function machine() {
 
 // ---------------------------------------------------------------------------------------------------
 // The do-it-yourself flow in real n8n
-
-const sha = (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 const HASH_CODE = [
 	"const crypto = require('crypto');",
@@ -180,78 +169,65 @@ function httpPatchNode(id, url, token, position) {
 	};
 }
 
-/** Manual Trigger → Code (users) → Loop Over Items (1,900) → Code (SHA-256, join) → HTTP Request PATCH → loop. */
-function diyBulkWorkflow({ id, users, url, token }) {
+/** A Manual Trigger → Code (`usersCode`) workflow continued by `nodes`, as `n8n import:workflow` takes it. */
+function diyWorkflow({ id, name, usersName, usersCode, nodes, connections }) {
 	return {
 		id,
-		name: `DIY bulk sync (${users} users)`,
+		name,
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
 			{ id: `${id}-t`, name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: `${id}-u`,
-				name: 'Users',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [200, 0],
-				parameters: { jsCode: `return Array.from({ length: ${users} }, (_, i) => ({ json: { email: 'diy-user-' + i + '@example.com', n: i } }));` },
-			},
+			codeNode(`${id}-u`, usersName, usersCode, [200, 0]),
+			...nodes,
+		],
+		connections: { 'Manual Trigger': { main: [[{ node: usersName, type: 'main', index: 0 }]] }, ...connections },
+	};
+}
+
+function codeNode(id, name, jsCode, position) {
+	return { id, name, type: 'n8n-nodes-base.code', typeVersion: 2, position, parameters: { jsCode } };
+}
+
+/** Manual Trigger → Code (users) → Loop Over Items (1,900) → Code (SHA-256, join) → HTTP Request PATCH → loop. */
+function diyBulkWorkflow({ id, users, url, token }) {
+	return diyWorkflow({
+		id,
+		name: `DIY bulk sync (${users} users)`,
+		usersName: 'Users',
+		usersCode: `return Array.from({ length: ${users} }, (_, i) => ({ json: { email: 'diy-user-' + i + '@example.com', n: i } }));`,
+		nodes: [
 			{ id: `${id}-l`, name: 'Loop Over Items', type: 'n8n-nodes-base.splitInBatches', typeVersion: 3, position: [400, 0], parameters: { batchSize: 1900, options: {} } },
-			{ id: `${id}-h`, name: 'Hash and join', type: 'n8n-nodes-base.code', typeVersion: 2, position: [600, 100], parameters: { jsCode: HASH_CODE } },
+			codeNode(`${id}-h`, 'Hash and join', HASH_CODE, [600, 100]),
 			httpPatchNode(`${id}-p`, url, token, [800, 100]),
 		],
 		connections: {
-			'Manual Trigger': { main: [[{ node: 'Users', type: 'main', index: 0 }]] },
 			Users: { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
 			'Loop Over Items': { main: [[], [{ node: 'Hash and join', type: 'main', index: 0 }]] },
 			'Hash and join': { main: [[{ node: 'PATCH customer list', type: 'main', index: 0 }]] },
 			'PATCH customer list': { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
 		},
-	};
+	});
 }
 
 /** One user per execution: Manual Trigger → Code (the user) → Code (SHA-256) → HTTP Request PATCH. */
 function diyPerUserWorkflow({ id, url, token }) {
-	return {
+	return diyWorkflow({
 		id,
 		name: 'DIY sync, one user per execution',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{ id: `${id}-t`, name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: `${id}-u`,
-				name: 'User',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [200, 0],
-				parameters: { jsCode: "return [{ json: { email: 'diy-single-' + Date.now() + '-' + Math.random() + '@example.com' } }];" },
-			},
-			{ id: `${id}-h`, name: 'Hash and join', type: 'n8n-nodes-base.code', typeVersion: 2, position: [400, 0], parameters: { jsCode: HASH_CODE } },
-			httpPatchNode(`${id}-p`, url, token, [600, 0]),
-		],
+		usersName: 'User',
+		usersCode: "return [{ json: { email: 'diy-single-' + Date.now() + '-' + Math.random() + '@example.com' } }];",
+		nodes: [codeNode(`${id}-h`, 'Hash and join', HASH_CODE, [400, 0]), httpPatchNode(`${id}-p`, url, token, [600, 0])],
 		connections: {
-			'Manual Trigger': { main: [[{ node: 'User', type: 'main', index: 0 }]] },
 			User: { main: [[{ node: 'Hash and join', type: 'main', index: 0 }]] },
 			'Hash and join': { main: [[{ node: 'PATCH customer list', type: 'main', index: 0 }]] },
 		},
-	};
+	});
 }
 
 function runTimes(run) {
 	if (!run || !run.startedAt || !run.stoppedAt) return undefined;
 	return Date.parse(run.stoppedAt) - Date.parse(run.startedAt);
-}
-
-async function emulatorEntries(url, since) {
-	const { entries } = await httpJson('GET', `${url}/_emulator/log?since=${since}`);
-	return entries;
-}
-
-async function emulatorSeq(url) {
-	const { entries } = await httpJson('GET', `${url}/_emulator/log?category=admin`);
-	return entries.length ? entries[entries.length - 1].seq : 0;
 }
 
 /** Customer-list writes: PATCHes to the list (or to any list), and creates (which carry records too). */
@@ -273,7 +249,7 @@ class N8nBench {
 
 	async setUp(emulatorUrl, users) {
 		this.instance = await this.lib.createN8nInstance({ version: '2.8.4', env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' }, onProgress: log });
-		const demo = await httpJson('GET', `${emulatorUrl}/_emulator/demo`);
+		const demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
 		this.demo = demo;
 		this.credential = this.wf.emulatorCredential({
 			id: 'benchCredential01',
@@ -299,10 +275,10 @@ class N8nBench {
 
 	/** The list the DIY flow writes to: created up front, as its user would have. */
 	async prepareList(emulatorUrl) {
-		const list = await httpJson(
+		const list = await emulatorJson(
 			'POST',
 			`${emulatorUrl}/v5/ad_accounts/${this.demo.adAccountId}/customer_lists`,
-			{ name: 'DIY bench list', records: sha('diy-seed@example.com'), list_type: 'EMAIL' },
+			{ name: 'DIY bench list', records: hashEmail('diy-seed@example.com'), list_type: 'EMAIL' },
 			{ authorization: `Bearer ${this.demo.accessToken}` },
 		);
 		if (list.id !== this.listId) {
@@ -317,9 +293,9 @@ class N8nBench {
 	}
 
 	async execute(emulatorUrl, workflowId, listId) {
-		const since = await emulatorSeq(emulatorUrl);
+		const since = await lastLogSeq(emulatorUrl);
 		const result = await this.instance.execute(workflowId, { timeoutMs: 8 * 60_000 });
-		const entries = await emulatorEntries(emulatorUrl, since);
+		const entries = await logSince(emulatorUrl, since);
 		const status = result.run ? result.run.status : undefined;
 		return {
 			ok: result.exitCode === 0 && status === 'success',
@@ -439,7 +415,7 @@ function targetRows(results) {
 			email.usersPerSecCpu >= 300_000 ? 'met' : `missed for emails by ${pct(1 - email.usersPerSecCpu / 300_000)}`,
 			email.usersPerSecCpu >= 300_000
 				? ''
-				: 'Per email: SHA-256 (crypto.hash) ~0.6 µs, the dedupe Map with 64-character keys ~0.7 µs, trimming, Unicode normalisation, lower-casing and the address checks ~0.8 µs, plus the garbage collection of those strings.',
+				: 'Per email: SHA-256 (crypto.hash), the dedupe index over the 32-byte digests, trimming, Unicode normalisation, lower-casing and the address checks, plus the garbage collection of the intermediate strings.',
 		]);
 	}
 	const million = bulk.filter((r) => r.users === 1_000_000);
@@ -451,7 +427,7 @@ function targetRows(results) {
 			worst.memory.oursRss <= 150 * 2 ** 20 ? 'met' : `missed by ${mb(worst.memory.oursRss - 150 * 2 ** 20)} at worst`,
 			worst.memory.oursRss <= 150 * 2 ** 20
 				? ''
-				: 'What a 1,000,000-user execution holds beyond its input: the unique records as 64-character strings (~80 MB) and the dedupe index over them (~35 MB, garbage once every user is read, but collected only at the next full GC); then the outputs n8n asks for: a new Users item per user with its pairedItem (~70 MB) and the Metrics item\'s pairedItem list of 1,000,000 entries (~40 MB). RSS also keeps freed pages until V8 gives them back.',
+				: 'What a 1,000,000-user execution holds beyond its input: the unique records as 32-byte digests with their dedupe index (~41 MB), per-user record numbers and outcomes (~9 MB), the Users output items and their shared pairedItem objects (~70 MB, built during the last requests), the request bodies in flight, and garbage not yet collected; RSS also keeps freed pages until V8 gives them back.',
 		]);
 	}
 	return rows;

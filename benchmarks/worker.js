@@ -11,7 +11,8 @@
 const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
 
-const { credentialFor, executeNode, httpJson, requireDist, syncParameters, createExecuteContext } = require('./lib/inProcess');
+const { lastLogSeq, logSince, emulatorJson } = require('./lib/emulatorAdmin');
+const { credentialFor, executeNode, requireDist, syncParameters, createExecuteContext } = require('./lib/inProcess');
 
 const gc = typeof global.gc === 'function' ? () => (global.gc(), global.gc()) : () => undefined;
 
@@ -33,16 +34,6 @@ function peakRss() {
 	} catch {
 		return undefined;
 	}
-}
-
-async function emulatorLog(emulatorUrl, since) {
-	const { entries } = await httpJson('GET', `${emulatorUrl}/_emulator/log?since=${since}`);
-	return entries;
-}
-
-async function lastSeq(emulatorUrl) {
-	const { entries } = await httpJson('GET', `${emulatorUrl}/_emulator/log?category=admin`);
-	return entries.length ? entries[entries.length - 1].seq : 0;
 }
 
 /** The shortest time in which `n + 1` writes arrived (above 1,000 ms: never more than n in a second). */
@@ -75,7 +66,7 @@ function summariseLog(entries, listId) {
 
 /** Creates the audience with one user: opens the token gate and caches the Pinterest user, as in a running n8n. */
 async function warmUp(emulatorUrl, name) {
-	const demo = await httpJson('GET', `${emulatorUrl}/_emulator/demo`);
+	const demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
 	const credential = credentialFor(emulatorUrl, demo);
 	const [, [metrics]] = await executeNode({
 		credential,
@@ -105,7 +96,7 @@ async function bulk({ emulatorUrl, users }) {
 		sampledPeak = Math.max(sampledPeak, now.rss);
 		peakHeapUsed = Math.max(peakHeapUsed, now.heapUsed);
 	}, 50);
-	const since = await lastSeq(emulatorUrl);
+	const since = await lastLogSeq(emulatorUrl);
 	const cpu = process.cpuUsage();
 	const started = performance.now();
 	const startedAt = performance.timeOrigin + started;
@@ -116,7 +107,7 @@ async function bulk({ emulatorUrl, users }) {
 	sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 	const peak = peakResettable ? Math.max(peakRss() ?? 0, sampledPeak) : sampledPeak;
 	if (output.length !== users) throw new Error(`Users output has ${output.length} items, expected ${users}`);
-	const log = summariseLog(await emulatorLog(emulatorUrl, since), listId);
+	const log = summariseLog(await logSince(emulatorUrl, since), listId);
 	return {
 		users,
 		wallMs,
@@ -155,7 +146,7 @@ async function streaming({ emulatorUrl, rate, durationSec, flushWindowSeconds })
 	let firstFailure;
 	let requests = 0;
 	gc();
-	const since = await lastSeq(emulatorUrl);
+	const since = await lastLogSeq(emulatorUrl);
 	const cpu = process.cpuUsage();
 	const t0 = performance.now() + 20;
 	let launched = 0;
@@ -202,7 +193,7 @@ async function streaming({ emulatorUrl, rate, durationSec, flushWindowSeconds })
 	}
 	delays.sort();
 	lags.sort();
-	const log = summariseLog(await emulatorLog(emulatorUrl, since), listId);
+	const log = summariseLog(await logSince(emulatorUrl, since), listId);
 	const arrivalSpanMs = lastArrival - firstArrival;
 	// Delivery once under way: users completed after the first completion, over the time from the first
 	// to the last completion. (Counting from the first arrival would charge the first flush window to

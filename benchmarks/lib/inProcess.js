@@ -6,7 +6,6 @@
  * TypeScript compiler (no ts-node, nothing written to disk), so the bench and the tests share it.
  */
 const fs = require('node:fs');
-const http = require('node:http');
 const Module = require('node:module');
 const path = require('node:path');
 
@@ -35,29 +34,6 @@ function requireDist(relative) {
 
 const { createExecuteContext } = requireTypeScript(path.join(REPO_ROOT, 'test', 'helpers', 'n8nContext.ts'));
 const { PinterestAudienceSync } = requireDist('nodes/PinterestAudienceSync/PinterestAudienceSync.node.js');
-
-/** `GET|POST url` with a JSON body → parsed JSON (loopback admin calls to the emulator). */
-function httpJson(method, url, body) {
-	return new Promise((resolve, reject) => {
-		const data = body === undefined ? undefined : JSON.stringify(body);
-		const req = http.request(url, { method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
-			const chunks = [];
-			res.on('data', (c) => chunks.push(c));
-			res.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				if ((res.statusCode || 0) >= 400) return reject(new Error(`${method} ${url} → ${res.statusCode}: ${text.slice(0, 300)}`));
-				try {
-					resolve(text ? JSON.parse(text) : null);
-				} catch (error) {
-					reject(error);
-				}
-			});
-		});
-		req.on('error', reject);
-		if (data) req.write(data);
-		req.end();
-	});
-}
 
 /** The emulator's demo user as an n8n credential (Custom Base URL). */
 function credentialFor(emulatorUrl, demo) {
@@ -93,4 +69,4 @@ async function executeNode({ credential, credentialId = 'bench-credential', para
 	return await node.execute.call(context);
 }
 
-module.exports = { REPO_ROOT, DIST, requireDist, requireTypeScript, createExecuteContext, PinterestAudienceSync, httpJson, credentialFor, syncParameters, executeNode };
+module.exports = { REPO_ROOT, DIST, requireDist, requireTypeScript, createExecuteContext, PinterestAudienceSync, credentialFor, syncParameters, executeNode };
