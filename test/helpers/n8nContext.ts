@@ -157,3 +157,21 @@ export function createLoadOptionsContext(options: Omit<ContextOptions, 'items'>)
 export function byId(value: string): { __rl: true; mode: 'id'; value: string } {
 	return { __rl: true, mode: 'id', value };
 }
+
+type HttpHelper = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Puts `wrap` around the context's two HTTP helpers (`httpRequest`, `httpRequestWithAuthentication`),
+ * e.g. to abort like n8n does once an execution is cancelled. `wrap` gets the original helper and the
+ * call's arguments (the request options last).
+ */
+export function wrapHttpHelpers(
+	context: IExecuteFunctions,
+	wrap: (original: HttpHelper, args: unknown[]) => Promise<unknown>,
+): void {
+	const helpers = context.helpers as unknown as Record<string, HttpHelper>;
+	for (const name of ['httpRequest', 'httpRequestWithAuthentication']) {
+		const original = helpers[name];
+		helpers[name] = async (...args: unknown[]) => await wrap(original, args);
+	}
+}

@@ -17,7 +17,7 @@ import {
 	statusOf,
 	syncParameters,
 } from '../../../helpers/nodeRunner';
-import { createExecuteContext } from '../../../helpers/n8nContext';
+import { createExecuteContext, wrapHttpHelpers } from '../../../helpers/n8nContext';
 import { PinterestAudienceSync } from '../../../../nodes/PinterestAudienceSync/PinterestAudienceSync.node';
 
 const ACCOUNT = '549755885175';
@@ -261,20 +261,13 @@ describe('Coalescing across executions', () => {
 			items: items(cancelledUsers.emails),
 			cancelSignal: cancel.signal,
 		});
-		const helpers = context.helpers as unknown as Record<
-			string,
-			(...args: unknown[]) => Promise<unknown>
-		>;
-		for (const name of ['httpRequest', 'httpRequestWithAuthentication']) {
-			const original = helpers[name];
-			helpers[name] = async (...args: unknown[]) => {
-				if (cancel.signal.aborted) throw new axios.CanceledError('canceled');
-				const result = await original(...args);
-				if (String((args[args.length - 1] as { url?: string }).url).includes('/audiences/'))
-					cancel.abort();
-				return result;
-			};
-		}
+		wrapHttpHelpers(context, async (original, args) => {
+			if (cancel.signal.aborted) throw new axios.CanceledError('canceled');
+			const result = await original(...args);
+			if (String((args[args.length - 1] as { url?: string }).url).includes('/audiences/'))
+				cancel.abort();
+			return result;
+		});
 		const cancelled = new PinterestAudienceSync().execute.call(context);
 		// The cancelled execution's users are held first, so they lead the coalesced request.
 		await new Promise((resolve) => cancel.signal.addEventListener('abort', resolve));
@@ -356,19 +349,12 @@ describe('Audience lookups across executions', () => {
 			items: emailItems(1, 740_000),
 			cancelSignal: cancel.signal,
 		});
-		const helpers = context.helpers as unknown as Record<
-			string,
-			(...args: unknown[]) => Promise<unknown>
-		>;
-		for (const name of ['httpRequest', 'httpRequestWithAuthentication']) {
-			const original = helpers[name];
-			helpers[name] = async (...args: unknown[]) => {
-				await original(...args);
-				// Cancelled while its lookup was on the wire: n8n aborts the request, the answer is lost.
-				cancel.abort();
-				throw new axios.CanceledError('canceled');
-			};
-		}
+		wrapHttpHelpers(context, async (original, args) => {
+			await original(...args);
+			// Cancelled while its lookup was on the wire: n8n aborts the request, the answer is lost.
+			cancel.abort();
+			throw new axios.CanceledError('canceled');
+		});
 		const cancelled = new PinterestAudienceSync().execute.call(context);
 		const others = Array.from({ length: 20 }, (_, k) =>
 			runNode({

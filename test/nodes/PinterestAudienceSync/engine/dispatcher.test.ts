@@ -25,7 +25,7 @@ import type { UserWriteLimiter } from '../../../../nodes/PinterestAudienceSync/e
 import { writeLimiterFor } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
 import { recordList } from '../../../../nodes/PinterestAudienceSync/engine/records';
 import { pinterestClientFor } from '../../../../nodes/PinterestAudienceSync/transport';
-import { createExecuteContext } from '../../../helpers/n8nContext';
+import { createExecuteContext, wrapHttpHelpers } from '../../../helpers/n8nContext';
 import { credentialFor, emailItems, runNode, syncParameters } from '../../../helpers/nodeRunner';
 
 const ACCOUNT = '549755885175';
@@ -66,17 +66,10 @@ function executionClient(cancel?: AbortController): PinterestClient {
 		cancelSignal: cancel?.signal,
 	});
 	if (cancel) {
-		const helpers = context.helpers as unknown as Record<
-			string,
-			(...args: unknown[]) => Promise<unknown>
-		>;
-		for (const name of ['httpRequest', 'httpRequestWithAuthentication']) {
-			const original = helpers[name];
-			helpers[name] = async (...args: unknown[]) => {
-				if (cancel.signal.aborted) throw new axios.CanceledError('canceled');
-				return await original(...args);
-			};
-		}
+		wrapHttpHelpers(context, async (original, args) => {
+			if (cancel.signal.aborted) throw new axios.CanceledError('canceled');
+			return await original(...args);
+		});
 	}
 	return pinterestClientFor(context);
 }
