@@ -150,9 +150,7 @@ describe('searchCustomerListAudiences on an account with 600 customer-list audie
 
 	it('finds "Segment 599" in one call, fetching only the pages it needs', async () => {
 		const since = emu.log.length;
-		const started = Date.now();
 		const result = await searchCustomerListAudiences.call(bigAccount(), 'segment 599');
-		expect(Date.now() - started).toBeLessThan(2000);
 		expect(result.results.map((r) => r.name)).toEqual(['Segment 599']);
 		const audience = emu.findAudiences(emu.demo.bigAdAccountId, 'Segment 599')[0];
 		expect(result.results[0].value).toBe(audience.id);
