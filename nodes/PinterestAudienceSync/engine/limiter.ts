@@ -1,4 +1,7 @@
 import Bottleneck from 'bottleneck';
+import { performance } from 'node:perf_hooks';
+
+import { sleep } from './retry';
 
 /**
  * Headroom on each window so that the few milliseconds between a request's start here and its arrival
@@ -15,6 +18,15 @@ const MAX_SLOWDOWN = 8;
 const FIRST_SLOWDOWN = 1.25;
 /** Each success narrows a 429 slow-down by this factor. */
 const RELAX_FACTOR = 0.8;
+/**
+ * When every start happens in this process, a slot is handed back this much before its window ends:
+ * Bottleneck takes ~5 ms to start the next job (0.4 s over a million users), so the next job is started
+ * early and waits on this process's own record of starts for the window's exact end instead. Less than
+ * WINDOW_MARGIN_MS, so a start the record cannot see (a rate changed meanwhile) still keeps the rule.
+ */
+const EARLY_HANDBACK_MS = 10;
+/** Starts remembered for the exact window check: more than any window's slots. */
+const REMEMBERED_STARTS = 64;
 
 /**
  * "N requests per second" as Pinterest counts it, in any sliding second: at most `slots` request starts
@@ -73,30 +85,63 @@ export class UserWriteLimiter {
 	private slowedMinTime = 0;
 	/** Rates asked for by the executions using the limiter, with how many ask for each. */
 	private activeRates = new Map<number, number>();
+	/** This process's latest starts (performance.now()), oldest first. */
+	private readonly recentStarts: number[] = [];
+	/** Settles when the previous job has started: starts are taken one at a time, in order. */
+	private previousStart: Promise<unknown> = Promise.resolve();
+	private readonly earlyHandbackMs: number;
 
+	/**
+	 * `allStartsInThisProcess`: no other process shares the Bottleneck (in-process limiter), so this
+	 * process's record of starts is complete and slots may be handed back early (EARLY_HANDBACK_MS).
+	 */
 	constructor(
 		readonly bottleneck: Bottleneck,
 		requestsPerSecond: number,
+		{ allStartsInThisProcess = false }: { allStartsInThisProcess?: boolean } = {},
 	) {
 		this.window = writeWindowFor(requestsPerSecond);
+		this.earlyHandbackMs = allStartsInThisProcess ? EARLY_HANDBACK_MS : 0;
 	}
 
 	/** Starts `task` in a free slot; settles with the task, while the slot stays held for the window. */
 	schedule<T>(task: () => Promise<T>): Promise<T> {
-		const { holdMs } = this.window;
 		return new Promise<T>((resolve, reject) => {
 			let started = false;
 			this.bottleneck
 				.schedule(async () => {
+					const startedAt = await this.takeStartTurn();
 					started = true;
 					task().then(resolve, reject);
-					await new Promise((held) => setTimeout(held, holdMs));
+					await sleep(Math.max(0, startedAt + this.window.holdMs - this.earlyHandbackMs - performance.now()));
 				})
 				.catch((error: unknown) => {
 					// Only a limiter failure before the start (e.g. Redis unreachable) fails the write here.
 					if (!started) reject(error);
 				});
 		});
+	}
+
+	/** Waits for the previous job's start, then for this one's place in the window; returns its start. */
+	private takeStartTurn(): Promise<number> {
+		const turn = this.previousStart.then(() => this.startWhenWindowAllows());
+		this.previousStart = turn;
+		return turn;
+	}
+
+	private async startWhenWindowAllows(): Promise<number> {
+		for (;;) {
+			const { slots, holdMs } = this.window;
+			const now = performance.now();
+			const slotsAgo = this.recentStarts.length - slots;
+			const allowedAt = slotsAgo >= 0 ? this.recentStarts[slotsAgo] + holdMs : now;
+			if (now >= allowedAt) {
+				this.recentStarts.push(now);
+				if (this.recentStarts.length > REMEMBERED_STARTS) this.recentStarts.shift();
+				return now;
+			}
+			await sleep(Math.ceil(allowedAt - now));
+		}
 	}
 
 	/**
@@ -157,10 +202,13 @@ export class UserWriteLimiter {
 export interface LimiterFactory {
 	/** Builds the Bottleneck for a limiter id; the in-process default or a Redis-clustered one. */
 	create(id: string, window: WriteWindow): Bottleneck;
+	/** Whether other processes start writes through the same limiter state (Redis). */
+	readonly sharedAcrossProcesses: boolean;
 }
 
 export const inProcessLimiterFactory: LimiterFactory = {
 	create: (id, window) => new Bottleneck({ id, ...bottleneckSettings(window) }),
+	sharedAcrossProcesses: false,
 };
 
 const limiters = new Map<string, UserWriteLimiter>();
@@ -174,7 +222,9 @@ export async function writeLimiterFor(
 	let limiter = limiters.get(pinterestUserId);
 	if (!limiter) {
 		const id = `pinterest-audience-sync:writes:${pinterestUserId}`;
-		limiter = new UserWriteLimiter(factory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond);
+		limiter = new UserWriteLimiter(factory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond, {
+			allStartsInThisProcess: !factory.sharedAcrossProcesses,
+		});
 		limiters.set(pinterestUserId, limiter);
 	}
 	return limiter;

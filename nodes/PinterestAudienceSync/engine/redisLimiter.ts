@@ -410,6 +410,7 @@ class ClusteredLimiter extends Bottleneck {
  * connection (tests, shutdown).
  */
 export class RedisLimiterFactory implements LimiterFactory {
+	readonly sharedAcrossProcesses = true;
 	readonly endpoint: string;
 	readonly unavailableAfterMs: number;
 	private readonly idleExpiryMs: number;

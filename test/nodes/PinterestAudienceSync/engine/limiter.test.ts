@@ -25,7 +25,9 @@ afterEach(async () => emu?.close());
 
 function limiterFor(requestsPerSecond: number): UserWriteLimiter {
 	const id = `test-limiter-${Math.random()}`;
-	return new UserWriteLimiter(inProcessLimiterFactory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond);
+	return new UserWriteLimiter(inProcessLimiterFactory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond, {
+		allStartsInThisProcess: true,
+	});
 }
 
 function patch(n: number): Promise<TimedWrite> {
