@@ -1,7 +1,44 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyMode } from 'n8n-workflow';
 
 /** Pinterest IDs are strings of up to 18 digits (pinterest-api.md §1). */
 export const PINTEREST_ID_REGEX = '^\\d{1,18}$';
+
+/** The two ways to pick a Pinterest object: searched in a list, or typed as an ID (checked as one). */
+function listOrIdModes(
+	searchListMethod: string,
+	what: 'ad account' | 'audience',
+	exampleId: string,
+): { modes: INodePropertyMode[] } {
+	return {
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: `Select an ${what}...`,
+				typeOptions: {
+					searchListMethod,
+					searchable: true,
+				},
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: `e.g. ${exampleId}`,
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: PINTEREST_ID_REGEX,
+							errorMessage: `Not a valid ${what} ID: Pinterest IDs are up to 18 digits`,
+						},
+					},
+				],
+			},
+		],
+	};
+}
 
 export const adAccountRLC: INodeProperties = {
 	displayName: 'Ad Account',
@@ -10,33 +47,7 @@ export const adAccountRLC: INodeProperties = {
 	default: { mode: 'list', value: '' },
 	required: true,
 	description: 'The Pinterest ad account that owns the audiences',
-	modes: [
-		{
-			displayName: 'From List',
-			name: 'list',
-			type: 'list',
-			placeholder: 'Select an ad account...',
-			typeOptions: {
-				searchListMethod: 'searchAdAccounts',
-				searchable: true,
-			},
-		},
-		{
-			displayName: 'By ID',
-			name: 'id',
-			type: 'string',
-			placeholder: 'e.g. 549755885175',
-			validation: [
-				{
-					type: 'regex',
-					properties: {
-						regex: PINTEREST_ID_REGEX,
-						errorMessage: 'Not a valid ad account ID: Pinterest IDs are up to 18 digits',
-					},
-				},
-			],
-		},
-	],
+	...listOrIdModes('searchAdAccounts', 'ad account', '549755885175'),
 };
 
 /** Customer-list audiences only: the ones users can be added to or removed from. */
@@ -48,33 +59,7 @@ export const customerListAudienceRLC: INodeProperties = {
 	required: true,
 	description:
 		'A customer-list audience of the ad account. The list shows only customer-list audiences, because only those take users.',
-	modes: [
-		{
-			displayName: 'From List',
-			name: 'list',
-			type: 'list',
-			placeholder: 'Select an audience...',
-			typeOptions: {
-				searchListMethod: 'searchCustomerListAudiences',
-				searchable: true,
-			},
-		},
-		{
-			displayName: 'By ID',
-			name: 'id',
-			type: 'string',
-			placeholder: 'e.g. 2542620639259',
-			validation: [
-				{
-					type: 'regex',
-					properties: {
-						regex: PINTEREST_ID_REGEX,
-						errorMessage: 'Not a valid audience ID: Pinterest IDs are up to 18 digits',
-					},
-				},
-			],
-		},
-	],
+	...listOrIdModes('searchCustomerListAudiences', 'audience', '2542620639259'),
 };
 
 /** Any audience of the ad account (customer list, Actalike, visitor, engagement, persona). */
@@ -85,33 +70,7 @@ export const anyAudienceRLC: INodeProperties = {
 	default: { mode: 'list', value: '' },
 	required: true,
 	description: 'The audience to read',
-	modes: [
-		{
-			displayName: 'From List',
-			name: 'list',
-			type: 'list',
-			placeholder: 'Select an audience...',
-			typeOptions: {
-				searchListMethod: 'searchAudiences',
-				searchable: true,
-			},
-		},
-		{
-			displayName: 'By ID',
-			name: 'id',
-			type: 'string',
-			placeholder: 'e.g. 2542620639259',
-			validation: [
-				{
-					type: 'regex',
-					properties: {
-						regex: PINTEREST_ID_REGEX,
-						errorMessage: 'Not a valid audience ID: Pinterest IDs are up to 18 digits',
-					},
-				},
-			],
-		},
-	],
+	...listOrIdModes('searchAudiences', 'audience', '2542620639259'),
 };
 
 export const seedAudienceRLC: INodeProperties = {
@@ -122,31 +81,5 @@ export const seedAudienceRLC: INodeProperties = {
 	required: true,
 	description:
 		'The customer-list audience whose people the Actalike audience should resemble, e.g. one this node syncs',
-	modes: [
-		{
-			displayName: 'From List',
-			name: 'list',
-			type: 'list',
-			placeholder: 'Select an audience...',
-			typeOptions: {
-				searchListMethod: 'searchCustomerListAudiences',
-				searchable: true,
-			},
-		},
-		{
-			displayName: 'By ID',
-			name: 'id',
-			type: 'string',
-			placeholder: 'e.g. 2542620639259',
-			validation: [
-				{
-					type: 'regex',
-					properties: {
-						regex: PINTEREST_ID_REGEX,
-						errorMessage: 'Not a valid audience ID: Pinterest IDs are up to 18 digits',
-					},
-				},
-			],
-		},
-	],
+	...listOrIdModes('searchCustomerListAudiences', 'audience', '2542620639259'),
 };

@@ -148,19 +148,30 @@ export async function searchAdAccounts(
 	return await searchPages<PinterestAdAccount>(this, '/ad_accounts', filter, paginationToken);
 }
 
+/** Audiences of the ad account selected in the node, those `keep` accepts when given. */
+async function searchAudiencesOfSelectedAccount(
+	context: ILoadOptionsFunctions,
+	filter: string | undefined,
+	paginationToken: string | undefined,
+	keep?: (audience: PinterestAudience) => boolean,
+): Promise<INodeListSearchResult> {
+	const adAccountId = selectedAdAccountId(context);
+	return await searchPages<PinterestAudience>(
+		context,
+		`/ad_accounts/${adAccountId}/audiences`,
+		filter,
+		paginationToken,
+		keep,
+	);
+}
+
 /** Every audience of the selected ad account, whatever its type. */
 export async function searchAudiences(
 	this: ILoadOptionsFunctions,
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const adAccountId = selectedAdAccountId(this);
-	return await searchPages<PinterestAudience>(
-		this,
-		`/ad_accounts/${adAccountId}/audiences`,
-		filter,
-		paginationToken,
-	);
+	return await searchAudiencesOfSelectedAccount(this, filter, paginationToken);
 }
 
 /** Customer-list audiences of the selected ad account: the only ones users can be synced into. */
@@ -169,10 +180,8 @@ export async function searchCustomerListAudiences(
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const adAccountId = selectedAdAccountId(this);
-	return await searchPages<PinterestAudience>(
+	return await searchAudiencesOfSelectedAccount(
 		this,
-		`/ad_accounts/${adAccountId}/audiences`,
 		filter,
 		paginationToken,
 		(audience) => audience.audience_type === 'CUSTOMER_LIST',

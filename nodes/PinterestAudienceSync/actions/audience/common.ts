@@ -4,7 +4,7 @@
  * low-volume calls, and Pinterest failures in a marketer's words.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, deepCopy } from 'n8n-workflow';
 
 import type { HttpMethod } from '../../engine/client';
 import { PinterestApiError, classifyFailure, isRetryable } from '../../engine/errors';
@@ -250,6 +250,44 @@ export function errorItem(error: unknown, itemIndex: number): INodeExecutionData
 		json: { error: error instanceof Error ? error.message : String(error) },
 		pairedItem: { item: itemIndex },
 	};
+}
+
+/** Reads a thing once per execution, however many items ask for it. */
+export type OncePerExecution = <T>(key: string, load: () => Promise<T>) => Promise<T>;
+
+/**
+ * The audience operations' item loop. `perItem` gives an input item's output items, loading what several
+ * items share through `once`, and fills `subject` as it learns what the item is about, so that a failure
+ * names it. A failure stops the node unless "On Error" says continue; then it is the item's error item.
+ */
+export async function outputPerItem(
+	context: IExecuteFunctions,
+	itemCount: number,
+	perItem: (itemIndex: number, subject: FailureSubject, once: OncePerExecution) => Promise<IDataObject | IDataObject[]>,
+): Promise<INodeExecutionData[][]> {
+	const loads = new Map<string, Promise<unknown>>();
+	const once: OncePerExecution = async <T>(key: string, load: () => Promise<T>): Promise<T> => {
+		let pending = loads.get(key) as Promise<T> | undefined;
+		if (!pending) {
+			pending = load();
+			loads.set(key, pending);
+		}
+		return await pending;
+	};
+	const results: INodeExecutionData[] = [];
+	for (let i = 0; i < itemCount; i++) {
+		const subject: FailureSubject = { adAccountId: '', itemIndex: i };
+		try {
+			const output = await perItem(i, subject, once);
+			for (const json of Array.isArray(output) ? output : [output])
+				results.push({ json: deepCopy(json), pairedItem: { item: i } });
+		} catch (error) {
+			const nodeError = toNodeError(context, error, subject);
+			if (!context.continueOnFail()) throw nodeError;
+			results.push(errorItem(nodeError, i));
+		}
+	}
+	return onFirstOutput(results);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, deepCopy } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { PinterestApiError, classifyFailure, isRetryable } from '../../engine/errors';
 import { sleep } from '../../engine/retry';
@@ -10,12 +10,10 @@ import {
 	apiRequest,
 	assertAudienceEnvironment,
 	audienceSummary,
-	errorItem,
 	MAX_ATTEMPTS,
-	onFirstOutput,
+	outputPerItem,
 	readAdAccountId,
 	retryDelay,
-	toNodeError,
 	walkAudiences,
 	withLock,
 } from './common';
@@ -332,33 +330,11 @@ export async function execute(
 	}
 	await assertAudienceEnvironment(this);
 
-	const results: INodeExecutionData[] = [];
-	const runs = new Map<string, Promise<IDataObject[]>>();
-	for (let i = 0; i < items.length; i++) {
+	return await outputPerItem(this, items.length, async (i, subject, once) => {
 		const request = requests[i];
-		if (request instanceof NodeOperationError) {
-			results.push(errorItem(request, i));
-			continue;
-		}
-		try {
-			const key = JSON.stringify(request);
-			let pending = runs.get(key);
-			if (!pending) {
-				pending = run(this, request, i);
-				runs.set(key, pending);
-			}
-			for (const json of await pending)
-				results.push({ json: deepCopy(json), pairedItem: { item: i } });
-		} catch (error) {
-			const nodeError = toNodeError(this, error, {
-				adAccountId: request.adAccountId,
-				role: 'seed audience',
-				audienceId: request.seedId,
-				itemIndex: i,
-			});
-			if (!this.continueOnFail()) throw nodeError;
-			results.push(errorItem(nodeError, i));
-		}
-	}
-	return onFirstOutput(results);
+		// Refused before any call (only kept when "On Error" says continue).
+		if (request instanceof NodeOperationError) throw request;
+		Object.assign(subject, { adAccountId: request.adAccountId, role: 'seed audience', audienceId: request.seedId });
+		return await once(JSON.stringify(request), () => run(this, request, i));
+	});
 }

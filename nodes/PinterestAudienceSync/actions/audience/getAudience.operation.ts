@@ -1,5 +1,4 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { deepCopy } from 'n8n-workflow';
 
 import { PinterestApiError } from '../../engine/errors';
 import type { PinterestAudience, PinterestCustomerList } from '../../helpers/interfaces';
@@ -8,10 +7,8 @@ import {
 	apiRequest,
 	assertAudienceEnvironment,
 	audienceSummary,
-	errorItem,
-	onFirstOutput,
+	outputPerItem,
 	readAdAccountId,
-	toNodeError,
 } from './common';
 
 async function fetchAudience(
@@ -60,31 +57,16 @@ export async function execute(
 	items: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	await assertAudienceEnvironment(this);
-	const results: INodeExecutionData[] = [];
-	const reads = new Map<string, Promise<IDataObject>>();
-	for (let i = 0; i < items.length; i++) {
-		let adAccountId = '';
-		let audienceId: string | undefined;
-		try {
-			adAccountId = readAdAccountId(this, i);
-			audienceId = requirePinterestId(
-				this,
-				locatorValue(this, 'audience', i),
-				'audience',
-				'Pick an audience from the list or paste its ID.',
-			);
-			const key = `${adAccountId}/${audienceId}`;
-			let read = reads.get(key);
-			if (!read) {
-				read = fetchAudience(this, adAccountId, audienceId);
-				reads.set(key, read);
-			}
-			results.push({ json: deepCopy(await read), pairedItem: { item: i } });
-		} catch (error) {
-			const nodeError = toNodeError(this, error, { adAccountId, audienceId, itemIndex: i });
-			if (!this.continueOnFail()) throw nodeError;
-			results.push(errorItem(nodeError, i));
-		}
-	}
-	return onFirstOutput(results);
+	return await outputPerItem(this, items.length, async (i, subject, once) => {
+		const adAccountId = readAdAccountId(this, i);
+		subject.adAccountId = adAccountId;
+		const audienceId = requirePinterestId(
+			this,
+			locatorValue(this, 'audience', i),
+			'audience',
+			'Pick an audience from the list or paste its ID.',
+		);
+		subject.audienceId = audienceId;
+		return await once(`${adAccountId}/${audienceId}`, () => fetchAudience(this, adAccountId, audienceId));
+	});
 }

@@ -1,14 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError, deepCopy } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { PinterestAudience } from '../../helpers/interfaces';
 import {
 	assertAudienceEnvironment,
 	audienceSummary,
-	errorItem,
-	onFirstOutput,
+	outputPerItem,
 	readAdAccountId,
-	toNodeError,
 	walkAudiences,
 } from './common';
 
@@ -66,26 +64,9 @@ export async function execute(
 	items: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	await assertAudienceEnvironment(this);
-	const results: INodeExecutionData[] = [];
-	const lists = new Map<string, Promise<IDataObject[]>>();
-	for (let i = 0; i < items.length; i++) {
-		let adAccountId = '';
-		try {
-			const query = readQuery(this, i);
-			adAccountId = query.adAccountId;
-			const key = JSON.stringify(query);
-			let list = lists.get(key);
-			if (!list) {
-				list = listAudiences(this, query);
-				lists.set(key, list);
-			}
-			for (const audience of await list)
-				results.push({ json: deepCopy(audience), pairedItem: { item: i } });
-		} catch (error) {
-			const nodeError = toNodeError(this, error, { adAccountId, itemIndex: i });
-			if (!this.continueOnFail()) throw nodeError;
-			results.push(errorItem(nodeError, i));
-		}
-	}
-	return onFirstOutput(results);
+	return await outputPerItem(this, items.length, async (i, subject, once) => {
+		const query = readQuery(this, i);
+		subject.adAccountId = query.adAccountId;
+		return await once(JSON.stringify(query), () => listAudiences(this, query));
+	});
 }
