@@ -201,6 +201,19 @@ export function createApiRoutes(
 		return { ...rule, customer_list_id: listId };
 	};
 
+	/** The rule checked as Pinterest checks it for the audience's type; other types keep theirs as given. */
+	const ruleFor = (acc: AdAccountRecord, type: AudienceType, rule: Record<string, unknown>): AudienceRule | Reply => {
+		if (type === 'CUSTOMER_LIST') return customerListRule(acc, rule);
+		if (type === 'ACTALIKE') return actalikeRule(acc, rule);
+		return rule;
+	};
+
+	/** A description, when sent, is a string (null clears it). */
+	const descriptionProblem = (description: unknown): Reply | undefined =>
+		description !== undefined && description !== null && typeof description !== 'string'
+			? invalidAudienceParams('description must be a string')
+			: undefined;
+
 	const audienceFor = (ctx: ApiContext, acc: AdAccountRecord): AudienceRecord | Reply => {
 		const aud = state.audience(acc.id, ctx.params.audienceId);
 		return aud ?? audienceNotFound();
@@ -335,23 +348,13 @@ export function createApiRoutes(
 							`audience_type must be one of ${AUDIENCE_TYPES.join(', ')} (case-sensitive)`,
 						);
 					}
-					if (
-						description !== undefined &&
-						description !== null &&
-						typeof description !== 'string'
-					) {
-						return invalidAudienceParams('description must be a string');
-					}
+					const badDescription = descriptionProblem(description);
+					if (badDescription) return badDescription;
 					if (!isObject(rule)) return invalidAudienceParams('rule is required');
 					const audienceType = type as AudienceType;
-					let finalRule: AudienceRule | Reply = rule;
-					let fixedSize: number | null = null;
-					if (audienceType === 'CUSTOMER_LIST') finalRule = customerListRule(acc, rule);
-					else if (audienceType === 'ACTALIKE') {
-						finalRule = actalikeRule(acc, rule);
-						if (!isReply(finalRule)) fixedSize = Number(finalRule.percentage) * 1_000_000;
-					}
+					const finalRule = ruleFor(acc, audienceType, rule);
 					if (isReply(finalRule)) return finalRule;
+					const fixedSize = audienceType === 'ACTALIKE' ? Number(finalRule.percentage) * 1_000_000 : null;
 					const aud = state.createAudience(acc.id, {
 						name,
 						audienceType,
@@ -400,23 +403,12 @@ export function createApiRoutes(
 					if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
 						return invalidAudienceParams('name must be a non-empty string');
 					}
-					if (
-						description !== undefined &&
-						description !== null &&
-						typeof description !== 'string'
-					) {
-						return invalidAudienceParams('description must be a string');
-					}
+					const badDescription = descriptionProblem(description);
+					if (badDescription) return badDescription;
 					let newRule: AudienceRule | undefined;
 					if (rule !== undefined) {
 						if (!isObject(rule)) return invalidAudienceParams('rule must be an object');
-						const merged = { ...aud.rule, ...rule };
-						const checked =
-							aud.audienceType === 'CUSTOMER_LIST'
-								? customerListRule(acc, merged)
-								: aud.audienceType === 'ACTALIKE'
-									? actalikeRule(acc, merged)
-									: merged;
+						const checked = ruleFor(acc, aud.audienceType, { ...aud.rule, ...rule });
 						if (isReply(checked)) return checked;
 						newRule = checked;
 					}
