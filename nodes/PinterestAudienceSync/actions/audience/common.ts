@@ -23,11 +23,11 @@ export const SIZE_EXPLANATION =
 	"Pinterest shows an audience's size once about 100 of its users are matched; sizes update within 24–48 hours.";
 
 /** Attempts per call: the first one and up to three retries on 429, 5xx, timeouts and resets. */
-export const MAX_ATTEMPTS = 4;
+const MAX_ATTEMPTS = 4;
 const RETRY_POLICY = { baseDelayMs: 500, maxDelayMs: 10_000, deadline: Number.POSITIVE_INFINITY };
 
 /** The wait before retry number `attempt` (1-based): Pinterest's own wait when it names one. */
-export function retryDelay(attempt: number, error: unknown): number {
+function retryDelay(attempt: number, error: unknown): number {
 	const retryAfterMs = error instanceof PinterestApiError ? error.retryAfterMs : undefined;
 	return backoffDelay(attempt - 1, RETRY_POLICY, retryAfterMs);
 }
@@ -91,11 +91,14 @@ export function audienceSummary(audience: PinterestAudience, adAccountId: string
 
 /**
  * One Pinterest call with n8n's token handling (a 401 refreshes the token once), retried a few times
- * on rate limits and transient failures, honouring Pinterest's wait when it names one.
+ * on rate limits and transient failures, honouring Pinterest's wait when it names one. `beforeRetry`
+ * may find that a failed call happened after all (a create whose answer was lost): its result is then
+ * the call's.
  */
 export async function withRetries<T>(
 	context: IExecuteFunctions,
 	call: () => Promise<T>,
+	beforeRetry?: () => Promise<T | undefined>,
 ): Promise<T> {
 	for (let attempt = 1; ; attempt++) {
 		try {
@@ -104,6 +107,8 @@ export async function withRetries<T>(
 			if (attempt >= MAX_ATTEMPTS || !isRetryable(classifyFailure(error))) throw error;
 			if (context.getExecutionCancelSignal?.()?.aborted) throw error;
 			await sleep(retryDelay(attempt, error));
+			const happened = await beforeRetry?.();
+			if (happened !== undefined) return happened;
 		}
 	}
 }

@@ -1,8 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { PinterestApiError, classifyFailure, isRetryable } from '../../engine/errors';
-import { sleep } from '../../engine/retry';
+import { PinterestApiError } from '../../engine/errors';
 import type { PinterestAudience } from '../../helpers/interfaces';
 import { pinterestApiRequest } from '../../transport';
 import { locatorValue, requirePinterestId } from '../parameters';
@@ -10,12 +9,11 @@ import {
 	apiRequest,
 	assertAudienceEnvironment,
 	audienceSummary,
-	MAX_ATTEMPTS,
 	outputPerItem,
 	readAdAccountId,
-	retryDelay,
 	walkAudiences,
 	withLock,
+	withRetries,
 } from './common';
 
 /** Countries Pinterest builds Actalike audiences for (pinterest-api.md §3.3). */
@@ -241,21 +239,16 @@ async function createOne(
 		audience_type: 'ACTALIKE',
 		rule: { seed_id: [request.seedId], country, percentage: request.percentage },
 	};
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return await pinterestApiRequest.call<
+	return await withRetries(
+		context,
+		async () =>
+			await pinterestApiRequest.call<
 				IExecuteFunctions,
 				['POST', string, { body: object }],
 				Promise<PinterestAudience>
-			>(context, 'POST', `/ad_accounts/${request.adAccountId}/audiences`, { body });
-		} catch (error) {
-			if (attempt >= MAX_ATTEMPTS || !isRetryable(classifyFailure(error))) throw error;
-			if (context.getExecutionCancelSignal?.()?.aborted) throw error;
-			await sleep(retryDelay(attempt, error));
-			const existing = (await findActalike(context, request.adAccountId, [name])).get(name);
-			if (existing) return existing;
-		}
-	}
+			>(context, 'POST', `/ad_accounts/${request.adAccountId}/audiences`, { body }),
+		async () => (await findActalike(context, request.adAccountId, [name])).get(name),
+	);
 }
 
 async function readSeed(context: IExecuteFunctions, request: ActalikeRequest): Promise<SeedInfo> {
