@@ -10,7 +10,8 @@
  *                          [--quick] [--no-n8n] [--out=benchmarks/RESULTS.md] [--json=<file>]
  *
  * Our node runs in-process through its execute path (benchmarks/worker.js, one fresh process per
- * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js).
+ * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js), and both
+ * webhook flows in a live `n8n start` with a webhook call per user (benchmarks/lib/liveStreaming.js).
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -18,11 +19,14 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
+const { LiveStreamingBench } = require('./lib/liveStreaming');
 const { hashEmail } = require('../scripts/lib/workflows');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(REPO_ROOT, 'dist');
 const CEILING = 7 * 1900;
+/** Users per second sent to the live n8n's webhooks, one user per call. */
+const LIVE_RATE = 100;
 const WATCHDOG_MS = 25 * 60_000;
 
 function parseArgs(argv) {
@@ -139,11 +143,15 @@ function machine() {
 // ---------------------------------------------------------------------------------------------------
 // The do-it-yourself flow in real n8n
 
-const HASH_CODE = [
-	"const crypto = require('crypto');",
-	"const records = $input.all().map((item) => crypto.createHash('sha256').update(String(item.json.email).trim().toLowerCase()).digest('hex'));",
-	"return [{ json: { records: records.join(','), count: records.length } }];",
-].join('\n');
+/** Code node body: SHA-256 of each item's email (at `field`), joined with commas into one item. */
+function hashCode(field) {
+	return [
+		"const crypto = require('crypto');",
+		`const records = $input.all().map((item) => crypto.createHash('sha256').update(String(item.json.${field}).trim().toLowerCase()).digest('hex'));`,
+		"return [{ json: { records: records.join(','), count: records.length } }];",
+	].join('\n');
+}
+const HASH_CODE = hashCode('email');
 
 function httpPatchNode(id, url, token, position) {
 	return {
@@ -223,6 +231,11 @@ function diyPerUserWorkflow({ id, url, token }) {
 			'Hash and join': { main: [[{ node: 'PATCH customer list', type: 'main', index: 0 }]] },
 		},
 	});
+}
+
+/** The live webhook flow's own nodes: the email arrives as the webhook body's `email`. */
+function diyLiveNodes(url, token) {
+	return { hashNode: codeNode('benchLiveDiyHash', 'Hash and join', hashCode('body.email'), [220, 0]), patchNode: httpPatchNode('benchLiveDiyPatch', url, token, [440, 0]) };
 }
 
 function runTimes(run) {
@@ -558,7 +571,36 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 					`streaming: ours delivered ${fmt(stream.sustainedDeliveredPerSec)} users/s (one user per execution, 2,000/s arriving, in-process) vs ${fmt(single.usersPerSec, 2)} users/s for one \`n8n execute\` per user (${fmt(single.wallMs / 1000, 1)} s wall each, ${fmt(single.executionMs)} ms of it inside n8n) = ${fmt(stream.sustainedDeliveredPerSec / single.usersPerSec)}×. Even in a long-running n8n the do-it-yourself flow sends one request per user, so Pinterest\'s 7 writes/s cap it at 7 users/s (${fmt(stream.sustainedDeliveredPerSec / 7)}× less than ours delivered)`,
 				);
 			}
+			const live = (flow) => results.find((r) => r.kind === 'live' && r.latency === latency && r.flow === flow && !r.error);
+			if (live('ours') && live('diy')) {
+				const [o, d] = [live('ours'), live('diy')];
+				parts.push(
+					`live n8n, a webhook per user at ${fmt(o.arrivalPerSec)}/s: ours put ${pct(o.inList / o.users)} of its users in the list with ${o.writes} writes; do-it-yourself ${pct(d.inList / d.users)} (${fmt(d.users - d.inList)} users lost, ${fmt(d.writes)} writes, ${fmt(d.rateLimited)} × 429)`,
+				);
+			}
 			push(`- ${latency} ms: ${parts.join('; ') || '–'}`);
+		}
+		push('');
+	}
+
+	const liveRows = results.filter((r) => r.kind === 'live');
+	if (liveRows.length) {
+		push(
+			'## Streaming through a live n8n: a webhook per user',
+			'',
+			`A running \`n8n start\` 2.8.4 (regular mode, SQLite, default settings, scripts/lib/n8n.js) receives one webhook call per user, ${LIVE_RATE} users/s, from the benchmark process, against the same emulator; each call's users are new to the list. Ours: Webhook (answers when its execution ends) → Pinterest Audience Sync (Create New Audience by name, defaults: 5 s flush window), so the executions coalesce in the n8n process. Do-it-yourself: Webhook (the same) → Code (SHA-256) → HTTP Request (PATCH the customer list, Bearer header, Retry On Fail: 5 tries 1 s apart). In the list: the users the emulator's list holds afterwards. Executions OK: webhook answers 2xx. Writes: accepted writes; per 1,900 users: writes × 1,900 ÷ users. Delay: from a call to its answer. Drained: from the last call to the last answer.`,
+			'',
+			'| latency | flow | users | arrival | in the list | lost | executions OK | writes | 429s | per 1,900 users | delay p50 | delay p99 | drained after |',
+			'|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+		);
+		for (const r of liveRows) {
+			if (r.error) {
+				push(`| ${r.latency} ms | ${r.flow} | failed: ${r.error} |||||||||||`);
+				continue;
+			}
+			push(
+				`| ${r.latency} ms | ${r.flow === 'ours' ? 'ours' : 'do-it-yourself'} | ${fmt(r.users)} | ${fmt(r.arrivalPerSec)}/s | ${fmt(r.inList)} (${pct(r.inList / r.users)}) | ${fmt(r.users - r.inList)} | ${fmt(r.answeredOk)} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.requestsPer1900, 2)} | ${secs(r.delayMs.p50)} | ${secs(r.delayMs.p99)} | ${secs(r.drainMs)} |`,
+			);
 		}
 		push('');
 	}
@@ -584,6 +626,8 @@ async function main() {
 	}
 
 	let n8nBench;
+	let liveBench;
+	const liveSeconds = args.quick ? 5 : 10;
 	const n8nLibPath = path.join(REPO_ROOT, 'scripts', 'lib', 'n8n.js');
 	const useN8n = args.n8n && wanted('n8n') && fs.existsSync(n8nLibPath);
 	const { freePort } = useN8n ? require(n8nLibPath) : { freePort: null };
@@ -658,6 +702,22 @@ async function main() {
 						log(`  n8n comparison failed: ${error.message}`);
 						results.push({ kind: 'n8n', latency, flow: 'setup', users: 0, ok: false, error: error.message.split('\n')[0] });
 					}
+					try {
+						if (!liveBench) {
+							log('  starting a live n8n 2.8.4 server with both webhook flows published');
+							liveBench = new LiveStreamingBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')), diyLiveNodes, log);
+							await liveBench.start(emulator.url);
+						}
+						for (const flow of ['ours', 'diy']) {
+							log(`  live n8n, a webhook per user: ${flow === 'ours' ? 'ours' : 'do-it-yourself'}, ${LIVE_RATE} users/s for ${liveSeconds} s`);
+							const r = await liveBench.run(emulator.url, flow, { rate: LIVE_RATE, durationSec: liveSeconds, prefix: `live-${flow}-${latency}-` });
+							results.push({ kind: 'live', latency, ...r });
+							log(`    ${fmt(r.inList)} of ${fmt(r.users)} users in the list, ${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}`);
+						}
+					} catch (error) {
+						log(`  live n8n streaming failed: ${error.message}`);
+						results.push({ kind: 'live', latency, flow: 'setup', error: error.message.split('\n')[0] });
+					}
 				}
 			} finally {
 				await emulator.stop();
@@ -665,6 +725,7 @@ async function main() {
 		}
 	} finally {
 		if (n8nBench) await n8nBench.cleanUp().catch(() => undefined);
+		if (liveBench) await liveBench.stop().catch(() => undefined);
 	}
 
 	const finishedAt = new Date();

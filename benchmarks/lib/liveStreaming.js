@@ -1,0 +1,184 @@
+'use strict';
+/**
+ * Streaming through a live n8n: one webhook call per user, as a sign-up form or a CRM would send them,
+ * into a running `n8n start` (regular mode, SQLite, defaults). Ours: Webhook → Pinterest Audience Sync
+ * (its executions coalesce in the n8n process). Do-it-yourself: Webhook → Code (SHA-256) → HTTP Request
+ * PATCH with n8n's Retry On Fail. Both webhooks answer when their execution ends, so every call says
+ * whether its execution succeeded; the emulator's list says which users arrived.
+ */
+const http = require('node:http');
+const { performance } = require('node:perf_hooks');
+
+const { emulatorJson, lastLogSeq, logSince } = require('./emulatorAdmin');
+
+const OURS_PATH = 'bench-live-ours';
+const DIY_PATH = 'bench-live-diy';
+const OURS_AUDIENCE = 'Bench live ours';
+/** The seeded list the do-it-yourself flow writes to (its user would have made one beforehand). */
+const DIY_LIST = 'Newsletter subscribers';
+
+function webhookNode(id, path) {
+	return {
+		id,
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		webhookId: id,
+		parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+	};
+}
+
+function oursWorkflow({ wf, credential, adAccountId }) {
+	return {
+		id: 'benchLiveOurs001',
+		name: 'Live: webhook to Pinterest Audience Sync',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c01', OURS_PATH),
+			{
+				id: 'benchLiveOursSync',
+				name: 'Pinterest Audience Sync',
+				type: wf.CUSTOM_NODE_TYPE,
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: {
+					operation: 'syncUsers',
+					adAccount: { __rl: true, mode: 'id', value: adAccountId },
+					audienceMode: 'createNew',
+					audienceName: OURS_AUDIENCE,
+					action: 'add',
+					matchFields: ['email'],
+					emailValue: '={{ $json.body.email }}',
+				},
+				credentials: { [wf.CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
+			},
+		],
+		connections: { Webhook: { main: [[{ node: 'Pinterest Audience Sync', type: 'main', index: 0 }]] } },
+	};
+}
+
+function diyWorkflow({ hashNode, patchNode }) {
+	return {
+		id: 'benchLiveDiy0001',
+		name: 'Live: webhook to HTTP Request (do-it-yourself)',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c02', DIY_PATH), hashNode, patchNode],
+		connections: {
+			Webhook: { main: [[{ node: hashNode.name, type: 'main', index: 0 }]] },
+			[hashNode.name]: { main: [[{ node: patchNode.name, type: 'main', index: 0 }]] },
+		},
+	};
+}
+
+function post(agent, url, body) {
+	return new Promise((resolve) => {
+		const data = JSON.stringify(body);
+		const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }, timeout: 180_000 }, (res) => {
+			res.resume();
+			res.on('end', () => resolve(res.statusCode));
+		});
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		req.on('error', () => resolve(0));
+		req.end(data);
+	});
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted, p) {
+	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : undefined;
+}
+
+class LiveStreamingBench {
+	/** @param n8nLib scripts/lib/n8n.js; @param wf scripts/lib/workflows.js; @param diyNodes builds the DIY flow's Code and HTTP nodes */
+	constructor(n8nLib, wf, diyNodes, log) {
+		this.lib = n8nLib;
+		this.wf = wf;
+		this.diyNodes = diyNodes;
+		this.log = log;
+		this.instance = null;
+	}
+
+	/** A fresh n8n with both webhook workflows published, serving. The emulator keeps its port and seed across latencies. */
+	async start(emulatorUrl) {
+		const demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
+		this.demo = demo;
+		this.instance = await this.lib.createN8nInstance({ version: '2.8.4', env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' }, onProgress: this.log });
+		const credential = this.wf.emulatorCredential({
+			id: 'benchLiveCred001',
+			name: 'Pinterest (bench emulator, live)',
+			baseUrl: emulatorUrl,
+			clientId: demo.clientId,
+			clientSecret: demo.clientSecret,
+			accessToken: demo.accessToken,
+			refreshToken: demo.refreshToken,
+		});
+		await this.instance.importCredentials([credential]);
+		const diyList = await this.listNamed(emulatorUrl, DIY_LIST);
+		const url = `${emulatorUrl}/v5/ad_accounts/${demo.adAccountId}/customer_lists/${diyList.id}`;
+		const workflows = [oursWorkflow({ wf: this.wf, credential, adAccountId: demo.adAccountId }), diyWorkflow(this.diyNodes(url, demo.accessToken))];
+		await this.instance.importWorkflow(workflows);
+		for (const workflow of workflows) {
+			const published = await this.instance.cli(['publish:workflow', `--id=${workflow.id}`]);
+			if (published.code !== 0) throw new Error(`publish:workflow ${workflow.id} failed:\n${published.stdout}${published.stderr}`);
+		}
+		await this.instance.startServer();
+	}
+
+	async listNamed(emulatorUrl, name) {
+		const { items } = await emulatorJson('GET', `${emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists?name=${encodeURIComponent(name)}`);
+		return items[0];
+	}
+
+	/**
+	 * Sends `rate` users a second for `durationSec` to one flow's webhook and waits for every answer.
+	 * `prefix` makes the users of each run new to the list.
+	 */
+	async run(emulatorUrl, flow, { rate, durationSec, prefix }) {
+		const path = flow === 'ours' ? OURS_PATH : DIY_PATH;
+		const since = await lastLogSeq(emulatorUrl);
+		const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+		const users = rate * durationSec;
+		const calls = [];
+		const t0 = performance.now();
+		for (let i = 0; i < users; i++) {
+			const wait = t0 + (i * 1000) / rate - performance.now();
+			if (wait > 1) await sleep(wait);
+			const sentAt = performance.now();
+			const email = `${prefix}${i}@example.com`;
+			calls.push(post(agent, `${this.instance.baseUrl}/webhook/${path}`, { email }).then((status) => ({ email, status, sentAt, answeredAt: performance.now() })));
+		}
+		const lastSentAt = performance.now();
+		const answers = await Promise.all(calls);
+		agent.destroy();
+		const list = flow === 'ours' ? await this.listNamed(emulatorUrl, OURS_AUDIENCE) : await this.listNamed(emulatorUrl, DIY_LIST);
+		const held = list ? new Set((await emulatorJson('GET', `${emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists/${list.id}/records`)).records) : new Set();
+		const inList = answers.filter((a) => held.has(this.wf.hashEmail(a.email))).length;
+		const writes = (await logSince(emulatorUrl, since)).filter((e) => e.category === 'ads_write');
+		const accepted = writes.filter((e) => e.status >= 200 && e.status < 300);
+		const delays = answers.map((a) => a.answeredAt - a.sentAt).sort((a, b) => a - b);
+		const lastAnsweredAt = Math.max(...answers.map((a) => a.answeredAt));
+		return {
+			flow,
+			users,
+			arrivalPerSec: users / ((lastSentAt - t0) / 1000),
+			answeredOk: answers.filter((a) => a.status >= 200 && a.status < 300).length,
+			inList,
+			writes: accepted.length,
+			rateLimited: writes.filter((e) => e.status === 429).length,
+			requestsPer1900: (accepted.length * 1900) / users,
+			delayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99) },
+			drainMs: lastAnsweredAt - lastSentAt,
+			inListPerSec: inList / ((lastAnsweredAt - t0) / 1000),
+		};
+	}
+
+	async stop() {
+		if (this.instance) await this.instance.cleanup();
+	}
+}
+
+module.exports = { LiveStreamingBench };
