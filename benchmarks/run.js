@@ -27,6 +27,7 @@ const DIST = path.join(REPO_ROOT, 'dist');
 const CEILING = 7 * 1900;
 /** Users per second sent to the live n8n's webhooks, one user per call. */
 const LIVE_RATE = 100;
+const LIVE_FLOWS = { n8nAlone: 'n8n alone (Webhook → No Operation)', ours: 'ours', diy: 'do-it-yourself' };
 const WATCHDOG_MS = 25 * 60_000;
 
 function parseArgs(argv) {
@@ -573,9 +574,9 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 			}
 			const live = (flow) => results.find((r) => r.kind === 'live' && r.latency === latency && r.flow === flow && !r.error);
 			if (live('ours') && live('diy')) {
-				const [o, d] = [live('ours'), live('diy')];
+				const [o, d, alone] = [live('ours'), live('diy'), live('n8nAlone')];
 				parts.push(
-					`live n8n, a webhook per user at ${fmt(o.arrivalPerSec)}/s: ours put ${pct(o.inList / o.users)} of its users in the list with ${o.writes} writes; do-it-yourself ${pct(d.inList / d.users)} (${fmt(d.users - d.inList)} users lost, ${fmt(d.writes)} writes, ${fmt(d.rateLimited)} × 429)`,
+					`live n8n, a webhook per user at ${fmt(o.arrivalPerSec)}/s: ours put ${pct(o.inList / o.users)} of its users in the list with ${o.writes} writes (answers p50 ${secs(o.delayMs.p50)}${alone ? `, n8n alone ${secs(alone.delayMs.p50)}` : ''}); do-it-yourself ${pct(d.inList / d.users)} (${fmt(d.users - d.inList)} users lost, ${fmt(d.writes)} writes, ${fmt(d.rateLimited)} × 429, answers p50 ${secs(d.delayMs.p50)})`,
 				);
 			}
 			push(`- ${latency} ms: ${parts.join('; ') || '–'}`);
@@ -588,7 +589,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push(
 			'## Streaming through a live n8n: a webhook per user',
 			'',
-			`A running \`n8n start\` 2.8.4 (regular mode, SQLite, default settings, scripts/lib/n8n.js) receives one webhook call per user, ${LIVE_RATE} users/s, from the benchmark process, against the same emulator; each call's users are new to the list. Ours: Webhook (answers when its execution ends) → Pinterest Audience Sync (Create New Audience by name, defaults: 5 s flush window), so the executions coalesce in the n8n process. Do-it-yourself: Webhook (the same) → Code (SHA-256) → HTTP Request (PATCH the customer list, Bearer header, Retry On Fail: 5 tries 1 s apart). In the list: the users the emulator's list holds afterwards. Executions OK: webhook answers 2xx. Writes: accepted writes; per 1,900 users: writes × 1,900 ÷ users. Delay: from a call to its answer. Drained: from the last call to the last answer.`,
+			`A running \`n8n start\` 2.8.4 (regular mode, SQLite, default settings, scripts/lib/n8n.js) receives one webhook call per user, ${LIVE_RATE} users/s, from the benchmark process, against the same emulator; each call's users are new to the list. n8n alone: Webhook (answers when its execution ends) → No Operation, n8n's own share of the delay at this rate. Ours: Webhook (answers when its execution ends) → Pinterest Audience Sync (Create New Audience by name, defaults: 5 s flush window), so the executions coalesce in the n8n process. Do-it-yourself: Webhook (the same) → Code (SHA-256) → HTTP Request (PATCH the customer list, Bearer header, Retry On Fail: 5 tries 1 s apart). In the list: the users the emulator's list holds afterwards. Executions OK: webhook answers 2xx. Writes: accepted writes; per 1,900 users: writes × 1,900 ÷ users. Delay: from a call to its answer. Drained: from the last call to the last answer.`,
 			'',
 			'| latency | flow | users | arrival | in the list | lost | executions OK | writes | 429s | per 1,900 users | delay p50 | delay p99 | drained after |',
 			'|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -599,7 +600,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 				continue;
 			}
 			push(
-				`| ${r.latency} ms | ${r.flow === 'ours' ? 'ours' : 'do-it-yourself'} | ${fmt(r.users)} | ${fmt(r.arrivalPerSec)}/s | ${fmt(r.inList)} (${pct(r.inList / r.users)}) | ${fmt(r.users - r.inList)} | ${fmt(r.answeredOk)} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.requestsPer1900, 2)} | ${secs(r.delayMs.p50)} | ${secs(r.delayMs.p99)} | ${secs(r.drainMs)} |`,
+				`| ${r.latency} ms | ${LIVE_FLOWS[r.flow] ?? r.flow} | ${fmt(r.users)} | ${fmt(r.arrivalPerSec)}/s | ${r.inList === undefined ? '–' : `${fmt(r.inList)} (${pct(r.inList / r.users)})`} | ${r.inList === undefined ? '–' : fmt(r.users - r.inList)} | ${fmt(r.answeredOk)} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.requestsPer1900, 2)} | ${secs(r.delayMs.p50)} | ${secs(r.delayMs.p99)} | ${secs(r.drainMs)} |`,
 			);
 		}
 		push('');
@@ -708,11 +709,11 @@ async function main() {
 							liveBench = new LiveStreamingBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')), diyLiveNodes, log);
 							await liveBench.start(emulator.url);
 						}
-						for (const flow of ['ours', 'diy']) {
-							log(`  live n8n, a webhook per user: ${flow === 'ours' ? 'ours' : 'do-it-yourself'}, ${LIVE_RATE} users/s for ${liveSeconds} s`);
+						for (const flow of ['n8nAlone', 'ours', 'diy']) {
+							log(`  live n8n, a webhook per user: ${LIVE_FLOWS[flow]}, ${LIVE_RATE} users/s for ${liveSeconds} s`);
 							const r = await liveBench.run(emulator.url, flow, { rate: LIVE_RATE, durationSec: liveSeconds, prefix: `live-${flow}-${latency}-` });
 							results.push({ kind: 'live', latency, ...r });
-							log(`    ${fmt(r.inList)} of ${fmt(r.users)} users in the list, ${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}`);
+							log(`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}`);
 						}
 					} catch (error) {
 						log(`  live n8n streaming failed: ${error.message}`);

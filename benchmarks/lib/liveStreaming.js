@@ -11,8 +11,7 @@ const { performance } = require('node:perf_hooks');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./emulatorAdmin');
 
-const OURS_PATH = 'bench-live-ours';
-const DIY_PATH = 'bench-live-diy';
+const PATHS = { ours: 'bench-live-ours', diy: 'bench-live-diy', n8nAlone: 'bench-live-noop' };
 const OURS_AUDIENCE = 'Bench live ours';
 /** The seeded list the do-it-yourself flow writes to (its user would have made one beforehand). */
 const DIY_LIST = 'Newsletter subscribers';
@@ -36,7 +35,7 @@ function oursWorkflow({ wf, credential, adAccountId }) {
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c01', OURS_PATH),
+			webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c01', PATHS.ours),
 			{
 				id: 'benchLiveOursSync',
 				name: 'Pinterest Audience Sync',
@@ -65,11 +64,26 @@ function diyWorkflow({ hashNode, patchNode }) {
 		name: 'Live: webhook to HTTP Request (do-it-yourself)',
 		active: false,
 		settings: { executionOrder: 'v1' },
-		nodes: [webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c02', DIY_PATH), hashNode, patchNode],
+		nodes: [webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c02', PATHS.diy), hashNode, patchNode],
 		connections: {
 			Webhook: { main: [[{ node: hashNode.name, type: 'main', index: 0 }]] },
 			[hashNode.name]: { main: [[{ node: patchNode.name, type: 'main', index: 0 }]] },
 		},
+	};
+}
+
+/** n8n's own share of the delay: the same webhook answering after a node that does nothing. */
+function n8nAloneWorkflow() {
+	return {
+		id: 'benchLiveNoop001',
+		name: 'Live: webhook to No Operation (n8n alone)',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c03', PATHS.n8nAlone),
+			{ id: 'benchLiveNoopNode', name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
+		],
+		connections: { Webhook: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
 	};
 }
 
@@ -119,7 +133,11 @@ class LiveStreamingBench {
 		await this.instance.importCredentials([credential]);
 		const diyList = await this.listNamed(emulatorUrl, DIY_LIST);
 		const url = `${emulatorUrl}/v5/ad_accounts/${demo.adAccountId}/customer_lists/${diyList.id}`;
-		const workflows = [oursWorkflow({ wf: this.wf, credential, adAccountId: demo.adAccountId }), diyWorkflow(this.diyNodes(url, demo.accessToken))];
+		const workflows = [
+			oursWorkflow({ wf: this.wf, credential, adAccountId: demo.adAccountId }),
+			diyWorkflow(this.diyNodes(url, demo.accessToken)),
+			n8nAloneWorkflow(),
+		];
 		await this.instance.importWorkflow(workflows);
 		for (const workflow of workflows) {
 			const published = await this.instance.cli(['publish:workflow', `--id=${workflow.id}`]);
@@ -134,11 +152,11 @@ class LiveStreamingBench {
 	}
 
 	/**
-	 * Sends `rate` users a second for `durationSec` to one flow's webhook and waits for every answer.
-	 * `prefix` makes the users of each run new to the list.
+	 * Sends `rate` users a second for `durationSec` to one flow's webhook ('ours', 'diy', 'n8nAlone') and
+	 * waits for every answer. `prefix` makes the users of each run new to the list.
 	 */
 	async run(emulatorUrl, flow, { rate, durationSec, prefix }) {
-		const path = flow === 'ours' ? OURS_PATH : DIY_PATH;
+		const path = PATHS[flow];
 		const since = await lastLogSeq(emulatorUrl);
 		const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 		const users = rate * durationSec;
@@ -154,9 +172,10 @@ class LiveStreamingBench {
 		const lastSentAt = performance.now();
 		const answers = await Promise.all(calls);
 		agent.destroy();
-		const list = flow === 'ours' ? await this.listNamed(emulatorUrl, OURS_AUDIENCE) : await this.listNamed(emulatorUrl, DIY_LIST);
+		const listName = { ours: OURS_AUDIENCE, diy: DIY_LIST }[flow];
+		const list = listName ? await this.listNamed(emulatorUrl, listName) : undefined;
 		const held = list ? new Set((await emulatorJson('GET', `${emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists/${list.id}/records`)).records) : new Set();
-		const inList = answers.filter((a) => held.has(this.wf.hashEmail(a.email))).length;
+		const inList = listName ? answers.filter((a) => held.has(this.wf.hashEmail(a.email))).length : undefined;
 		const writes = (await logSince(emulatorUrl, since)).filter((e) => e.category === 'ads_write');
 		const accepted = writes.filter((e) => e.status >= 200 && e.status < 300);
 		const delays = answers.map((a) => a.answeredAt - a.sentAt).sort((a, b) => a - b);
@@ -172,7 +191,6 @@ class LiveStreamingBench {
 			requestsPer1900: (accepted.length * 1900) / users,
 			delayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99) },
 			drainMs: lastAnsweredAt - lastSentAt,
-			inListPerSec: inList / ((lastAnsweredAt - t0) / 1000),
 		};
 	}
 
