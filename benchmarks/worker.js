@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
 
 const { lastLogSeq, logSince, emulatorJson } = require('./lib/emulatorAdmin');
+const { percentile } = require('./lib/stats');
 const { credentialFor, executeNode, requireDist, syncParameters, createExecuteContext } = require('./lib/inProcess');
 
 const gc = typeof global.gc === 'function' ? () => (global.gc(), global.gc()) : () => undefined;
@@ -127,11 +128,6 @@ async function bulk({ emulatorUrl, users }) {
 			peakFromKernel: peakResettable,
 		},
 	};
-}
-
-function percentile(sorted, p) {
-	if (sorted.length === 0) return undefined;
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function streaming({ emulatorUrl, rate, durationSec, flushWindowSeconds }) {

@@ -10,32 +10,39 @@ const http = require('node:http');
 const { performance } = require('node:perf_hooks');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./emulatorAdmin');
+const { percentile } = require('./stats');
 
 const PATHS = { ours: 'bench-live-ours', diy: 'bench-live-diy', n8nAlone: 'bench-live-noop' };
 const OURS_AUDIENCE = 'Bench live ours';
 /** The seeded list the do-it-yourself flow writes to (its user would have made one beforehand). */
 const DIY_LIST = 'Newsletter subscribers';
 
-function webhookNode(id, path) {
-	return {
-		id,
-		name: 'Webhook',
-		type: 'n8n-nodes-base.webhook',
-		typeVersion: 2,
-		position: [0, 0],
-		webhookId: id,
-		parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
-	};
+/** Webhook (answers when its execution ends) → `nodes` one after the other, as `n8n import:workflow` takes it. */
+function webhookFlow({ id, name, webhookId, path, nodes }) {
+	const chain = [
+		{
+			id: webhookId,
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2,
+			position: [0, 0],
+			webhookId,
+			parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+		},
+		...nodes,
+	];
+	const connections = {};
+	for (let i = 0; i + 1 < chain.length; i++) connections[chain[i].name] = { main: [[{ node: chain[i + 1].name, type: 'main', index: 0 }]] };
+	return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes: chain, connections };
 }
 
 function oursWorkflow({ wf, credential, adAccountId }) {
-	return {
+	return webhookFlow({
 		id: 'benchLiveOurs001',
 		name: 'Live: webhook to Pinterest Audience Sync',
-		active: false,
-		settings: { executionOrder: 'v1' },
+		webhookId: '2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c01',
+		path: PATHS.ours,
 		nodes: [
-			webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c01', PATHS.ours),
 			{
 				id: 'benchLiveOursSync',
 				name: 'Pinterest Audience Sync',
@@ -54,37 +61,28 @@ function oursWorkflow({ wf, credential, adAccountId }) {
 				credentials: { [wf.CREDENTIAL_TYPE]: { id: credential.id, name: credential.name } },
 			},
 		],
-		connections: { Webhook: { main: [[{ node: 'Pinterest Audience Sync', type: 'main', index: 0 }]] } },
-	};
+	});
 }
 
 function diyWorkflow({ hashNode, patchNode }) {
-	return {
+	return webhookFlow({
 		id: 'benchLiveDiy0001',
 		name: 'Live: webhook to HTTP Request (do-it-yourself)',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c02', PATHS.diy), hashNode, patchNode],
-		connections: {
-			Webhook: { main: [[{ node: hashNode.name, type: 'main', index: 0 }]] },
-			[hashNode.name]: { main: [[{ node: patchNode.name, type: 'main', index: 0 }]] },
-		},
-	};
+		webhookId: '2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c02',
+		path: PATHS.diy,
+		nodes: [hashNode, patchNode],
+	});
 }
 
 /** n8n's own share of the delay: the same webhook answering after a node that does nothing. */
 function n8nAloneWorkflow() {
-	return {
+	return webhookFlow({
 		id: 'benchLiveNoop001',
 		name: 'Live: webhook to No Operation (n8n alone)',
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			webhookNode('2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c03', PATHS.n8nAlone),
-			{ id: 'benchLiveNoopNode', name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
-		],
-		connections: { Webhook: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } },
-	};
+		webhookId: '2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c03',
+		path: PATHS.n8nAlone,
+		nodes: [{ id: 'benchLiveNoopNode', name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} }],
+	});
 }
 
 function post(agent, url, body) {
@@ -101,10 +99,6 @@ function post(agent, url, body) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(sorted, p) {
-	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : undefined;
-}
 
 class LiveStreamingBench {
 	/** @param n8nLib scripts/lib/n8n.js; @param wf scripts/lib/workflows.js; @param diyNodes builds the DIY flow's Code and HTTP nodes */

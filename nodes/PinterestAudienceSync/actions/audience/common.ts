@@ -118,6 +118,7 @@ export async function apiRequest<T>(
 	method: HttpMethod,
 	path: string,
 	options: { qs?: Record<string, string | number | boolean>; body?: object } = {},
+	beforeRetry?: () => Promise<T | undefined>,
 ): Promise<T> {
 	return await withRetries(
 		context,
@@ -127,6 +128,7 @@ export async function apiRequest<T>(
 				[HttpMethod, string, typeof options],
 				Promise<T>
 			>(context, method, path, options),
+		beforeRetry,
 	);
 }
 

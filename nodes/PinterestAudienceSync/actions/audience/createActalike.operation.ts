@@ -3,7 +3,6 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { PinterestApiError } from '../../engine/errors';
 import type { PinterestAudience } from '../../helpers/interfaces';
-import { pinterestApiRequest } from '../../transport';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {
 	apiRequest,
@@ -13,7 +12,6 @@ import {
 	readAdAccountId,
 	walkAudiences,
 	withLock,
-	withRetries,
 } from './common';
 
 /** Countries Pinterest builds Actalike audiences for (pinterest-api.md §3.3). */
@@ -239,14 +237,11 @@ async function createOne(
 		audience_type: 'ACTALIKE',
 		rule: { seed_id: [request.seedId], country, percentage: request.percentage },
 	};
-	return await withRetries(
+	return await apiRequest<PinterestAudience>(
 		context,
-		async () =>
-			await pinterestApiRequest.call<
-				IExecuteFunctions,
-				['POST', string, { body: object }],
-				Promise<PinterestAudience>
-			>(context, 'POST', `/ad_accounts/${request.adAccountId}/audiences`, { body }),
+		'POST',
+		`/ad_accounts/${request.adAccountId}/audiences`,
+		{ body },
 		async () => (await findActalike(context, request.adAccountId, [name])).get(name),
 	);
 }
