@@ -7,7 +7,10 @@ import { createExecuteContext } from './n8nContext';
 
 export interface NodeRun {
 	users: INodeExecutionData[];
+	/** The first (with one target, the only) Metrics item. */
 	metrics: IDataObject;
+	/** One Metrics item per target, in order of first appearance. */
+	metricsItems: IDataObject[];
 }
 
 export function credentialFor(emu: Emulator, user: 'demo' | 'second' = 'demo'): FakeCredential {
@@ -46,28 +49,38 @@ export function syncParameters(overrides: Record<string, unknown> = {}): Record<
 	};
 }
 
-/** Runs the node's execute() once and checks the contract every run must keep (product.md §3). */
+/**
+ * Runs the node's execute() once and checks the contract every run must keep (product.md §3): every user
+ * leaves once, in order; one Metrics item per target (`targets`, default 1), each paired with its users and
+ * accounting for each of them once, and together for all.
+ */
 export async function runNode(
-	options: Omit<ContextOptions, 'parameters'> & { parameters: Record<string, unknown> },
+	options: Omit<ContextOptions, 'parameters'> & { parameters: Record<string, unknown>; targets?: number },
 	recorder?: ContextRecorder,
 ): Promise<NodeRun> {
 	const node = new PinterestAudienceSync();
 	const context = createExecuteContext(options, recorder);
 	const [users, metricsOutput] = await node.execute.call(context);
 	const items = options.items ?? [];
-	expect(metricsOutput).toHaveLength(1);
-	const metrics = metricsOutput[0].json;
+	expect(metricsOutput).toHaveLength(options.targets ?? 1);
 	expect(users).toHaveLength(items.length);
 	users.forEach((user, index) => {
 		expect(user.pairedItem).toEqual({ item: index });
 		expect(user.json).toMatchObject(items[index].json);
 	});
-	expect(metrics.entered).toBe(items.length);
-	expect(metrics.proceededToNextStep).toBe(items.length);
-	expect(
-		(metrics.usersSynced as number) + (metrics.usersNotSynced as number) + (metrics.usersErrored as number) + (metrics.usersPending as number),
-	).toBe(items.length);
-	return { users, metrics };
+	const paired = new Set<number>();
+	for (const { json: metrics, pairedItem } of metricsOutput) {
+		const pairs = (Array.isArray(pairedItem) ? pairedItem : [pairedItem]) as Array<{ item: number }>;
+		for (const pair of pairs) paired.add(pair.item);
+		expect(metrics.entered).toBe(pairs.length);
+		expect(metrics.proceededToNextStep).toBe(pairs.length);
+		expect(
+			(metrics.usersSynced as number) + (metrics.usersNotSynced as number) + (metrics.usersErrored as number) + (metrics.usersPending as number),
+		).toBe(metrics.entered);
+	}
+	expect(paired.size).toBe(items.length);
+	const metricsItems = metricsOutput.map((item) => item.json);
+	return { users, metrics: metricsItems[0], metricsItems };
 }
 
 export function statusOf(run: NodeRun, index: number): { status: string; reason?: string } {

@@ -2,15 +2,13 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { MatchField } from '../engine/normalise';
-import type { AudienceChoice, SyncSettings } from '../engine/sync';
+import type { SyncSettings } from '../engine/sync';
 import { DEFAULT_SYNC_SETTINGS } from '../engine/sync';
 
 const PINTEREST_ID = /^\d{1,18}$/;
 const MATCH_FIELDS: readonly MatchField[] = ['email', 'maid', 'idfa'];
 
 export interface SyncParameters {
-	adAccountId: string;
-	audience: AudienceChoice;
 	action: 'add' | 'remove';
 	fields: MatchField[];
 	settings: SyncSettings;
@@ -32,14 +30,34 @@ export function locatorValue(context: IExecuteFunctions, name: string, itemIndex
 	return value === undefined || value === null ? '' : String(value).trim();
 }
 
+/** What is wrong with a Pinterest ID a parameter gave, in a marketer's words; undefined when it is valid. */
+export interface ParameterProblem {
+	message: string;
+	description: string;
+}
+
+// A value that may be a user's email or advertising ID is never quoted back (an expression mapped wrongly).
+const LOOKS_LIKE_USER_IDENTIFIER = /@|[0-9a-f]{8}-[0-9a-f]{4}-|^[0-9a-f]{64}$/i;
+
+/** A parameter's value as it may be shown in an error or a Metrics item; undefined when it must not be. */
+export function showableValue(value: string): string | undefined {
+	if (LOOKS_LIKE_USER_IDENTIFIER.test(value)) return undefined;
+	return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}
+
+export function pinterestIdProblem(value: string, what: string, fix: string): ParameterProblem | undefined {
+	if (PINTEREST_ID.test(value)) return undefined;
+	const showable = showableValue(value);
+	const shown = showable === undefined ? 'The value given' : `"${showable}"`;
+	return {
+		message: value === '' ? `No ${what} is selected` : `${shown} is not a valid ${what} ID`,
+		description: `Pinterest IDs are digits only. ${fix}`,
+	};
+}
+
 export function requirePinterestId(context: IExecuteFunctions, value: string, what: string, fix: string): string {
-	if (!PINTEREST_ID.test(value)) {
-		throw new NodeOperationError(
-			context.getNode(),
-			value === '' ? `No ${what} is selected` : `"${value}" is not a valid ${what} ID`,
-			{ description: `Pinterest IDs are digits only. ${fix}` },
-		);
-	}
+	const problem = pinterestIdProblem(value, what, fix);
+	if (problem) throw new NodeOperationError(context.getNode(), problem.message, { description: problem.description });
 	return value;
 }
 
@@ -52,25 +70,11 @@ function inRange(context: IExecuteFunctions, value: number, min: number, max: nu
 	return value;
 }
 
-/** Launch validation (product.md §3): everything is checked before any Pinterest call. */
+/**
+ * Launch validation (product.md §3) of the parameters that are the same for every user; the target (ad
+ * account, audience) may differ per item and is read by `readSyncTargets`.
+ */
 export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
-	const adAccountId = requirePinterestId(context, locatorValue(context, 'adAccount'), 'ad account', 'Pick an ad account from the list or paste its ID.');
-	const mode = context.getNodeParameter('audienceMode', 0) as string;
-	let audience: AudienceChoice;
-	if (mode === 'createNew') {
-		const name = String(context.getNodeParameter('audienceName', 0, '') ?? '').trim();
-		if (name === '') {
-			throw new NodeOperationError(context.getNode(), 'The new audience has no name', {
-				description: 'Enter a name under "Audience Name". The same name finds the same audience on later runs.',
-			});
-		}
-		audience = { mode: 'createNew', name };
-	} else {
-		audience = {
-			mode: 'existing',
-			audienceId: requirePinterestId(context, locatorValue(context, 'audience'), 'audience', 'Pick an audience from the list, paste its ID, or choose "Create New Audience".'),
-		};
-	}
 	const action = context.getNodeParameter('action', 0) === 'remove' ? 'remove' : 'add';
 	const chosen = context.getNodeParameter('matchFields', 0, []) as string[];
 	const fields = MATCH_FIELDS.filter((field) => chosen.includes(field));
@@ -88,20 +92,25 @@ export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 		flushWindowMs: inRange(context, options.flushWindowSeconds ?? d.flushWindowMs / 1000, 0, 60, 'Flush Window (Seconds)') * 1000,
 		requestTimeoutMs: inRange(context, options.requestTimeoutSeconds ?? d.requestTimeoutMs / 1000, 1, 600, 'Request Timeout (Seconds)') * 1000,
 	};
-	return { adAccountId, audience, action, fields, settings, writeStatus: options.writeStatus === true };
+	return { action, fields, settings, writeStatus: options.writeStatus === true };
 }
 
 const FIELD_PARAMETER: Record<MatchField, string> = { email: 'emailValue', maid: 'maidValue', idfa: 'idfaValue' };
-// `{{ $json.a.b }}` or `{{ $json["a"] }}`: the common mappings are read straight from the item, which is
-// what n8n would evaluate them to, at a fraction of the cost of evaluating an expression per item.
-const SIMPLE_JSON_PATH = /^=\{\{\s*\$json((?:\.[A-Za-z_$][\w$]*|\[\s*(?:'[^'\\]*'|"[^"\\]*")\s*\])+)\s*\}\}$/;
+// `$json.a.b` or `$json["a"]`: the common mappings are read straight from the item, which is what n8n
+// would evaluate them to, at a fraction of the cost of evaluating an expression per item.
+const JSON_PATH = String.raw`\$json((?:\.[A-Za-z_$][\w$]*|\[\s*(?:'[^'\\]*'|"[^"\\]*")\s*\])+)`;
+const SIMPLE_JSON_PATH = new RegExp(String.raw`^=\{\{\s*${JSON_PATH}\s*\}\}$`);
+const TEMPLATE_PART = new RegExp(String.raw`\{\{\s*${JSON_PATH}\s*\}\}|\{\{`, 'g');
 const PATH_SEGMENT = /\.([A-Za-z_$][\w$]*)|\[\s*(?:'([^']*)'|"([^"]*)")\s*\]/g;
+
+function pathSegments(path: string): string[] {
+	return [...path.matchAll(PATH_SEGMENT)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
 
 function simplePath(raw: unknown): string[] | undefined {
 	if (typeof raw !== 'string') return undefined;
 	const match = SIMPLE_JSON_PATH.exec(raw);
-	if (!match) return undefined;
-	return [...match[1].matchAll(PATH_SEGMENT)].map((m) => m[1] ?? m[2] ?? m[3]);
+	return match ? pathSegments(match[1]) : undefined;
 }
 
 function readPath(json: unknown, path: string[]): unknown {
@@ -111,6 +120,40 @@ function readPath(json: unknown, path: string[]): unknown {
 		value = Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 	}
 	return value;
+}
+
+/**
+ * Renders a text expression made of literal text and `{{ $json.path }}` parts straight from an item,
+ * e.g. `={{ $json.country }} – high value`. Undefined when the expression is anything else, or when an
+ * item's value is not text or a number: then n8n must evaluate it (objects and missing values render in
+ * n8n's own way).
+ */
+export type ItemTemplate = (json: unknown) => string | undefined;
+
+export function itemTemplate(raw: string): ItemTemplate | undefined {
+	if (!raw.startsWith('=')) return undefined;
+	const body = raw.slice(1);
+	const literals: string[] = [];
+	const paths: string[][] = [];
+	let last = 0;
+	for (const match of body.matchAll(TEMPLATE_PART)) {
+		if (match[1] === undefined) return undefined;
+		literals.push(body.slice(last, match.index));
+		paths.push(pathSegments(match[1]));
+		last = (match.index ?? 0) + match[0].length;
+	}
+	const tail = body.slice(last);
+	if (paths.length === 0 || tail.includes('}}')) return undefined;
+	return (json) => {
+		let text = '';
+		for (let part = 0; part < paths.length; part++) {
+			const value = readPath(json, paths[part]);
+			if (typeof value === 'string') text += literals[part] + value;
+			else if (typeof value === 'number' && Number.isFinite(value)) text += literals[part] + String(value);
+			else return undefined;
+		}
+		return text + tail;
+	};
 }
 
 /** Reads each user's identifier for a field: straight from the item when the mapping is a plain path. */

@@ -5,10 +5,14 @@ import { AudienceProblem } from '../engine/errors';
 import type { LimiterFactory } from '../engine/limiter';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import { nextTurn } from '../engine/retry';
+import type { MarketerMessage } from '../engine/messages';
 import type { SyncResult } from '../engine/sync';
-import { USER_STATUS_NAMES, runSync } from '../engine/sync';
+import { USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../engine/sync';
 import { CREDENTIAL_TYPE, apiBaseUrlFor, pinterestClientFor } from '../transport';
+import type { ParameterProblem } from './parameters';
 import { identifierReader, readSyncParameters } from './parameters';
+import type { TargetGroup } from './syncTargets';
+import { readSyncTargets } from './syncTargets';
 
 export const STATUS_FIELD = 'pinterestAudienceSync';
 
@@ -47,19 +51,48 @@ async function passThroughUsers(
 	return { users, pairs };
 }
 
+/** Names a target in a user's reason when a run has several: which audience failed matters then. */
+function targetLabel(result: SyncResult): string {
+	const { adAccountId, audienceName, audienceId } = result.metrics;
+	const audience = audienceName !== null ? `audience "${audienceName}"` : audienceId !== null ? `audience ${audienceId}` : 'the audience';
+	return ` (${audience} in ad account ${adAccountId})`;
+}
+
 /** *Add Sync Status to Users*: each user's outcome (and reason) in its own copy of the item's JSON. */
-function writeStatuses(users: INodeExecutionData[], result: SyncResult): void {
-	for (let index = 0; index < users.length; index++) {
+function writeStatuses(users: INodeExecutionData[], group: TargetGroup, result: SyncResult, manyTargets: boolean): void {
+	const errorSuffix = manyTargets ? targetLabel(result) : '';
+	for (let index = 0; index < result.statuses.length; index++) {
 		const status: IDataObject = { status: USER_STATUS_NAMES[result.statuses[index]] };
 		const reason = result.reasons.get(index);
-		if (reason !== undefined) status.reason = reason;
-		users[index].json = { ...users[index].json, [STATUS_FIELD]: status };
+		if (reason !== undefined) status.reason = result.statuses[index] === UserStatus.Errored ? reason + errorSuffix : reason;
+		const user = users[group.users ? group.users[index] : index];
+		user.json = { ...user.json, [STATUS_FIELD]: status };
 	}
 }
 
-/** The Canvas step: every entered user leaves on Users, and one Metrics item says what happened. */
+function pairsOf(group: TargetGroup, pairs: IPairedItemData[]): IPairedItemData[] {
+	return group.users ? Array.from(group.users, (user) => pairs[user]) : pairs;
+}
+
+/** The error that fails the node for a target whose users could not be synced. */
+function nodeErrorFor(context: IExecuteFunctions, result: SyncResult): Error {
+	const failure = result.failure as MarketerMessage;
+	if (result.failureCause instanceof AudienceProblem) return new NodeOperationError(context.getNode(), result.failureCause.message);
+	return new NodeApiError(context.getNode(), { message: failure.message, reason: failure.reason } as JsonObject, {
+		message: failure.message,
+		description: `${result.metrics.usersErrored} of ${result.metrics.entered} users were not synced (${failure.reason}).`,
+		httpCode: failure.httpStatus !== undefined ? String(failure.httpStatus) : undefined,
+	});
+}
+
+/**
+ * The Canvas step: every entered user leaves on Users, and one Metrics item per target says what happened.
+ * Users are grouped by the ad account and audience their item names (one group unless those parameters are
+ * per-item expressions); each group is synced as one job, all at once, sharing the Pinterest user's limit.
+ */
 export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
 	const parameters = readSyncParameters(this);
+	const groups = readSyncTargets(this, items);
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 	if (credentials.environment === 'sandbox') {
 		throw new NodeOperationError(this.getNode(), "Pinterest's sandbox has no audiences or customer lists", {
@@ -80,51 +113,58 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		throw new NodeOperationError(this.getNode(), error instanceof Error ? error.message : String(error));
 	}
 
-	let endInSight!: () => void;
-	const nearlyDone = new Promise<void>((resolve) => (endInSight = resolve));
-	const syncing = runSync({
-		client: pinterestClientFor(this),
-		credentialKey: credentialKey(this),
-		adAccountId: parameters.adAccountId,
-		audience: parameters.audience,
-		action: parameters.action,
-		fields: parameters.fields,
-		userCount: items.length,
-		readIdentifier: identifierReader(this, items, parameters.fields),
-		settings: parameters.settings,
-		limiterFactory,
-		onNearlyDone: () => endInSight(),
+	const client = pinterestClientFor(this);
+	const key = credentialKey(this);
+	const readIdentifier = identifierReader(this, items, parameters.fields);
+	const nearlyDone: Array<Promise<void>> = [];
+	const syncs = groups.map(async (group): Promise<SyncResult> => {
+		const userCount = group.users ? group.users.length : items.length;
+		if (!group.target) {
+			const problem = group.problem as ParameterProblem;
+			return notSyncedResult(userCount, problem.message, parameters.action, group.given);
+		}
+		const users = group.users;
+		let endInSight!: () => void;
+		nearlyDone.push(new Promise<void>((resolve) => (endInSight = resolve)));
+		return await runSync({
+			client,
+			credentialKey: key,
+			adAccountId: group.target.adAccountId,
+			audience: group.target.audience,
+			action: parameters.action,
+			fields: parameters.fields,
+			userCount,
+			readIdentifier: users ? (user, field) => readIdentifier(users[user], field) : readIdentifier,
+			settings: parameters.settings,
+			limiterFactory,
+			onNearlyDone: () => endInSight(),
+		});
 	});
 	// Settled either way before anything else is awaited: a rejection is never left unhandled.
-	const settled = syncing.then(
-		(result) => ({ ok: true as const, result }),
+	const settled = Promise.all(syncs).then(
+		(results) => ({ ok: true as const, results }),
 		(error: unknown) => ({ ok: false as const, error }),
 	);
 	// The outputs are built during the last requests, not before: built at the start, they would stay in
 	// memory through the whole sync (~100 MB more at a million users).
-	await Promise.race([nearlyDone, settled]);
+	await Promise.race([Promise.all(nearlyDone), settled]);
 	const { users, pairs } = await passThroughUsers(items);
 	const outcome = await settled;
 	if (!outcome.ok) throw outcome.error;
-	const { result } = outcome;
+	const { results } = outcome;
 
-	if (result.failure && !this.continueOnFail()) {
-		const { failure } = result;
-		const problem = findAudienceProblem(result);
-		if (problem) throw new NodeOperationError(this.getNode(), problem.message);
-		throw new NodeApiError(this.getNode(), { message: failure.message, reason: failure.reason } as JsonObject, {
-			message: failure.message,
-			description: `${result.metrics.usersErrored} of ${result.metrics.entered} users were not synced (${failure.reason}).`,
-			httpCode: failure.httpStatus !== undefined ? String(failure.httpStatus) : undefined,
-		});
+	// With one target, its failure fails the node (as it always has); with several, the node fails only when
+	// no target could be synced, and each failed target's users are Errored or Not Synced with the reason.
+	const failed = results.filter((result) => result.failure);
+	if (!this.continueOnFail() && failed.length > 0 && results.every((result) => result.failure || result.metrics.usersNotSynced === result.metrics.entered)) {
+		throw nodeErrorFor(this, failed[0]);
 	}
 
-	const metrics: IDataObject = { ...result.metrics };
-	if (result.failure) metrics.error = result.failure.message;
-	if (parameters.writeStatus) writeStatuses(users, result);
-	return [users, [{ json: metrics, pairedItem: pairs }]];
-}
-
-function findAudienceProblem(result: SyncResult): AudienceProblem | undefined {
-	return result.failureCause instanceof AudienceProblem ? result.failureCause : undefined;
+	const metricsItems = results.map((result, index): INodeExecutionData => {
+		const metrics: IDataObject = { ...result.metrics };
+		if (result.failure) metrics.error = result.failure.message;
+		return { json: metrics, pairedItem: pairsOf(groups[index], pairs) };
+	});
+	if (parameters.writeStatus) results.forEach((result, index) => writeStatuses(users, groups[index], result, groups.length > 1));
+	return [users, metricsItems];
 }

@@ -310,3 +310,42 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 		},
 	};
 }
+
+/** What the users' items named as their target, when it could not be used. */
+export interface GivenTarget {
+	adAccountId: string;
+	audienceId: string | null;
+	audienceName: string | null;
+}
+
+/**
+ * The result for users whose item named no usable target (e.g. an empty audience name): each is Not Synced
+ * with `reason`, and nothing was sent.
+ */
+export function notSyncedResult(userCount: number, reason: string, action: 'add' | 'remove', given: GivenTarget): SyncResult {
+	const reasons = new Map<number, string>();
+	for (let user = 0; user < userCount; user++) reasons.set(user, reason);
+	return {
+		statuses: new Uint8Array(userCount).fill(UserStatus.NotSynced),
+		reasons,
+		metrics: {
+			entered: userCount,
+			proceededToNextStep: userCount,
+			usersSynced: 0,
+			usersNotSynced: userCount,
+			usersPending: 0,
+			usersErrored: 0,
+			recordsSent: 0,
+			requests: 0,
+			retries: 0,
+			rateLimited: 0,
+			durationMs: 0,
+			...given,
+			customerListId: null,
+			audienceCreated: false,
+			action,
+			notSyncedReasons: userCount > 0 ? { [reason]: userCount } : {},
+			errorReasons: {},
+		},
+	};
+}
