@@ -6,7 +6,7 @@
  * side with the do-it-yourself n8n workflow (Loop Over Items → Code → HTTP Request) in real n8n 2.8.4.
  * Writes benchmarks/RESULTS.md. All traffic goes to 127.0.0.1. Stops by itself (watchdog).
  *
- *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,n8n]
+ *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,perItemTargets,n8n]
  *                          [--quick] [--no-n8n] [--out=benchmarks/RESULTS.md] [--json=<file>]
  *
  * Our node runs in-process through its execute path (benchmarks/worker.js, one fresh process per
@@ -537,6 +537,24 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push('## Node-side cost alone', '', `Failed: ${nodeSide.error}`, '');
 	}
 
+	const perItem = results.find((r) => r.kind === 'perItemTargets');
+	if (perItem) {
+		push(
+			'## One node, many audiences: targets per item',
+			'',
+			`One execution of ${perItem.error ? 'users' : fmt(perItem.fixed.users)} users with New Audience Name \`{{ $json.segment }}\` (${perItem.error ? '' : fmt(perItem.perItem.audiences)} segments, so as many audiences, each created by the run) beside the same number of users into one fixed New Audience Name, in-process against the emulator at ${perItem.latency} ms. Pinterest's pace sets the wall time of both; the node's own work is this process's CPU time (the stand-in context's HTTP included). Target: ≥ 200,000 users/s per core with per-item targets.`,
+			'',
+		);
+		if (perItem.error) push(`Failed: ${perItem.error}`, '');
+		else {
+			push('| New Audience Name | users | audiences | requests | wall | CPU | users/s per core (CPU) |', '|---|---:|---:|---:|---:|---:|---:|');
+			for (const r of [perItem.fixed, perItem.perItem]) {
+				push(`| ${r.label === 'fixed audience' ? 'fixed' : `\`${r.label}\``} | ${fmt(r.users)} | ${r.audiences} | ${fmt(r.requests)} | ${secs(r.wallMs)} | ${secs(r.cpuMs)} | ${fmt(r.usersPerSecCpu)} |`);
+			}
+			push('');
+		}
+	}
+
 	const n8nRows = results.filter((r) => r.kind === 'n8n');
 	if (n8nRows.length) {
 		push(
@@ -662,6 +680,14 @@ async function main() {
 						if (!r.error) log(`    delivered ${fmt(r.sustainedDeliveredPerSec)}/s once under way (${fmt(r.deliveredPerSec)}/s end to end) of ${fmt(r.arrivalPerSec)}/s, p50 ${secs(r.delayMs.p50)}, p99 ${secs(r.delayMs.p99)}, ${r.log.patches} requests, ${r.failed} failed`);
 						else log(`    ${r.error}`);
 					}
+				}
+				if (wanted('perItemTargets') && latency === args.latencies[Math.min(1, args.latencies.length - 1)]) {
+					const users = args.quick ? 100_000 : 1_000_000;
+					log(`  per-item targets: ${fmt(users)} users over 10 audiences, beside one fixed audience`);
+					const r = await runWorker({ kind: 'perItemTargets', emulatorUrl: emulator.url, users, audiences: 10 }, (users / 10_000 + 60) * 1000 * 4);
+					results.push({ kind: 'perItemTargets', latency, ...r });
+					if (!r.error) log(`    fixed ${fmt(r.fixed.usersPerSecCpu)} users/s per core, per item ${fmt(r.perItem.usersPerSecCpu)} users/s per core`);
+					else log(`    ${r.error}`);
 				}
 				if (useN8n) {
 					const users = args.quick ? 20_000 : 100_000;

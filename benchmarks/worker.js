@@ -7,6 +7,7 @@
  *   {"kind":"bulk","emulatorUrl":"http://127.0.0.1:N","users":100000}
  *   {"kind":"streaming","emulatorUrl":"...","rate":2000,"durationSec":10}
  *   {"kind":"nodeSide","users":1000000}
+ *   {"kind":"perItemTargets","emulatorUrl":"...","users":1000000,"audiences":10}
  */
 const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
@@ -286,12 +287,42 @@ function nodeSide({ users }) {
 	return results;
 }
 
+/**
+ * One execution whose New Audience Name is `{{ $json.segment }}` (users spread over `audiences` names)
+ * beside one of the same users into a fixed audience: what grouping users by target costs the node.
+ * Pinterest's pace sets the wall time of both; the node's share is this process's CPU time.
+ */
+async function perItemTargets({ emulatorUrl, users, audiences }) {
+	const demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
+	const credential = credentialFor(emulatorUrl, demo);
+	const stamp = Date.now();
+	const measure = async (label, audienceName, prefix) => {
+		const items = new Array(users);
+		for (let i = 0; i < users; i++) items[i] = { json: { email: `${prefix}${i}@example.com`, segment: `Bench ${stamp} segment ${i % audiences}` } };
+		gc();
+		const parameters = { ...syncParameters(demo.adAccountId, { name: audienceName }), audienceName };
+		const cpu = process.cpuUsage();
+		const started = performance.now();
+		const [output, metrics] = await executeNode({ credential, parameters, items });
+		const wallMs = performance.now() - started;
+		const cpuUsed = process.cpuUsage(cpu);
+		const synced = metrics.reduce((n, m) => n + m.json.usersSynced, 0);
+		if (output.length !== users || synced !== users) throw new Error(`${label}: ${synced} of ${users} users synced over ${metrics.length} audiences`);
+		const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
+		return { label, users, audiences: metrics.length, wallMs, cpuMs, usersPerSecCpu: users / (cpuMs / 1000), requests: metrics.reduce((n, m) => n + m.json.requests, 0) };
+	};
+	const fixed = await measure('fixed audience', `Bench ${stamp} fixed`, 'fixed-target-');
+	const perItem = await measure('{{ $json.segment }}', '={{ $json.segment }}', 'per-item-target-');
+	return { fixed, perItem };
+}
+
 async function main() {
 	const job = JSON.parse(process.argv[2] || '{}');
 	let result;
 	if (job.kind === 'bulk') result = await bulk(job);
 	else if (job.kind === 'streaming') result = await streaming(job);
 	else if (job.kind === 'nodeSide') result = nodeSide(job);
+	else if (job.kind === 'perItemTargets') result = await perItemTargets(job);
 	else throw new Error(`unknown job ${process.argv[2]}`);
 	process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }

@@ -64,7 +64,12 @@ const WF = {
 	revoked: 'e2eRevoked00001',
 	deleted: 'e2eDeleted00001',
 	deletedContinue: 'e2eDeletedCont1',
+	segments: 'e2eSegments0001',
+	perItemExisting: 'e2ePerItemExist',
 };
+
+/** Ten users whose items name their segment, alternately "Segment Even" and "Segment Odd". */
+const SEGMENT_USERS_CODE = `return Array.from({ length: 10 }, (_, i) => ({ json: { email: 'segment-user' + i + '@example.com', segment: i % 2 === 0 ? 'Segment Even' : 'Segment Odd' } }));`;
 
 const messageOf = (r: ExecuteResult): string => {
 	const e = runError(r.run);
@@ -234,6 +239,30 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 				},
 				nodeSettings: { onError: 'continueRegularOutput' },
 			}),
+			syncWorkflow({
+				id: WF.segments,
+				name: 'E2E audience per item',
+				credential: CRED,
+				usersCode: SEGMENT_USERS_CODE,
+				parameters: {
+					adAccount: rl(demo.adAccountId),
+					audienceMode: 'createNew',
+					audienceName: '={{ $json.segment }}',
+					options: noFlush,
+				},
+			}),
+			syncWorkflow({
+				id: WF.perItemExisting,
+				name: 'E2E existing audience and ad account per item',
+				credential: CRED,
+				usersCode: `return [0, 1, 2, 3].map((i) => ({ json: { email: 'routed' + i + '@example.com', account: i % 2 ? '${demo.bigAdAccountId}' : '${demo.adAccountId}', audienceId: i % 2 ? '${segment010.id}' : '${newsletter.id}' } }));`,
+				parameters: {
+					adAccount: rl('={{ $json.account }}'),
+					audienceMode: 'existing',
+					audience: rl('={{ $json.audienceId }}'),
+					options: noFlush,
+				},
+			}),
 			...exampleNames().map((name, i) =>
 				withManualTrigger(
 					forLocalRun(withoutWaits(loadExample(name)), {
@@ -322,6 +351,51 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 			expect(writes.filter((e) => e.status === 429)).toHaveLength(m.rateLimited);
 		},
 		10 * MINUTE,
+	);
+
+	test(
+		'(a2) New Audience Name {{ $json.segment }}: each user goes to its own segment\'s audience, one Metrics item per audience',
+		async () => {
+			const r = await run('(a2) audience per item', WF.segments);
+			expectSuccess(r);
+			const metrics = nodeOutput(r.run, SYNC_NODE, 1).map((item) => item.json);
+			expect(metrics.map((m) => [m.audienceName, m.entered, m.usersSynced])).toEqual([
+				['Segment Even', 5, 5],
+				['Segment Odd', 5, 5],
+			]);
+			for (const [index, name] of ['Segment Even', 'Segment Odd'].entries()) {
+				const lists = emu.findCustomerLists(emu.demo.adAccountId, name);
+				expect(lists).toHaveLength(1);
+				expect(lists[0].id).toBe(String(metrics[index].customerListId));
+				const held = emu.listRecords(emu.demo.adAccountId, lists[0].id);
+				const members = Array.from({ length: 10 }, (_, i) => i).filter((i) => i % 2 === index);
+				expect([...held].sort()).toEqual(members.map((i) => hashEmail(`segment-user${i}@example.com`)).sort());
+				expect(emu.findAudiences(emu.demo.adAccountId, name)).toHaveLength(1);
+			}
+			const users = nodeOutput(r.run, SYNC_NODE, 0);
+			expect(users.map((u) => u.json.pinterestAudienceSync?.status)).toEqual(Array(10).fill('synced'));
+		},
+		5 * MINUTE,
+	);
+
+	test(
+		'(a3) Ad Account and Audience by ID per item: each user reaches the audience its item names',
+		async () => {
+			const r = await run('(a3) existing audience per item', WF.perItemExisting);
+			expectSuccess(r);
+			const metrics = nodeOutput(r.run, SYNC_NODE, 1).map((item) => item.json);
+			expect(metrics.map((m) => [m.adAccountId, m.audienceId, m.usersSynced])).toEqual([
+				[emu.demo.adAccountId, newsletter.id, 2],
+				[emu.demo.bigAdAccountId, segment010.id, 2],
+			]);
+			const newsletterList = emu.listRecords(emu.demo.adAccountId, String(metrics[0].customerListId));
+			const segmentList = emu.listRecords(emu.demo.bigAdAccountId, String(metrics[1].customerListId));
+			for (const i of [0, 1, 2, 3]) {
+				const hash = hashEmail(`routed${i}@example.com`);
+				expect([newsletterList.has(hash), segmentList.has(hash)]).toEqual([i % 2 === 0, i % 2 === 1]);
+			}
+		},
+		5 * MINUTE,
 	);
 
 	test(
@@ -461,6 +535,11 @@ const webhookEvents = [
 	{ email: 'bo@example.com ', event: 'added_to_cart' },
 	{ email: 'cy@example.com', event: 'viewed_pricing' },
 ];
+const segmentEvents = [
+	{ email: 'ann@example.com', segment: 'Churn risk' },
+	{ email: 'bob@example.com', segment: 'High value' },
+	{ email: 'cid@example.com', segment: 'Churn risk' },
+];
 const purchases = ['segment10-1@example.com', 'segment10-2@example.com', 'segment10-3@example.com'];
 
 function exampleTriggerItems(name: string): Record<string, Array<Record<string, unknown>>> {
@@ -468,6 +547,10 @@ function exampleTriggerItems(name: string): Record<string, Array<Record<string, 
 		case 'user-event-webhook-to-audience':
 			return {
 				Webhook: webhookEvents.map((body) => ({ headers: {}, params: {}, query: {}, body })),
+			};
+		case 'webhook-segment-audiences':
+			return {
+				Webhook: segmentEvents.map((body) => ({ headers: {}, params: {}, query: {}, body })),
 			};
 		case 'purchase-webhook-swap-audiences':
 			return {
@@ -507,6 +590,20 @@ function checkExample(name: string, r: ExecuteResult, emu: Emulator, prospecting
 			expect(m).toEqual(expect.objectContaining({ entered: 3, usersSynced: 3 }));
 			const held = emu.listRecords(demo.adAccountId, String(m.customerListId));
 			for (const e of webhookEvents) expect(held.has(hashEmail(e.email))).toBe(true);
+			break;
+		}
+		case 'webhook-segment-audiences': {
+			const metrics = nodeOutput(r.run, 'Add to Segment Audience', 1).map((item) => item.json);
+			expect(metrics.map((m) => [m.audienceName, m.usersSynced])).toEqual([
+				['Churn risk (n8n)', 2],
+				['High value (n8n)', 1],
+			]);
+			for (const m of metrics) {
+				const held = emu.listRecords(demo.adAccountId, String(m.customerListId));
+				const members = segmentEvents.filter((e) => `${e.segment} (n8n)` === m.audienceName);
+				expect(held.size).toBe(members.length);
+				for (const e of members) expect(held.has(hashEmail(e.email))).toBe(true);
+			}
 			break;
 		}
 		case 'scheduled-high-value-audience': {

@@ -92,6 +92,32 @@ describe('Create Actalike Audience', () => {
 		expect(creates(since)).toBe(1);
 	});
 
+	it('reads seed, name and percentage per item: each item makes its own Actalike, a bad seed fails only its item', async () => {
+		const out = await runOperation(emu, {
+			parameters: actalikeParameters({
+				seedAudience: byId('={{ $json.seed }}'),
+				actalikeName: '={{ $json.name }}',
+				percentage: '={{ $json.pct }}',
+			}),
+			items: [
+				{ json: { seed: newsletterId, name: 'Per item 2 %', pct: 2 } },
+				{ json: { seed: trialId, name: 'Per item from trial', pct: 5 } },
+				{ json: { seed: newsletterId, name: 'Per item 7 %', pct: 7 } },
+			],
+			continueOnFail: true,
+		});
+
+		expect(out.map((item) => [item.json.name, item.json.percentage, item.json.seedAudienceId, item.pairedItem])).toEqual([
+			['Per item 2 %', 2, newsletterId, { item: 0 }],
+			[undefined, undefined, undefined, { item: 1 }],
+			['Per item 7 %', 7, newsletterId, { item: 2 }],
+		]);
+		expect(out[1].json.error).toMatch(/"Trial users".*too small/);
+		expect(emu.findAudiences(ACME, 'Per item 2 %')).toHaveLength(1);
+		expect(emu.findAudiences(ACME, 'Per item 7 %')).toHaveLength(1);
+		expect(emu.findAudiences(ACME, 'Per item from trial')).toHaveLength(0);
+	});
+
 	it('returns the existing audience on a re-run instead of creating a duplicate', async () => {
 		const first = await runOperation(emu, {
 			parameters: actalikeParameters({ actalikeName: 'Re-run lookalike' }),
