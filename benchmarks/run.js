@@ -432,6 +432,15 @@ function targetRows(results) {
 				: 'Per email: SHA-256 (crypto.hash), the dedupe index over the 32-byte digests, trimming, Unicode normalisation, lower-casing and the address checks, plus the garbage collection of the intermediate strings.',
 		]);
 	}
+	const perSegment = nodeSide?.variants.perSegment;
+	if (perSegment) {
+		rows.push([
+			'Per-item targets: ≥ 200,000 users/s per core node-side, 1,000,000 users over 10 audiences by `{{ $json.segment }}`',
+			`${fmt(perSegment.usersPerSecCpu)}/s (one fixed audience: ${fmt(nodeSide.variants.email.usersPerSecCpu)}/s)`,
+			perSegment.usersPerSecCpu >= 200_000 ? 'met' : `missed by ${pct(1 - perSegment.usersPerSecCpu / 200_000)}`,
+			'',
+		]);
+	}
 	const million = bulk.filter((r) => r.users === 1_000_000);
 	if (million.length) {
 		const worst = million.reduce((a, b) => (b.memory.oursRss > a.memory.oursRss ? b : a));
@@ -528,7 +537,12 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 			'| input | prepare | cut into bodies | total wall | users/s (wall) | users/s per core (CPU) |',
 			'|---|---:|---:|---:|---:|---:|',
 		);
-		const labels = { email: 'emails (mixed case, spaces)', sha256: 'already SHA-256 hashed', maid: 'MAIDs' };
+		const labels = {
+			email: 'emails (mixed case, spaces)',
+			sha256: 'already SHA-256 hashed',
+			maid: 'MAIDs',
+			perSegment: 'emails, New Audience Name `{{ $json.segment }}` (10 audiences: grouped, then each group prepared)',
+		};
 		for (const [variant, r] of Object.entries(nodeSide.variants)) {
 			push(`| ${labels[variant] ?? variant} | ${fmt(r.prepareMs)} ms | ${fmt(r.chunkMs)} ms | ${fmt(r.wallMs)} ms | ${fmt(r.usersPerSecWall)} | ${fmt(r.usersPerSecCpu)} |`);
 		}
@@ -542,7 +556,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push(
 			'## One node, many audiences: targets per item',
 			'',
-			`One execution of ${perItem.error ? 'users' : fmt(perItem.fixed.users)} users with New Audience Name \`{{ $json.segment }}\` (${perItem.error ? '' : fmt(perItem.perItem.audiences)} segments, so as many audiences, each created by the run) beside the same number of users into one fixed New Audience Name, in-process against the emulator at ${perItem.latency} ms. Pinterest's pace sets the wall time of both; the node's own work is this process's CPU time (the stand-in context's HTTP included). Target: ≥ 200,000 users/s per core with per-item targets.`,
+			`One execution of ${perItem.error ? 'users' : fmt(perItem.fixed.users)} users with New Audience Name \`{{ $json.segment }}\` (${perItem.error ? '' : fmt(perItem.perItem.audiences)} segments, so as many audiences, each created by the run) beside the same number of users into one fixed New Audience Name, in-process against the emulator at ${perItem.latency} ms. Pinterest's pace sets the wall time of both; the node's own work is this process's CPU time (the stand-in context's HTTP included). The ≥ 200,000 users/s per core target is for the node-side work (the per-segment row of \"Node-side cost alone\").`,
 			'',
 		);
 		if (perItem.error) push(`Failed: ${perItem.error}`, '');
