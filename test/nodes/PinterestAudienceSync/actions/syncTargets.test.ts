@@ -70,6 +70,27 @@ describe('Sync Users: targets per item', () => {
 		expect(new Set(run.metricsItems.map((m) => m.customerListId)).size).toBe(3);
 	});
 
+	it('removes each user from the audience its own item names', async () => {
+		const segments = [unique('Remove A'), unique('Remove B')];
+		const items = segmentItems(8, segments);
+		await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: '={{ $json.segment }}' }), items, targets: 2 });
+		const leaving = [items[0], items[3]];
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: '={{ $json.segment }}', action: 'remove' }),
+			items: leaving,
+			targets: 2,
+		});
+		expect(run.metricsItems.map((m) => [m.audienceName, m.action, m.usersSynced, m.audienceCreated])).toEqual([
+			[segments[0], 'remove', 1, false],
+			[segments[1], 'remove', 1, false],
+		]);
+		for (const segment of segments) {
+			const staying = items.filter((item) => !leaving.includes(item));
+			expect([...heldBy(segment)].sort()).toEqual(emailsOf(staying, segment).sort());
+		}
+	});
+
 	it('renders text around the item values, and falls back to n8n for any other expression', async () => {
 		const label = unique('Country');
 		const items = [
