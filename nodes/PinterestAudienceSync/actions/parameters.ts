@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { MatchField } from '../engine/normalise';
-import type { AudienceChoice, SyncSettings } from '../engine/sync';
+import type { AudienceChoice, SyncAction, SyncSettings } from '../engine/sync';
 import { DEFAULT_SYNC_SETTINGS } from '../engine/sync';
 
 const PINTEREST_ID = /^\d{1,18}$/;
@@ -11,10 +11,12 @@ const MATCH_FIELDS: readonly MatchField[] = ['email', 'maid', 'idfa'];
 export interface SyncParameters {
 	adAccountId: string;
 	audience: AudienceChoice;
-	action: 'add' | 'remove';
+	action: SyncAction;
 	fields: MatchField[];
 	settings: SyncSettings;
 	writeStatus: boolean;
+	/** Mirror: add every user again. */
+	resendAll: boolean;
 }
 
 interface SyncOptions {
@@ -24,6 +26,7 @@ interface SyncOptions {
 	flushWindowSeconds?: number;
 	requestTimeoutSeconds?: number;
 	writeStatus?: boolean;
+	resendAll?: boolean;
 }
 
 /** A resource locator's value, trimmed; '' when unset. */
@@ -71,7 +74,8 @@ export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 			audienceId: requirePinterestId(context, locatorValue(context, 'audience'), 'audience', 'Pick an audience from the list, paste its ID, or choose "Create New Audience".'),
 		};
 	}
-	const action = context.getNodeParameter('action', 0) === 'remove' ? 'remove' : 'add';
+	const chosenAction = context.getNodeParameter('action', 0);
+	const action: SyncAction = chosenAction === 'remove' || chosenAction === 'mirror' ? chosenAction : 'add';
 	const chosen = context.getNodeParameter('matchFields', 0, []) as string[];
 	const fields = MATCH_FIELDS.filter((field) => chosen.includes(field));
 	if (fields.length === 0) {
@@ -88,7 +92,7 @@ export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 		flushWindowMs: inRange(context, options.flushWindowSeconds ?? d.flushWindowMs / 1000, 0, 60, 'Flush Window (Seconds)') * 1000,
 		requestTimeoutMs: inRange(context, options.requestTimeoutSeconds ?? d.requestTimeoutMs / 1000, 1, 600, 'Request Timeout (Seconds)') * 1000,
 	};
-	return { adAccountId, audience, action, fields, settings, writeStatus: options.writeStatus === true };
+	return { adAccountId, audience, action, fields, settings, writeStatus: options.writeStatus === true, resendAll: action === 'mirror' && options.resendAll === true };
 }
 
 const FIELD_PARAMETER: Record<MatchField, string> = { email: 'emailValue', maid: 'maidValue', idfa: 'idfaValue' };

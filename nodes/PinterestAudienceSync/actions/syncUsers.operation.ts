@@ -3,10 +3,12 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { AudienceProblem } from '../engine/errors';
 import type { LimiterFactory } from '../engine/limiter';
+import type { MirrorStore } from '../engine/mirror';
+import { mirrorStoreFromEnvironment } from '../engine/mirrorMemory';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import { nextTurn } from '../engine/retry';
 import type { SyncResult } from '../engine/sync';
-import { USER_STATUS_NAMES, runSync } from '../engine/sync';
+import { DEFAULT_MIRROR_LOCK_WAIT_MS, USER_STATUS_NAMES, runSync } from '../engine/sync';
 import { CREDENTIAL_TYPE, apiBaseUrlFor, pinterestClientFor } from '../transport';
 import { identifierReader, readSyncParameters } from './parameters';
 
@@ -73,9 +75,12 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	}
 
 	let limiterFactory: LimiterFactory;
+	let mirrorStore: MirrorStore | undefined;
 	try {
 		// In queue mode the write limit is shared by all workers through n8n's Redis (product.md §5).
 		limiterFactory = limiterFactoryFromEnvironment();
+		// Mirror's memory lives beside the limit: in that Redis, else under n8n's user folder.
+		if (parameters.action === 'mirror') mirrorStore = mirrorStoreFromEnvironment();
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), error instanceof Error ? error.message : String(error));
 	}
@@ -88,6 +93,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		adAccountId: parameters.adAccountId,
 		audience: parameters.audience,
 		action: parameters.action,
+		mirror: mirrorStore && { store: mirrorStore, resendAll: parameters.resendAll, lockWaitMs: DEFAULT_MIRROR_LOCK_WAIT_MS },
 		fields: parameters.fields,
 		userCount: items.length,
 		readIdentifier: identifierReader(this, items, parameters.fields),
@@ -114,7 +120,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (problem) throw new NodeOperationError(this.getNode(), problem.message);
 		throw new NodeApiError(this.getNode(), { message: failure.message, reason: failure.reason } as JsonObject, {
 			message: failure.message,
-			description: `${result.metrics.usersErrored} of ${result.metrics.entered} users were not synced (${failure.reason}).`,
+			description: describeShortfall(result, failure.reason),
 			httpCode: failure.httpStatus !== undefined ? String(failure.httpStatus) : undefined,
 		});
 	}
@@ -123,6 +129,14 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	if (result.failure) metrics.error = result.failure.message;
 	if (parameters.writeStatus) writeStatuses(users, result);
 	return [users, [{ json: metrics, pairedItem: pairs }]];
+}
+
+function describeShortfall(result: SyncResult, reason: string): string {
+	const { usersErrored, entered, usersNotRemoved } = result.metrics;
+	const parts: string[] = [];
+	if (usersErrored > 0 || !usersNotRemoved) parts.push(`${usersErrored} of ${entered} users were not synced (${reason}).`);
+	if (usersNotRemoved) parts.push(`${usersNotRemoved} users who are no longer in the input were not removed (${reason}); the next Mirror run removes them.`);
+	return parts.join(' ');
 }
 
 function findAudienceProblem(result: SyncResult): AudienceProblem | undefined {

@@ -71,6 +71,13 @@ const properties: INodeProperties[] = [
 				action: 'Add users to an audience',
 			},
 			{
+				name: 'Mirror (Make Audience Match Input)',
+				value: 'mirror',
+				description:
+					'The users who reach this step are the whole audience: add those new since the last mirror, remove those who are gone, leave the rest alone',
+				action: 'Make an audience match the input',
+			},
+			{
 				name: 'Remove Users From Audience',
 				value: 'remove',
 				description:
@@ -205,6 +212,19 @@ const properties: INodeProperties[] = [
 					numberPrecision: 1,
 				},
 				description: `Most requests per second sent for one Pinterest user, shared by every workflow and worker using that account (at most ${MAX_REQUESTS_PER_SECOND})`,
+			},
+			{
+				displayName: 'Resend All Users',
+				name: 'resendAll',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to add every user again, also those an earlier mirror already added. Heals an audience edited outside n8n; adding a member again changes nothing.',
+				displayOptions: {
+					show: {
+						'/action': ['mirror'],
+					},
+				},
 			},
 			{
 				displayName: 'Retry Window (Minutes)',
