@@ -7,6 +7,7 @@
  *   {"kind":"bulk","emulatorUrl":"http://127.0.0.1:N","users":100000}
  *   {"kind":"streaming","emulatorUrl":"...","rate":2000,"durationSec":10}
  *   {"kind":"nodeSide","users":1000000}
+ *   {"kind":"mirror","emulatorUrl":"...","users":1000000,"churn":0.01}
  */
 const fs = require('node:fs');
 const { performance } = require('node:perf_hooks');
@@ -84,9 +85,11 @@ function emailItems(count, prefix) {
 	return items;
 }
 
-async function bulk({ emulatorUrl, users }) {
-	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
-	const items = emailItems(users, 'bulk-user-');
+/**
+ * One execution of the node with `items` (already in memory, like n8n's own items), measured: wall and
+ * CPU time, and the memory it takes beyond the items (peak RSS from the kernel, sampled heap).
+ */
+async function measuredExecution({ emulatorUrl, credential, parameters, items, listId }) {
 	gc();
 	const baseline = process.memoryUsage();
 	const peakResettable = resetPeakRss();
@@ -101,12 +104,13 @@ async function bulk({ emulatorUrl, users }) {
 	const cpu = process.cpuUsage();
 	const started = performance.now();
 	const startedAt = performance.timeOrigin + started;
-	const [output, [metrics]] = await executeNode({ credential, parameters: syncParameters(demo.adAccountId, { id: audienceId }), items });
+	const [output, [metrics]] = await executeNode({ credential, parameters, items });
 	const wallMs = performance.now() - started;
 	const cpuUsed = process.cpuUsage(cpu);
 	clearInterval(sampler);
 	sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 	const peak = peakResettable ? Math.max(peakRss() ?? 0, sampledPeak) : sampledPeak;
+	const users = items.length;
 	if (output.length !== users) throw new Error(`Users output has ${output.length} items, expected ${users}`);
 	const log = summariseLog(await logSince(emulatorUrl, since), listId);
 	return {
@@ -128,6 +132,41 @@ async function bulk({ emulatorUrl, users }) {
 			peakFromKernel: peakResettable,
 		},
 	};
+}
+
+async function bulk({ emulatorUrl, users }) {
+	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
+	const items = emailItems(users, 'bulk-user-');
+	return await measuredExecution({ emulatorUrl, credential, parameters: syncParameters(demo.adAccountId, { id: audienceId }), items, listId });
+}
+
+/**
+ * Mirror of `users` users, then of the same users with `churn` of them replaced by new ones, beside a plain
+ * Add of the same users to another audience. The memory is a file in a fresh n8n user folder.
+ */
+async function mirror({ emulatorUrl, users, churn }) {
+	const os = require('node:os');
+	const path = require('node:path');
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pas-bench-mirror-'));
+	process.env.N8N_USER_FOLDER = userFolder;
+	try {
+		const add = await warmUp(emulatorUrl, `Bench add beside mirror ${users}`);
+		const mirrored = await warmUp(emulatorUrl, `Bench mirror ${users}`);
+		const mirrorParameters = { ...syncParameters(mirrored.demo.adAccountId, { id: mirrored.audienceId }), action: 'mirror' };
+		let items = emailItems(users, 'mirror-user-');
+		const plainAdd = await measuredExecution({ emulatorUrl, credential: add.credential, parameters: syncParameters(add.demo.adAccountId, { id: add.audienceId }), items, listId: add.listId });
+		const first = await measuredExecution({ emulatorUrl, credential: mirrored.credential, parameters: mirrorParameters, items, listId: mirrored.listId });
+		// Tomorrow's segment: the first `changed` users left, as many new ones joined.
+		const changed = Math.round(users * churn);
+		const joined = emailItems(changed, 'mirror-joined-');
+		items = items.slice(changed).concat(joined);
+		const churned = await measuredExecution({ emulatorUrl, credential: mirrored.credential, parameters: mirrorParameters, items, listId: mirrored.listId });
+		const memoryFolder = path.join(userFolder, '.n8n', 'pinterest-audience-sync', 'mirror');
+		const memoryFileBytes = fs.readdirSync(memoryFolder).reduce((n, file) => n + fs.statSync(path.join(memoryFolder, file)).size, 0);
+		return { users, churn, changed, plainAdd, first, churned, memoryFileBytes };
+	} finally {
+		fs.rmSync(userFolder, { recursive: true, force: true });
+	}
 }
 
 async function streaming({ emulatorUrl, rate, durationSec, flushWindowSeconds }) {
@@ -292,6 +331,7 @@ async function main() {
 	if (job.kind === 'bulk') result = await bulk(job);
 	else if (job.kind === 'streaming') result = await streaming(job);
 	else if (job.kind === 'nodeSide') result = nodeSide(job);
+	else if (job.kind === 'mirror') result = await mirror(job);
 	else throw new Error(`unknown job ${process.argv[2]}`);
 	process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
