@@ -96,29 +96,30 @@ export const DIFFERENCE: Keep = (inA, inB) => inA && !inB;
 export function combine(a: SortedDigests, b: SortedDigests, keep: Keep): SortedDigests {
 	const na = digestCount(a);
 	const nb = digestCount(b);
-	const out = new Uint8Array((na + nb) * DIGEST_BYTES);
-	let i = 0;
-	let j = 0;
+	// Two passes, counting then copying: the result is allocated once at its exact size.
+	let out: Uint8Array | undefined;
 	let n = 0;
-	const put = (from: Uint8Array, index: number): void => {
-		out.set(from.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), n * DIGEST_BYTES);
-		n++;
-	};
-	while (i < na || j < nb) {
-		const c = i === na ? 1 : j === nb ? -1 : compareDigests(a, i, b, j);
-		if (c < 0) {
-			if (keep(true, false)) put(a, i);
-			i++;
-		} else if (c > 0) {
-			if (keep(false, true)) put(b, j);
-			j++;
-		} else {
-			if (keep(true, true)) put(a, i);
-			i++;
-			j++;
+	for (let pass = 0; pass < 2; pass++) {
+		let i = 0;
+		let j = 0;
+		n = 0;
+		while (i < na || j < nb) {
+			const c = i === na ? 1 : j === nb ? -1 : compareDigests(a, i, b, j);
+			const inA = c <= 0;
+			const inB = c >= 0;
+			if (keep(inA, inB)) {
+				if (out) {
+					const [from, index] = inA ? [a, i] : [b, j];
+					out.set(from.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), n * DIGEST_BYTES);
+				}
+				n++;
+			}
+			if (inA) i++;
+			if (inB) j++;
 		}
+		out ??= new Uint8Array(n * DIGEST_BYTES);
 	}
-	return out.slice(0, n * DIGEST_BYTES);
+	return out as Uint8Array;
 }
 
 /** Digests `positions` (indices into `digests`) as 64 lower-case hex, read when a request body is built. */
@@ -141,15 +142,16 @@ export interface MirrorState {
 const MAGIC = 0x504d4131; // "PMA1"
 const HEADER_BYTES = 12;
 
-/** The stored form: "PMA1", the two counts (uint32 big-endian), then the members' and the uncertain digests. */
-export function encodeMirrorState(state: MirrorState): Uint8Array {
-	const out = Buffer.allocUnsafe(HEADER_BYTES + state.members.length + state.uncertain.length);
-	out.writeUInt32BE(MAGIC, 0);
-	out.writeUInt32BE(digestCount(state.members), 4);
-	out.writeUInt32BE(digestCount(state.uncertain), 8);
-	out.set(state.members, HEADER_BYTES);
-	out.set(state.uncertain, HEADER_BYTES + state.members.length);
-	return out;
+/**
+ * The stored form: "PMA1", the two counts (uint32 big-endian), then the members' and the uncertain
+ * digests; as the three parts, so that a file store writes them without joining them first.
+ */
+export function encodeMirrorState(state: MirrorState): Uint8Array[] {
+	const header = Buffer.alloc(HEADER_BYTES);
+	header.writeUInt32BE(MAGIC, 0);
+	header.writeUInt32BE(digestCount(state.members), 4);
+	header.writeUInt32BE(digestCount(state.uncertain), 8);
+	return [header, state.members, state.uncertain];
 }
 
 /** Reads the stored form; undefined for anything that is not one (the run then starts afresh). */
@@ -177,8 +179,8 @@ export interface MirrorStore {
 export interface MirrorLease {
 	/** The stored state, or undefined when nothing is stored. */
 	read(): Promise<Uint8Array | undefined>;
-	/** Replaces the stored state at once, or not at all. */
-	write(data: Uint8Array): Promise<void>;
+	/** Replaces the stored state (the concatenation of `parts`) at once, or not at all. */
+	write(parts: Uint8Array[]): Promise<void>;
 	release(): Promise<void>;
 }
 

@@ -100,13 +100,13 @@ export class FileMirrorStore implements MirrorStore {
 					throw failed('read', this.description, error);
 				}
 			},
-			write: async (data) => {
+			write: async (parts) => {
 				if (!(await stillHeld())) throw busy(key, LOCK_LEASE_MS, this.description);
 				const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
 				try {
 					const handle = await open(temporary, 'w');
 					try {
-						await handle.writeFile(data);
+						for (const part of parts) await handle.write(part);
 						await handle.sync();
 					} finally {
 						await handle.close();
@@ -173,10 +173,10 @@ export class RedisMirrorStore implements MirrorStore {
 					throw failed('read', this.description, error);
 				}
 			},
-			write: async (data) => {
+			write: async (parts) => {
 				let written: unknown;
 				try {
-					written = await this.client.eval(WRITE_SCRIPT, 2, dataKey, lockKey, token, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+					written = await this.client.eval(WRITE_SCRIPT, 2, dataKey, lockKey, token, Buffer.concat(parts));
 				} catch (error) {
 					throw failed('write', this.description, error);
 				}

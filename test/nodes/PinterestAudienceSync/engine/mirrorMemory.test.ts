@@ -30,8 +30,8 @@ it('reads nothing at first, then what was written; a write leaves no temporary f
 	const store = new FileMirrorStore(folder);
 	const lease = await store.acquire(KEY, 1000);
 	expect(await lease.read()).toBeUndefined();
-	await lease.write(Buffer.from('first'));
-	await lease.write(Buffer.from('second'));
+	await lease.write([Buffer.from('first')]);
+	await lease.write([Buffer.from('second')]);
 	expect(Buffer.from((await lease.read()) as Uint8Array).toString()).toBe('second');
 	await lease.release();
 	expect(readdirSync(folder)).toEqual([`${KEY}.bin`]);
@@ -54,7 +54,7 @@ it('a second run of the same list waits for the first, and fails with a clear me
 	expect(taken).toBe(false);
 	await first.release();
 	const second = await waiting;
-	await second.write(Buffer.from('after'));
+	await second.write([Buffer.from('after')]);
 	await second.release();
 	// Another list is not held up by this one.
 	const other = await store.acquire('549755885175-549755886002-email', 0);
@@ -68,7 +68,7 @@ it('takes over the lock of a run that died (not renewed within the lease)', asyn
 	const old = new Date(Date.now() - LOCK_LEASE_MS - 5000);
 	utimesSync(lock, old, old);
 	const lease = await store.acquire(KEY, 1000);
-	await lease.write(Buffer.from('mine'));
+	await lease.write([Buffer.from('mine')]);
 	await lease.release();
 });
 
@@ -76,6 +76,6 @@ it('a run whose lock was taken over cannot overwrite the memory any more', async
 	const store = new FileMirrorStore(folder);
 	const lease = await store.acquire(KEY, 1000);
 	writeFileSync(join(folder, `${KEY}.bin.lock`), '4242@elsewhere other');
-	await expect(lease.write(Buffer.from('stale'))).rejects.toBeInstanceOf(MirrorMemoryUnavailable);
+	await expect(lease.write([Buffer.from('stale')])).rejects.toBeInstanceOf(MirrorMemoryUnavailable);
 	expect(readdirSync(folder).filter((name) => name.endsWith('.bin'))).toHaveLength(0);
 });
