@@ -18,7 +18,10 @@ import {
 	gather,
 	sortOrder,
 } from '../../../../nodes/PinterestAudienceSync/engine/mirror';
-import { MIRROR_BASELINE } from '../../../../nodes/PinterestAudienceSync/engine/sync';
+import type { MirrorStore } from '../../../../nodes/PinterestAudienceSync/engine/mirror';
+import { FileMirrorStore } from '../../../../nodes/PinterestAudienceSync/engine/mirrorMemory';
+import { DEFAULT_SYNC_SETTINGS, MIRROR_BASELINE, runSync } from '../../../../nodes/PinterestAudienceSync/engine/sync';
+import { fetchClient } from '../../../queue-mode/fetchClient';
 import type { NodeRun } from '../../../helpers/nodeRunner';
 import { credentialFor, emailItems, runNode, statusOf, syncParameters } from '../../../helpers/nodeRunner';
 import { patchesTo, sha, uniqueName } from '../../../faults/support';
@@ -126,6 +129,54 @@ describe('Mirror keeps the audience equal to the input', () => {
 		expect(run.metrics).toMatchObject({ usersAdded: 5400, usersUnchanged: 0, usersRemoved: 100, recordsSent: 5500 });
 		expect(recordsIn(customerListId, since)).toBe(5500);
 		expectListEquals(customerListId, 2000, 7400);
+	});
+});
+
+describe('a run that dies after sending, before it records the outcome', () => {
+	/** The file store, except that the run "dies" when it writes its outcome (its second write). */
+	class DyingStore implements MirrorStore {
+		readonly description = 'a store whose process dies';
+		constructor(private readonly inner: FileMirrorStore) {}
+		async acquire(key: string, waitMs: number) {
+			const lease = await this.inner.acquire(key, waitMs);
+			let writes = 0;
+			return {
+				...lease,
+				write: async (parts: Uint8Array[]) => {
+					if (++writes === 2) throw new Error('process died');
+					await lease.write(parts);
+				},
+			};
+		}
+	}
+
+	const mirrorUsers = (store: MirrorStore, name: string, from: number, to: number) =>
+		runSync({
+			client: fetchClient(emu.apiBaseUrl, emu.demo.accessToken),
+			credentialKey: 'mirror-crash-test',
+			adAccountId: emu.demo.adAccountId,
+			audience: { mode: 'createNew', name },
+			action: 'mirror',
+			mirror: { store, resendAll: false, lockWaitMs: 5000 },
+			fields: ['email'],
+			userCount: to - from,
+			readIdentifier: (user) => `user${from + user}@example.com`,
+			settings: { ...DEFAULT_SYNC_SETTINGS, flushWindowMs: 0 },
+		});
+
+	it('the users it added are removed by the next run when they left the input', async () => {
+		const store = new FileMirrorStore(join(userFolder, 'crash'));
+		const name = uniqueName('Mirror crash');
+		const first = await mirrorUsers(store, name, 0, 100);
+		const customerListId = first.metrics.customerListId as string;
+		// 100-149 reach Pinterest, then the run dies before it records that.
+		const dying = await mirrorUsers(new DyingStore(store), name, 0, 150);
+		expect((dying.failureCause as Error).message).toBe('process died');
+		expect(emu.listRecords(emu.demo.adAccountId, customerListId).size).toBe(150);
+		// The next run's input no longer has them: they were remembered as possibly added, and are removed.
+		const next = await mirrorUsers(store, name, 0, 100);
+		expect(next.metrics).toMatchObject({ usersUnchanged: 100, usersRemoved: 50, usersErrored: 0 });
+		expectListEquals(customerListId, 0, 100);
 	});
 });
 
