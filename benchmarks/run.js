@@ -613,14 +613,14 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 const MIRROR_HEADING = '## Mirror: one execution with 1 % churn';
 
 /** The Mirror section of RESULTS.md (benchmarks/worker.js `mirror`). */
-function mirrorSection(r) {
+function mirrorSection(r, machineInfo) {
 	const lines = [MIRROR_HEADING, ''];
 	if (r.error) return [...lines, `Failed: ${r.error}`, ''].join('\n');
 	const row = (label, m) =>
 		`| ${label} | ${fmt(m.users)} | ${secs(m.wallMs)} | ${secs(m.cpuMs)} | ${fmt(m.log.patches)} | ${fmt(m.log.recordsAccepted)} | ${fmt(m.metrics.usersAdded)} | ${fmt(m.metrics.usersRemoved)} | ${fmt(m.metrics.usersUnchanged)} | ${mb(m.memory.oursRss)} | ${mb(m.memory.oursHeap)} |`;
 	const { plainAdd, first, churned } = r;
 	lines.push(
-		`Emulator latency ${r.latency} ms, defaults otherwise, Existing Audience by ID, memory in a file under a fresh n8n user folder. ${fmt(r.users)} users (already n8n items in memory, as n8n holds them before the node runs): a plain Add to one audience; the first Mirror of another audience (nothing remembered: everyone is added); then the same Mirror with ${pct(r.churn)} churn (the first ${fmt(r.changed)} users left, ${fmt(r.changed)} new ones joined). The churn run is a fresh process (as after an n8n restart) reading the memory file the first run wrote. Time: the execution's wall time (CPU: the process's CPU time during it). Memory: peak RSS (kernel) and peak JavaScript heap beyond the items (the digests are in typed arrays, outside the heap: RSS is the figure to compare). The stored memory afterwards: ${mb(r.memoryFileBytes)} (32 bytes per member).`,
+		`Emulator latency ${r.latency} ms, defaults otherwise, Existing Audience by ID, memory in a file under a fresh n8n user folder. ${fmt(r.users)} users (already n8n items in memory, as n8n holds them before the node runs): a plain Add to one audience; the first Mirror of another audience (nothing remembered: everyone is added); then the same Mirror with ${pct(r.churn)} churn (the first ${fmt(r.changed)} users left, ${fmt(r.changed)} new ones joined). Load average when this run started: ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join(' / ')}. The churn run is a fresh process (as after an n8n restart) reading the memory file the first run wrote. Time: the execution's wall time (CPU: the process's CPU time during it). Memory: peak RSS (kernel) and peak JavaScript heap beyond the items (the digests are in typed arrays, outside the heap: RSS is the figure to compare). The stored memory afterwards: ${mb(r.memoryFileBytes)} (32 bytes per member).`,
 		'',
 		'| run | users | time | CPU | requests | records sent | added | removed | unchanged | memory (RSS) | memory (heap) |',
 		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -784,7 +784,7 @@ async function main() {
 	const mirrorResult = results.find((r) => r.kind === 'mirror');
 	const mirrorOnly = args.only && args.only.size === 1 && args.only.has('mirror') && fs.existsSync(args.out);
 	let markdown = mirrorOnly ? fs.readFileSync(args.out, 'utf8').trimEnd() : report({ machineInfo, results, startedAt, finishedAt });
-	if (mirrorResult) markdown = withSection(markdown, MIRROR_HEADING, mirrorSection(mirrorResult)).trimEnd();
+	if (mirrorResult) markdown = withSection(markdown, MIRROR_HEADING, mirrorSection(mirrorResult, machineInfo)).trimEnd();
 	fs.writeFileSync(args.out, `${markdown}\n`);
 	if (args.json) fs.writeFileSync(args.json, `${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`);
 	log(`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`);

@@ -43,6 +43,12 @@ export function compareDigests(a: Uint8Array, ai: number, b: Uint8Array, bi: num
 /** Positions whose index fits beside a 31-bit prefix in a double's 53-bit mantissa. */
 const FAST_SORT_LIMIT = 2 ** 22;
 
+/** The first 31 bits of digest `index`. */
+function prefixOf(bytes: Uint8Array, index: number): number {
+	const at = index * DIGEST_BYTES;
+	return ((bytes[at] << 23) | (bytes[at + 1] << 15) | (bytes[at + 2] << 7) | (bytes[at + 3] >>> 1)) >>> 0;
+}
+
 /**
  * The order of `count` distinct digests (`bytes`, 32 bytes each): `order[i]` is the position of the i-th
  * smallest. A digest's first bytes are uniformly distributed, so sorting numbers made of a 31-bit prefix
@@ -56,19 +62,15 @@ export function sortOrder(bytes: Uint8Array, count: number): Uint32Array {
 		return order.sort((x, y) => compareDigests(bytes, x, bytes, y));
 	}
 	const keys = new Float64Array(count);
-	const prefixes = new Uint32Array(count);
-	for (let i = 0, at = 0; i < count; i++, at += DIGEST_BYTES) {
-		const prefix = ((bytes[at] << 23) | (bytes[at + 1] << 15) | (bytes[at + 2] << 7) | (bytes[at + 3] >>> 1)) >>> 0;
-		prefixes[i] = prefix;
-		keys[i] = prefix * FAST_SORT_LIMIT + i;
-	}
+	for (let i = 0; i < count; i++) keys[i] = prefixOf(bytes, i) * FAST_SORT_LIMIT + i;
 	keys.sort();
 	for (let i = 0; i < count; i++) order[i] = keys[i] % FAST_SORT_LIMIT;
 	// Runs of equal prefixes (a handful in a million): insertion sort by the full digest.
 	for (let i = 1; i < count; i++) {
-		if (prefixes[order[i]] !== prefixes[order[i - 1]]) continue;
+		const prefix = prefixOf(bytes, order[i]);
+		if (prefix !== prefixOf(bytes, order[i - 1])) continue;
 		let run = i - 1;
-		while (run > 0 && prefixes[order[run - 1]] === prefixes[order[i]]) run--;
+		while (run > 0 && prefixOf(bytes, order[run - 1]) === prefix) run--;
 		for (let j = i; j > run && compareDigests(bytes, order[j - 1], bytes, order[j]) > 0; j--) {
 			const t = order[j];
 			order[j] = order[j - 1];
@@ -233,40 +235,25 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 		const remembered = stored === undefined ? undefined : decodeMirrorState(stored);
 		const firstRun = remembered === undefined;
 		const { members, uncertain } = remembered ?? { members: EMPTY_DIGESTS, uncertain: EMPTY_DIGESTS };
+		const { addRecords, attempted, removals } = plan(job, members, uncertain);
 
-		const order = sortOrder(job.records, job.recordCount);
-		const input = gather(job.records, order);
-		// Input positions (sorted order) to add: not a member, or every one when resending.
-		const toAdd = new Uint32Array(job.recordCount);
-		let adds = 0;
-		for (let i = 0, m = 0, nm = digestCount(members); i < job.recordCount; i++) {
-			while (m < nm && compareDigests(members, m, input, i) < 0) m++;
-			const member = m < nm && compareDigests(members, m, input, i) === 0;
-			if (job.resendAll || !member) toAdd[adds++] = i;
-			else job.onUnchanged(order[i]);
-		}
-		const removals = combine(combine(members, uncertain, UNION), input, DIFFERENCE);
-
+		const adds = addRecords.length;
 		const addOutcome = new Uint8Array(adds);
-		const attempted = gather(input, toAdd, adds);
-		const addSource: RecordSource = digestSource(input, toAdd, adds);
 		const sendPositions: number[] = [];
 		for (let k = 0; k < adds; k++) {
-			if (order[toAdd[k]] < job.alreadyAdded) {
+			if (addRecords[k] < job.alreadyAdded) {
 				addOutcome[k] = OK;
-				job.onAdded(order[toAdd[k]], { ok: true });
+				job.onAdded(addRecords[k], { ok: true });
 			} else sendPositions.push(k);
 		}
-		// Whatever is about to be sent may end up in the list: remembered as uncertain before it leaves.
 		if (sendPositions.length > 0) {
+			// Whatever is about to be sent may end up in the list: remembered as uncertain before it leaves.
 			await lease.write(encodeMirrorState({ members, uncertain: combine(uncertain, combine(attempted, members, DIFFERENCE), UNION) }));
-		}
-		if (sendPositions.length > 0) {
-			await job.send('ADD', { length: sendPositions.length, recordAt: (i) => addSource.recordAt(sendPositions[i]) }, (start, count, outcome) => {
+			await job.send('ADD', digestSource(attempted, sendPositions), (start, count, outcome) => {
 				for (let i = start; i < start + count; i++) {
 					const k = sendPositions[i];
 					addOutcome[k] = outcome.ok ? OK : FAILED;
-					job.onAdded(order[toAdd[k]], outcome);
+					job.onAdded(addRecords[k], outcome);
 				}
 			});
 		}
@@ -284,7 +271,7 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 		const acknowledgedAdds = gather(attempted, indicesOf(addOutcome, OK));
 		const removedPositions = indicesOf(removeOutcome, OK);
 		const acknowledgedRemovals = gather(removals, removedPositions);
-		const nextMembers = combine(combine(members, acknowledgedRemovals, DIFFERENCE), acknowledgedAdds, UNION);
+		const nextMembers = applyChanges(members, acknowledgedRemovals, acknowledgedAdds);
 		const nextUncertain = combine(combine(combine(uncertain, attempted, UNION), nextMembers, DIFFERENCE), acknowledgedRemovals, DIFFERENCE);
 		await lease.write(encodeMirrorState({ members: nextMembers, uncertain: nextUncertain }));
 		return {
@@ -296,6 +283,68 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 	} finally {
 		await lease.release();
 	}
+}
+
+/**
+ * What to send: the input's records to add (positions in the execution's records, and their digests
+ * sorted) and the remembered digests to remove. The sorted copy of the input lives only in here.
+ */
+function plan(
+	job: MirrorJob,
+	members: SortedDigests,
+	uncertain: SortedDigests,
+): { addRecords: Uint32Array; attempted: SortedDigests; removals: SortedDigests } {
+	const order = sortOrder(job.records, job.recordCount);
+	const input = gather(job.records, order);
+	// Input positions (sorted order) to add: not a member, or every one when resending.
+	const toAdd = new Uint32Array(job.recordCount);
+	let adds = 0;
+	for (let i = 0, m = 0, nm = digestCount(members); i < job.recordCount; i++) {
+		while (m < nm && compareDigests(members, m, input, i) < 0) m++;
+		const member = m < nm && compareDigests(members, m, input, i) === 0;
+		if (job.resendAll || !member) toAdd[adds++] = i;
+		else job.onUnchanged(order[i]);
+	}
+	const addRecords = new Uint32Array(adds);
+	for (let k = 0; k < adds; k++) addRecords[k] = order[toAdd[k]];
+	return {
+		addRecords,
+		attempted: gather(input, toAdd, adds),
+		// Members and uncertain digests absent from the input (each difference is as small as the churn).
+		removals: combine(combine(members, input, DIFFERENCE), combine(uncertain, input, DIFFERENCE), UNION),
+	};
+}
+
+/** `(base − removed) ∪ added` in one merge, allocated once (`removed` ⊆ `base`; all three sorted). */
+export function applyChanges(base: SortedDigests, removed: SortedDigests, added: SortedDigests): SortedDigests {
+	const nb = digestCount(base);
+	const nr = digestCount(removed);
+	const na = digestCount(added);
+	let out: Uint8Array | undefined;
+	let n = 0;
+	for (let pass = 0; pass < 2; pass++) {
+		let i = 0;
+		let r = 0;
+		let a = 0;
+		n = 0;
+		const put = (from: Uint8Array, index: number): void => {
+			out?.set(from.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), n * DIGEST_BYTES);
+			n++;
+		};
+		while (i < nb || a < na) {
+			const c = i === nb ? 1 : a === na ? -1 : compareDigests(base, i, added, a);
+			if (c > 0) {
+				put(added, a++);
+				continue;
+			}
+			while (r < nr && compareDigests(removed, r, base, i) < 0) r++;
+			if (!(r < nr && compareDigests(removed, r, base, i) === 0)) put(base, i);
+			i++;
+			if (c === 0) a++;
+		}
+		out ??= new Uint8Array(n * DIGEST_BYTES);
+	}
+	return out as Uint8Array;
 }
 
 function indicesOf(outcomes: Uint8Array, wanted: number): Uint32Array {

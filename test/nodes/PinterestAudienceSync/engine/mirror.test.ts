@@ -12,6 +12,7 @@ import { startEmulator } from '../../../../emulator';
 import {
 	DIFFERENCE,
 	UNION,
+	applyChanges,
 	combine,
 	decodeMirrorState,
 	encodeMirrorState,
@@ -194,6 +195,13 @@ describe('sorted digests', () => {
 		expect(hexOf(a)).toEqual([...hexOf(a)].sort());
 		expect(hexOf(combine(a, b, UNION))).toEqual(hexOf(digests(0, 4000)));
 		expect(hexOf(combine(a, b, DIFFERENCE))).toEqual(hexOf(digests(0, 2000)));
+	});
+
+	it('applies removals and additions in one merge', () => {
+		const base = digests(0, 3000);
+		// 0-499 removed; 2500-3499 added (the first half already in base, as when resending).
+		expect(hexOf(applyChanges(base, digests(0, 500), digests(2500, 3500)))).toEqual(hexOf(digests(500, 3500)));
+		expect(hexOf(applyChanges(new Uint8Array(0), new Uint8Array(0), base))).toEqual(hexOf(base));
 	});
 
 	it('orders digests sharing their first bytes by the rest', () => {
