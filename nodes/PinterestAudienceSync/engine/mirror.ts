@@ -287,31 +287,43 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 
 /**
  * What to send: the input's records to add (positions in the execution's records, and their digests
- * sorted) and the remembered digests to remove. The sorted copy of the input lives only in here.
+ * sorted) and the remembered digests to remove. One walk of the input in sorted order beside the memory;
+ * the input itself is never copied.
  */
 function plan(
 	job: MirrorJob,
 	members: SortedDigests,
 	uncertain: SortedDigests,
 ): { addRecords: Uint32Array; attempted: SortedDigests; removals: SortedDigests } {
-	const order = sortOrder(job.records, job.recordCount);
-	const input = gather(job.records, order);
-	// Input positions (sorted order) to add: not a member, or every one when resending.
+	const { records } = job;
+	const order = sortOrder(records, job.recordCount);
+	const nm = digestCount(members);
+	const nu = digestCount(uncertain);
 	const toAdd = new Uint32Array(job.recordCount);
 	let adds = 0;
-	for (let i = 0, m = 0, nm = digestCount(members); i < job.recordCount; i++) {
-		while (m < nm && compareDigests(members, m, input, i) < 0) m++;
-		const member = m < nm && compareDigests(members, m, input, i) === 0;
-		if (job.resendAll || !member) toAdd[adds++] = i;
-		else job.onUnchanged(order[i]);
+	// Remembered digests absent from the input (as few as the churn).
+	const goneMembers: number[] = [];
+	const goneUncertain: number[] = [];
+	let m = 0;
+	let u = 0;
+	for (let i = 0; i < job.recordCount; i++) {
+		const record = order[i];
+		while (m < nm && compareDigests(members, m, records, record) < 0) goneMembers.push(m++);
+		while (u < nu && compareDigests(uncertain, u, records, record) < 0) goneUncertain.push(u++);
+		const member = m < nm && compareDigests(members, m, records, record) === 0;
+		if (member) m++;
+		if (u < nu && compareDigests(uncertain, u, records, record) === 0) u++;
+		// Added: not a member, or every one when resending.
+		if (job.resendAll || !member) toAdd[adds++] = record;
+		else job.onUnchanged(record);
 	}
-	const addRecords = new Uint32Array(adds);
-	for (let k = 0; k < adds; k++) addRecords[k] = order[toAdd[k]];
+	while (m < nm) goneMembers.push(m++);
+	while (u < nu) goneUncertain.push(u++);
+	const addRecords = toAdd.slice(0, adds);
 	return {
 		addRecords,
-		attempted: gather(input, toAdd, adds),
-		// Members and uncertain digests absent from the input (each difference is as small as the churn).
-		removals: combine(combine(members, input, DIFFERENCE), combine(uncertain, input, DIFFERENCE), UNION),
+		attempted: gather(records, addRecords),
+		removals: combine(gather(members, goneMembers), gather(uncertain, goneUncertain), UNION),
 	};
 }
 

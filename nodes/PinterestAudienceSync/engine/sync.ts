@@ -226,7 +226,8 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 					env.gate,
 					limiter,
 				).submit({ records: source, client: job.client, stats, holdRemainder, onOutcome });
-			if (job.action === 'mirror' && job.mirror) {
+			if (job.action === 'mirror') {
+				if (!job.mirror) throw new Error('A mirror run needs the memory of the list (SyncJob.mirror)');
 				// The whole input is the membership: it is known only once every user is read.
 				while (!prepared.done) {
 					await nextTurn();
