@@ -6,12 +6,14 @@
  * side with the do-it-yourself n8n workflow (Loop Over Items → Code → HTTP Request) in real n8n 2.8.4.
  * Writes benchmarks/RESULTS.md. All traffic goes to 127.0.0.1. Stops by itself (watchdog).
  *
- *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,perItemTargets,n8n]
+ *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,perItemTargets,n8n,mirror]
  *                          [--quick] [--no-n8n] [--out=benchmarks/RESULTS.md] [--json=<file>]
  *
  * Our node runs in-process through its execute path (benchmarks/worker.js, one fresh process per
  * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js), and both
  * webhook flows in a live `n8n start` with a webhook call per user (benchmarks/lib/liveStreaming.js).
+ * `--only=mirror` runs the Mirror benchmark alone (at the first latency) and replaces only its section of
+ * the results file.
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -640,6 +642,38 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 	return lines.join('\n');
 }
 
+const MIRROR_HEADING = '## Mirror: one execution with 1 % churn';
+
+/** The Mirror section of RESULTS.md (benchmarks/worker.js `mirror`). */
+function mirrorSection(r, machineInfo) {
+	const lines = [MIRROR_HEADING, ''];
+	if (r.error) return [...lines, `Failed: ${r.error}`, ''].join('\n');
+	const row = (label, m) =>
+		`| ${label} | ${fmt(m.users)} | ${secs(m.wallMs)} | ${secs(m.cpuMs)} | ${fmt(m.log.patches)} | ${fmt(m.log.recordsAccepted)} | ${fmt(m.metrics.usersAdded)} | ${fmt(m.metrics.usersRemoved)} | ${fmt(m.metrics.usersUnchanged)} | ${mb(m.memory.oursRss)} | ${mb(m.memory.oursHeap)} |`;
+	const { plainAdd, first, churned } = r;
+	lines.push(
+		`Emulator latency ${r.latency} ms, defaults otherwise, Existing Audience by ID, memory in a file under a fresh n8n user folder. ${fmt(r.users)} users (already n8n items in memory, as n8n holds them before the node runs): a plain Add to one audience; the first Mirror of another audience (nothing remembered: everyone is added); then the same Mirror with ${pct(r.churn)} churn (the first ${fmt(r.changed)} users left, ${fmt(r.changed)} new ones joined). Load average when this run started: ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join(' / ')}. The churn run is a fresh process (as after an n8n restart) reading the memory file the first run wrote. Time: the execution's wall time (CPU: the process's CPU time during it). Memory: peak RSS (kernel) and peak JavaScript heap beyond the items (the digests are in typed arrays, outside the heap: RSS is the figure to compare). The stored memory afterwards: ${mb(r.memoryFileBytes)} (32 bytes per member).`,
+		'',
+		'| run | users | time | CPU | requests | records sent | added | removed | unchanged | memory (RSS) | memory (heap) |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+		row('plain Add', plainAdd),
+		row('Mirror, first run', first),
+		row(`Mirror, ${pct(r.churn)} churn`, churned),
+		'',
+		`Targets for the churn run: ≤ 10 s node time — ${churned.wallMs <= 10_000 ? 'met' : 'missed'} (${secs(churned.wallMs)}); ≤ 150 MB beyond n8n's items — ${churned.memory.oursRss <= 150 * 2 ** 20 ? 'met' : 'missed'} (${mb(churned.memory.oursRss)}).`,
+		'',
+	);
+	return lines.join('\n');
+}
+
+/** `markdown` with its section under `heading` replaced by `section` (appended when missing). */
+function withSection(markdown, heading, section) {
+	const start = markdown.indexOf(`${heading}\n`);
+	if (start === -1) return `${markdown.trimEnd()}\n\n${section}`;
+	const next = markdown.indexOf('\n## ', start + heading.length);
+	return `${markdown.slice(0, start)}${section}${next === -1 ? '' : markdown.slice(next + 1)}`;
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -677,6 +711,23 @@ async function main() {
 			log(`emulator on port ${port}, latency ${latency} ms`);
 			const emulator = await startEmulator(port, latency);
 			try {
+				if (wanted('mirror') && latency === args.latencies[0]) {
+					const users = args.quick ? 100_000 : 1_000_000;
+					log(`  mirror ${fmt(users)} users, 1 % churn, beside a plain Add`);
+					const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pas-bench-mirror-'));
+					const timeoutMs = (users / 2_000 + 120) * 1000;
+					try {
+						const first = await runWorker({ kind: 'mirror', phase: 'first', emulatorUrl: emulator.url, users, userFolder }, timeoutMs);
+						const churn = 0.01;
+						const second = first.error ? first : await runWorker({ kind: 'mirror', phase: 'churn', emulatorUrl: emulator.url, users, churn, userFolder, audience: first.audience }, timeoutMs);
+						const r = second.error ? { error: second.error } : { users, churn, ...first, ...second };
+						results.push({ kind: 'mirror', latency, ...r });
+						if (!r.error) log(`    churn run ${secs(r.churned.wallMs)}, ${mb(r.churned.memory.oursRss)}; plain Add ${secs(r.plainAdd.wallMs)}, ${mb(r.plainAdd.memory.oursRss)}`);
+						else log(`    ${r.error}`);
+					} finally {
+						fs.rmSync(userFolder, { recursive: true, force: true });
+					}
+				}
 				if (wanted('bulk')) {
 					for (const users of bulkSizes) {
 						log(`  bulk ${fmt(users)} users`);
@@ -770,7 +821,10 @@ async function main() {
 	}
 
 	const finishedAt = new Date();
-	const markdown = report({ machineInfo, results, startedAt, finishedAt });
+	const mirrorResult = results.find((r) => r.kind === 'mirror');
+	const mirrorOnly = args.only && args.only.size === 1 && args.only.has('mirror') && fs.existsSync(args.out);
+	let markdown = mirrorOnly ? fs.readFileSync(args.out, 'utf8').trimEnd() : report({ machineInfo, results, startedAt, finishedAt });
+	if (mirrorResult) markdown = withSection(markdown, MIRROR_HEADING, mirrorSection(mirrorResult, machineInfo)).trimEnd();
 	fs.writeFileSync(args.out, `${markdown}\n`);
 	if (args.json) fs.writeFileSync(args.json, `${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`);
 	log(`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`);

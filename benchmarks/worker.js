@@ -8,8 +8,11 @@
  *   {"kind":"streaming","emulatorUrl":"...","rate":2000,"durationSec":10}
  *   {"kind":"nodeSide","users":1000000}
  *   {"kind":"perItemTargets","emulatorUrl":"...","users":1000000,"audiences":10}
+ *   {"kind":"mirror","emulatorUrl":"...","users":1000000,"phase":"first","userFolder":"..."}
+ *   {"kind":"mirror","emulatorUrl":"...","users":1000000,"churn":0.01,"phase":"churn","userFolder":"...","audience":{...}}
  */
 const fs = require('node:fs');
+const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
 const { lastLogSeq, logSince, emulatorJson } = require('./lib/emulatorAdmin');
@@ -85,9 +88,11 @@ function emailItems(count, prefix) {
 	return items;
 }
 
-async function bulk({ emulatorUrl, users }) {
-	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
-	const items = emailItems(users, 'bulk-user-');
+/**
+ * One execution of the node with `items` (already in memory, like n8n's own items), measured: wall and
+ * CPU time, and the memory it takes beyond the items (peak RSS from the kernel, sampled heap).
+ */
+async function measuredExecution({ emulatorUrl, credential, parameters, items, listId }) {
 	gc();
 	const baseline = process.memoryUsage();
 	const peakResettable = resetPeakRss();
@@ -102,12 +107,13 @@ async function bulk({ emulatorUrl, users }) {
 	const cpu = process.cpuUsage();
 	const started = performance.now();
 	const startedAt = performance.timeOrigin + started;
-	const [output, [metrics]] = await executeNode({ credential, parameters: syncParameters(demo.adAccountId, { id: audienceId }), items });
+	const [output, [metrics]] = await executeNode({ credential, parameters, items });
 	const wallMs = performance.now() - started;
 	const cpuUsed = process.cpuUsage(cpu);
 	clearInterval(sampler);
 	sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 	const peak = peakResettable ? Math.max(peakRss() ?? 0, sampledPeak) : sampledPeak;
+	const users = items.length;
 	if (output.length !== users) throw new Error(`Users output has ${output.length} items, expected ${users}`);
 	const log = summariseLog(await logSince(emulatorUrl, since), listId);
 	return {
@@ -131,96 +137,37 @@ async function bulk({ emulatorUrl, users }) {
 	};
 }
 
-async function streaming({ emulatorUrl, rate, durationSec, flushWindowSeconds }) {
-	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench streaming ${rate}`);
-	const options = flushWindowSeconds === undefined ? {} : { flushWindowSeconds };
-	const parameters = syncParameters(demo.adAccountId, { id: audienceId }, options);
-	const total = Math.round(rate * durationSec);
-	const started = new Float64Array(total);
-	const scheduled = new Float64Array(total);
-	const ended = new Float64Array(total);
-	let failed = 0;
-	let firstFailure;
-	let requests = 0;
-	gc();
-	const since = await lastLogSeq(emulatorUrl);
-	const cpu = process.cpuUsage();
-	const t0 = performance.now() + 20;
-	let launched = 0;
-	let done = 0;
-	await new Promise((resolve) => {
-		const launch = (k) => {
-			scheduled[k] = t0 + (k * 1000) / rate;
-			started[k] = performance.now();
-			executeNode({ credential, parameters, items: [{ json: { email: `stream-${rate}-${k}@example.com` } }] })
-				.then(([, [metrics]]) => {
-					requests += metrics.json.requests;
-					if (metrics.json.usersSynced !== 1) {
-						failed++;
-						firstFailure ??= JSON.stringify(metrics.json);
-					}
-				})
-				.catch((error) => {
-					failed++;
-					firstFailure ??= String(error && error.message);
-				})
-				.finally(() => {
-					ended[k] = performance.now();
-					if (++done === total) resolve();
-				});
-		};
-		const tick = () => {
-			const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
-			while (launched < due) launch(launched++);
-			if (launched < total) setTimeout(tick, 1);
-		};
-		setTimeout(tick, 20);
-	});
-	const cpuUsed = process.cpuUsage(cpu);
-	const firstArrival = started[0];
-	let lastArrival = 0;
-	let lastEnd = 0;
-	const delays = new Float64Array(total);
-	const lags = new Float64Array(total);
-	for (let k = 0; k < total; k++) {
-		lastArrival = Math.max(lastArrival, started[k]);
-		lastEnd = Math.max(lastEnd, ended[k]);
-		delays[k] = ended[k] - started[k];
-		lags[k] = started[k] - scheduled[k];
+async function bulk({ emulatorUrl, users }) {
+	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
+	const items = emailItems(users, 'bulk-user-');
+	return await measuredExecution({ emulatorUrl, credential, parameters: syncParameters(demo.adAccountId, { id: audienceId }), items, listId });
+}
+
+/**
+ * Mirror, in two processes sharing an n8n user folder (the memory file): `phase: 'first'` runs a plain
+ * Add of `users` users to one audience and the first Mirror of them to another; `phase: 'churn'` (a fresh
+ * process, so its memory is measured from a clean baseline) mirrors the same users with `churn` of them
+ * replaced by new ones.
+ */
+async function mirror({ emulatorUrl, users, churn, phase, userFolder, audience }) {
+	process.env.N8N_USER_FOLDER = userFolder;
+	const warm = await warmUp(emulatorUrl, `Bench mirror ${phase} ${users}`);
+	const target = audience ?? (await warmUp(emulatorUrl, `Bench mirror ${users}`));
+	const parameters = { ...syncParameters(warm.demo.adAccountId, { id: target.audienceId }), action: 'mirror' };
+	const items = emailItems(users, 'mirror-user-');
+	if (phase === 'first') {
+		const plainAdd = await measuredExecution({ emulatorUrl, credential: warm.credential, parameters: syncParameters(warm.demo.adAccountId, { id: warm.audienceId }), items, listId: warm.listId });
+		const first = await measuredExecution({ emulatorUrl, credential: warm.credential, parameters, items, listId: target.listId });
+		return { plainAdd, first, audience: { audienceId: target.audienceId, listId: target.listId } };
 	}
-	delays.sort();
-	lags.sort();
-	const log = summariseLog(await logSince(emulatorUrl, since), listId);
-	const arrivalSpanMs = lastArrival - firstArrival;
-	// Delivery once under way: users completed after the first completion, over the time from the first
-	// to the last completion. (Counting from the first arrival would charge the first flush window to
-	// throughput; it is the delay p50/p99 below.)
-	const endedSorted = Float64Array.from(ended).sort();
-	const firstEnd = endedSorted[0];
-	let firstBatch = 0;
-	while (firstBatch < total && endedSorted[firstBatch] <= firstEnd + 1) firstBatch++;
-	const sustainedDeliveredPerSec = total > firstBatch ? (total - firstBatch) / ((lastEnd - firstEnd) / 1000) : undefined;
-	const flushWindowMs = (flushWindowSeconds ?? 5) * 1000;
-	return {
-		rate,
-		durationSec,
-		users: total,
-		failed,
-		firstFailure,
-		arrivalPerSec: total / (arrivalSpanMs / 1000),
-		deliveredPerSec: total / ((lastEnd - firstArrival) / 1000),
-		sustainedDeliveredPerSec,
-		drainMs: lastEnd - lastArrival,
-		delayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[total - 1] },
-		arrivalLagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99) },
-		log,
-		requestsPer1900: (log.patches * 1900) / total,
-		requestBound: Math.ceil(total / 1900) + Math.floor((lastEnd - firstArrival) / flushWindowMs) + 1,
-		requestsCountedByExecutions: requests,
-		cpuCores: (cpuUsed.user + cpuUsed.system) / 1000 / (lastEnd - firstArrival),
-		cpuMsPerExecution: (cpuUsed.user + cpuUsed.system) / 1000 / total,
-		flushWindowMs,
-	};
+	// Tomorrow's segment: the first `changed` users left, as many new ones joined.
+	const changed = Math.round(users * churn);
+	const joined = emailItems(changed, 'mirror-joined-');
+	items.splice(0, changed, ...joined);
+	const churned = await measuredExecution({ emulatorUrl, credential: warm.credential, parameters, items, listId: target.listId });
+	const memoryFolder = path.join(userFolder, '.n8n', 'pinterest-audience-sync', 'mirror');
+	const memoryFileBytes = fs.statSync(path.join(memoryFolder, `${warm.demo.adAccountId}-${target.listId}-email.bin`)).size;
+	return { changed, churned, memoryFileBytes };
 }
 
 /**
@@ -346,6 +293,7 @@ async function main() {
 	else if (job.kind === 'streaming') result = await streaming(job);
 	else if (job.kind === 'nodeSide') result = nodeSide(job);
 	else if (job.kind === 'perItemTargets') result = await perItemTargets(job);
+	else if (job.kind === 'mirror') result = await mirror(job);
 	else throw new Error(`unknown job ${process.argv[2]}`);
 	process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }

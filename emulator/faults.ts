@@ -17,6 +17,7 @@ interface StoredFault extends ActiveFault {
 	pathSubstring: string | null;
 	pathRegExp: RegExp | null;
 	remaining: number;
+	skip: number;
 }
 
 export class FaultValidationError extends Error {}
@@ -32,6 +33,8 @@ export class FaultList {
 		const count = spec.count ?? 1;
 		if (typeof count !== 'number' || !(count >= 1))
 			throw new FaultValidationError('count must be >= 1');
+		const skip = spec.skip ?? 0;
+		if (typeof skip !== 'number' || !(skip >= 0)) throw new FaultValidationError('skip must be >= 0');
 		const status = spec.status ?? 500;
 		if (!Number.isInteger(status) || status < 100 || status > 599) {
 			throw new FaultValidationError('status must be an HTTP status code');
@@ -58,6 +61,7 @@ export class FaultList {
 			pathSubstring: spec.path ?? null,
 			pathRegExp,
 			remaining: count,
+			skip,
 		});
 	}
 
@@ -70,6 +74,10 @@ export class FaultList {
 				const hit =
 					path.includes(f.pathSubstring) || (f.pathRegExp !== null && f.pathRegExp.test(path));
 				if (!hit) continue;
+			}
+			if (f.skip > 0) {
+				f.skip -= 1;
+				continue;
 			}
 			f.remaining -= 1;
 			return { kind: f.kind, status: f.status, body: f.body, headers: f.headers, hangMs: f.hangMs };

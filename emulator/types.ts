@@ -65,6 +65,8 @@ export interface FaultSpec {
 	path?: string;
 	/** How many matching requests the fault applies to (default 1). */
 	count?: number;
+	/** How many matching requests pass unharmed before the fault applies (default 0). */
+	skip?: number;
 	/** For kind 'status' (default 500). */
 	status?: number;
 	/** Response body for kind 'status' (default `{code, message}` for the status). */

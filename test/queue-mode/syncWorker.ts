@@ -8,6 +8,7 @@ import {
 	closeLimiterFactories,
 	limiterFactoryFromEnvironment,
 } from '../../nodes/PinterestAudienceSync/engine/queueMode';
+import { closeMirrorStores, mirrorStoreFromEnvironment } from '../../nodes/PinterestAudienceSync/engine/mirrorMemory';
 import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync';
 import { fetchClient } from './fetchClient';
 
@@ -19,6 +20,10 @@ export interface WorkerInput {
 	users: number;
 	emailPrefix: string;
 	requestsPerSecond: number;
+	/** 'mirror': the users are the list's whole membership (memory chosen like the node does). */
+	action?: 'add' | 'mirror';
+	/** The first user's number (default 0): users are `${emailPrefix}${firstUser + i}@example.com`. */
+	firstUser?: number;
 	/** Waits for this file to exist before syncing, so all workers start together. */
 	startSignal?: string;
 }
@@ -33,6 +38,9 @@ export interface WorkerOutput {
 	retries: number;
 	customerListId: string | null;
 	durationMs: number;
+	usersAdded?: number;
+	usersRemoved?: number;
+	usersUnchanged?: number;
 	failure?: string;
 	failureName?: string;
 	failureCauseMessage?: string;
@@ -53,10 +61,11 @@ async function main(): Promise<void> {
 		credentialKey: 'queue-mode-test',
 		adAccountId: input.adAccountId,
 		audience: { mode: 'createNew', name: input.audienceName },
-		action: 'add',
+		action: input.action ?? 'add',
+		mirror: input.action === 'mirror' ? { store: mirrorStoreFromEnvironment(process.env), resendAll: false, lockWaitMs: 60_000 } : undefined,
 		fields: ['email'],
 		userCount: input.users,
-		readIdentifier: (user) => `${input.emailPrefix}${user}@example.com`,
+		readIdentifier: (user) => `${input.emailPrefix}${(input.firstUser ?? 0) + user}@example.com`,
 		settings: {
 			...DEFAULT_SYNC_SETTINGS,
 			requestsPerSecond: input.requestsPerSecond,
@@ -75,13 +84,20 @@ async function main(): Promise<void> {
 		retries: metrics.retries,
 		customerListId: metrics.customerListId,
 		durationMs: metrics.durationMs,
+		usersAdded: metrics.usersAdded,
+		usersRemoved: metrics.usersRemoved,
+		usersUnchanged: metrics.usersUnchanged,
 		failure: result.failure?.message,
 		failureName: result.failureCause instanceof Error ? result.failureCause.name : undefined,
 		failureCauseMessage:
 			result.failureCause instanceof Error ? result.failureCause.message : undefined,
 	};
 	process.stdout.write(`${JSON.stringify(output)}\n`);
+	// The last writes hold their rate slots for a window (~1 s): closing the connection earlier would leave
+	// them held in Redis until Bottleneck gives this client up, and slow down a worker still running.
+	await new Promise((resolve) => setTimeout(resolve, 1100));
 	await closeLimiterFactories();
+	await closeMirrorStores();
 }
 
 main().catch((error: unknown) => {

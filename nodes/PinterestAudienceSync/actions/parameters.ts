@@ -2,17 +2,19 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { MatchField } from '../engine/normalise';
-import type { SyncSettings } from '../engine/sync';
+import type { SyncAction, SyncSettings } from '../engine/sync';
 import { DEFAULT_SYNC_SETTINGS } from '../engine/sync';
 
 const PINTEREST_ID = /^\d{1,18}$/;
 const MATCH_FIELDS: readonly MatchField[] = ['email', 'maid', 'idfa'];
 
 export interface SyncParameters {
-	action: 'add' | 'remove';
+	action: SyncAction;
 	fields: MatchField[];
 	settings: SyncSettings;
 	writeStatus: boolean;
+	/** Mirror: add every user again. */
+	resendAll: boolean;
 }
 
 interface SyncOptions {
@@ -22,6 +24,7 @@ interface SyncOptions {
 	flushWindowSeconds?: number;
 	requestTimeoutSeconds?: number;
 	writeStatus?: boolean;
+	resendAll?: boolean;
 }
 
 /** A resource locator's value, trimmed; '' when unset. */
@@ -75,7 +78,8 @@ function inRange(context: IExecuteFunctions, value: number, min: number, max: nu
  * account, audience) may differ per item and is read by `readSyncTargets`.
  */
 export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
-	const action = context.getNodeParameter('action', 0) === 'remove' ? 'remove' : 'add';
+	const chosenAction = context.getNodeParameter('action', 0);
+	const action: SyncAction = chosenAction === 'remove' || chosenAction === 'mirror' ? chosenAction : 'add';
 	const chosen = context.getNodeParameter('matchFields', 0, []) as string[];
 	const fields = MATCH_FIELDS.filter((field) => chosen.includes(field));
 	if (fields.length === 0) {
@@ -92,7 +96,7 @@ export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 		flushWindowMs: inRange(context, options.flushWindowSeconds ?? d.flushWindowMs / 1000, 0, 60, 'Flush Window (Seconds)') * 1000,
 		requestTimeoutMs: inRange(context, options.requestTimeoutSeconds ?? d.requestTimeoutMs / 1000, 1, 600, 'Request Timeout (Seconds)') * 1000,
 	};
-	return { action, fields, settings, writeStatus: options.writeStatus === true };
+	return { action, fields, settings, writeStatus: options.writeStatus === true, resendAll: action === 'mirror' && options.resendAll === true };
 }
 
 const FIELD_PARAMETER: Record<MatchField, string> = { email: 'emailValue', maid: 'maidValue', idfa: 'idfaValue' };

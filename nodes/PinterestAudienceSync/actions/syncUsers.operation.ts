@@ -3,11 +3,13 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { AudienceProblem } from '../engine/errors';
 import type { LimiterFactory } from '../engine/limiter';
+import type { MirrorStore } from '../engine/mirror';
+import { mirrorStoreFromEnvironment } from '../engine/mirrorMemory';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import { nextTurn } from '../engine/retry';
 import type { MarketerMessage } from '../engine/messages';
 import type { SyncResult } from '../engine/sync';
-import { USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../engine/sync';
+import { DEFAULT_MIRROR_LOCK_WAIT_MS, USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../engine/sync';
 import { CREDENTIAL_TYPE, apiBaseUrlFor, pinterestClientFor } from '../transport';
 import type { ParameterProblem } from './parameters';
 import { identifierReader, readSyncParameters } from './parameters';
@@ -74,13 +76,21 @@ function pairsOf(group: TargetGroup, pairs: IPairedItemData[]): IPairedItemData[
 	return group.users ? Array.from(group.users, (user) => pairs[user]) : pairs;
 }
 
+function describeShortfall(result: SyncResult, reason: string): string {
+	const { usersErrored, entered, usersNotRemoved } = result.metrics;
+	const parts: string[] = [];
+	if (usersErrored > 0 || !usersNotRemoved) parts.push(`${usersErrored} of ${entered} users were not synced (${reason}).`);
+	if (usersNotRemoved) parts.push(`${usersNotRemoved} users who are no longer in the input were not removed (${reason}); the next Mirror run removes them.`);
+	return parts.join(' ');
+}
+
 /** The error that fails the node for a target whose users could not be synced. */
 function nodeErrorFor(context: IExecuteFunctions, result: SyncResult): Error {
 	const failure = result.failure as MarketerMessage;
 	if (result.failureCause instanceof AudienceProblem) return new NodeOperationError(context.getNode(), result.failureCause.message);
 	return new NodeApiError(context.getNode(), { message: failure.message, reason: failure.reason } as JsonObject, {
 		message: failure.message,
-		description: `${result.metrics.usersErrored} of ${result.metrics.entered} users were not synced (${failure.reason}).`,
+		description: describeShortfall(result, failure.reason),
 		httpCode: failure.httpStatus !== undefined ? String(failure.httpStatus) : undefined,
 	});
 }
@@ -106,9 +116,12 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	}
 
 	let limiterFactory: LimiterFactory;
+	let mirrorStore: MirrorStore | undefined;
 	try {
 		// In queue mode the write limit is shared by all workers through n8n's Redis (product.md §5).
 		limiterFactory = limiterFactoryFromEnvironment();
+		// Mirror's memory lives beside the limit: in that Redis, else under n8n's user folder.
+		if (parameters.action === 'mirror') mirrorStore = mirrorStoreFromEnvironment();
 	} catch (error) {
 		throw new NodeOperationError(this.getNode(), error instanceof Error ? error.message : String(error));
 	}
@@ -132,6 +145,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			adAccountId: group.target.adAccountId,
 			audience: group.target.audience,
 			action: parameters.action,
+			mirror: mirrorStore && { store: mirrorStore, resendAll: parameters.resendAll, lockWaitMs: DEFAULT_MIRROR_LOCK_WAIT_MS },
 			fields: parameters.fields,
 			userCount,
 			readIdentifier: users ? (user, field) => readIdentifier(users[user], field) : readIdentifier,

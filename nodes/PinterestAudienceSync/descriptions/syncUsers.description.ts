@@ -43,7 +43,7 @@ const properties: INodeProperties[] = [
 		required: true,
 		placeholder: 'e.g. High-value customers',
 		description:
-			'Name of the audience in Pinterest Ads Manager. The customer list and its audience are created under this name the first time and reused on later runs, so re-running never makes duplicates. An expression such as {{ $json.segment }} sends each user to the audience their own item names.',
+			'Name of the audience in Pinterest Ads Manager. The customer list and its audience are created under this name the first time and reused on later runs, so re-running never makes duplicates. As an expression (e.g. reading each item's segment) it sends each user to the audience their own item names.',
 		displayOptions: {
 			show: {
 				audienceMode: ['createNew'],
@@ -69,6 +69,13 @@ const properties: INodeProperties[] = [
 				value: 'add',
 				description: 'Add the users who reach this step to the audience',
 				action: 'Add users to an audience',
+			},
+			{
+				name: 'Mirror (Make Audience Match Input)',
+				value: 'mirror',
+				description:
+					'The users who reach this step are the whole audience: add those new since the last mirror, remove those who are gone, leave the rest alone',
+				action: 'Make an audience match the input',
 			},
 			{
 				name: 'Remove Users From Audience',
@@ -205,6 +212,19 @@ const properties: INodeProperties[] = [
 					numberPrecision: 1,
 				},
 				description: `Most requests per second sent for one Pinterest user, shared by every workflow and worker using that account (at most ${MAX_REQUESTS_PER_SECOND})`,
+			},
+			{
+				displayName: 'Resend All Users',
+				name: 'resendAll',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to add every user again, also those an earlier mirror already added. Heals an audience edited outside n8n; adding a member again changes nothing.',
+				displayOptions: {
+					show: {
+						'/action': ['mirror'],
+					},
+				},
 			},
 			{
 				displayName: 'Retry Window (Minutes)',

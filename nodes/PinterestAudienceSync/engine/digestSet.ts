@@ -90,6 +90,11 @@ export class DigestSet {
 		return true;
 	}
 
+	/** Entries 0 … count − 1 as 32 bytes each, in entry order (deleted ones included); a view, not a copy. */
+	get entryBytes(): Uint8Array {
+		return this.bytes.subarray(0, this.entries * DIGEST_BYTES);
+	}
+
 	/** The digest of entry `entry` as 64 lower-case hex. */
 	digestAt(entry: number): string {
 		const at = entry * DIGEST_BYTES;

@@ -41,6 +41,11 @@ export class UniqueRecords implements RecordSource {
 		return this.set.digestAt(index);
 	}
 
+	/** Every record as 32 bytes, by position; a view, not a copy. */
+	get bytes(): Uint8Array {
+		return this.set.entryBytes;
+	}
+
 	toArray(start = 0, end = this.length): string[] {
 		const out: string[] = [];
 		for (let i = start; i < end; i++) out.push(this.recordAt(i));

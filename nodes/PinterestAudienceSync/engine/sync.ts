@@ -10,10 +10,14 @@ import type { LimiterFactory } from './limiter';
 import { inProcessLimiterFactory, writeLimiterFor } from './limiter';
 import type { MarketerMessage } from './messages';
 import { describeFailure } from './messages';
+import type { MirrorOptions, MirrorReport } from './mirror';
+import { mirrorKey, mirrorList } from './mirror';
 import type { MatchField } from './normalise';
-import type { ReadIdentifier } from './records';
+import type { ReadIdentifier, RecordSource } from './records';
 import { NO_RECORD, UserPreparer, recordRange } from './records';
 import { nextTurn } from './retry';
+
+export type SyncAction = 'add' | 'remove' | 'mirror';
 
 export type AudienceChoice = { mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
 
@@ -39,7 +43,9 @@ export interface SyncJob {
 	credentialKey: string;
 	adAccountId: string;
 	audience: AudienceChoice;
-	action: 'add' | 'remove';
+	action: SyncAction;
+	/** For `mirror`: where the list's memory is kept, and whether to resend everyone. */
+	mirror?: MirrorOptions;
 	fields: MatchField[];
 	userCount: number;
 	readIdentifier: ReadIdentifier;
@@ -78,7 +84,16 @@ export interface SyncMetrics {
 	audienceName: string | null;
 	customerListId: string | null;
 	audienceCreated: boolean;
-	action: 'add' | 'remove';
+	action: SyncAction;
+	/** Mirror only: synced users with a record added, and with every record already a member. */
+	usersAdded?: number;
+	usersUnchanged?: number;
+	/** Mirror only: remembered identifiers absent from the input that Pinterest acknowledged removing. */
+	usersRemoved?: number;
+	/** Mirror only: identifiers that should have been removed but were not; the next mirror run tries again. */
+	usersNotRemoved?: number;
+	/** Mirror only, on a list with no memory: why nothing was removed. */
+	mirrorBaseline?: string;
 	notSyncedReasons: Record<string, number>;
 	errorReasons: Record<string, number>;
 }
@@ -100,6 +115,9 @@ const OUTCOME_FAILED = 2;
 const PREPARE_SLICE_USERS = 1024;
 /** Records left unsettled when `onNearlyDone` is called: two seconds of writes at 7 × 1,900 per second. */
 const NEARLY_DONE_RECORDS = 2 * 7 * 1900;
+/** How long a mirror run waits for another mirror of the same list. */
+export const DEFAULT_MIRROR_LOCK_WAIT_MS = 10 * 60_000;
+export const MIRROR_BASELINE = 'first run: no earlier membership known, nothing removed';
 
 
 /** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
@@ -114,6 +132,9 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	// How many unique records there are is known only at the end: room for the most there can be.
 	const recordOutcome = new Uint8Array(job.userCount * job.fields.length);
 	const recordError = new Int32Array(recordOutcome.length).fill(-1);
+	// Mirror: records that had to be added (1), as opposed to those already members (0).
+	const recordAdded = job.action === 'mirror' ? new Uint8Array(recordOutcome.length) : undefined;
+	let mirrored: MirrorReport | undefined;
 	const failures: unknown[] = [];
 	const stats = newCallStats();
 	const env: CallEnvironment = {
@@ -147,7 +168,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 		if (target && (kind === 'notFound' || kind === 'forbidden')) forgetCustomerList(target.customerListId);
 	};
 
-	if (records.length > 0 || job.audience.mode === 'existing') {
+	if (records.length > 0 || job.audience.mode === 'existing' || job.action === 'mirror') {
 		let releaseRate: (() => Promise<void>) | undefined;
 		let releaseTarget: (() => void) | undefined;
 		try {
@@ -167,7 +188,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 									name: audience.name,
 									fields: job.fields,
 									firstRecords: records.toArray(0, Math.min(records.length, settings.batchSize)),
-									mayCreate: job.action === 'add',
+									mayCreate: job.action !== 'remove',
 								}),
 				);
 				target = shared.target;
@@ -190,50 +211,83 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 				recordOutcome.fill(OUTCOME_OK, 0, skip);
 				settledRecords += skip;
 			}
-			const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
 			// A dispatcher lives while it has work and sends with its creator's settings: executions share one
 			// only when their settings match, and an execution with nothing left to send creates none.
 			const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
-			const dispatcherKey = [job.credentialKey, job.adAccountId, resolved.customerListId, operation, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|');
-			const submissions: Array<Promise<void>> = [];
-			let submitted = skip;
-			const submit = (end: number, last: boolean): void => {
-				const start = submitted;
-				if (end <= start) return;
-				submitted = end;
-				const dispatcher = dispatcherFor(
-					dispatcherKey,
+			const dispatch = (
+				operation: ListOperation,
+				source: RecordSource,
+				holdRemainder: boolean,
+				onOutcome: (start: number, count: number, outcome: BatchOutcome) => void,
+			): Promise<void> =>
+				dispatcherFor(
+					[job.credentialKey, job.adAccountId, resolved.customerListId, operation, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|'),
 					{ adAccountId: job.adAccountId, customerListId: resolved.customerListId, operation, ...settings },
 					env.gate,
 					limiter,
-				);
-				submissions.push(
-					dispatcher.submit({
-						records: recordRange(records, start, end),
-						client: job.client,
-						stats,
-						// Only a small execution's users wait for company; a large one's last part leaves at once.
-						holdRemainder: !last || records.length - skip < batchSize,
-						onOutcome: (offset, count, outcome) => markRange(start + offset, count, outcome),
-					}),
-				);
-			};
-			while (!prepared.done) {
-				// Whole requests leave as soon as they are prepared; a remainder waits for the next slice.
-				submit(skip + Math.floor((records.length - skip) / batchSize) * batchSize, false);
-				await nextTurn();
-				prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
+				).submit({ records: source, client: job.client, stats, holdRemainder, onOutcome });
+			if (job.action === 'mirror') {
+				if (!job.mirror) throw new Error('A mirror run needs the memory of the list (SyncJob.mirror)');
+				// The whole input is the membership: it is known only once every user is read.
+				while (!prepared.done) {
+					await nextTurn();
+					prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
+				}
+				const added = recordAdded as Uint8Array;
+				mirrored = await mirrorList({
+					...job.mirror,
+					key: mirrorKey(job.adAccountId, resolved.customerListId, job.fields),
+					records: records.bytes,
+					recordCount: records.length,
+					alreadyAdded: skip,
+					send: (operation, source, onOutcome) => {
+						if (operation === 'REMOVE') tellIfNearlyDone(true);
+						return dispatch(operation, source, false, onOutcome);
+					},
+					onUnchanged: (position) => {
+						if (position >= skip) markRange(position, 1, { ok: true });
+					},
+					onAdded: (position, outcome) => {
+						added[position] = 1;
+						if (position >= skip) markRange(position, 1, outcome);
+					},
+				});
+				if (mirrored.removeFailure !== undefined && !failures.includes(mirrored.removeFailure)) failures.push(mirrored.removeFailure);
+			} else {
+				const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
+				const submissions: Array<Promise<void>> = [];
+				let submitted = skip;
+				const submit = (end: number, last: boolean): void => {
+					const start = submitted;
+					if (end <= start) return;
+					submitted = end;
+					submissions.push(
+						dispatch(
+							operation,
+							recordRange(records, start, end),
+							// Only a small execution's users wait for company; a large one's last part leaves at once.
+							!last || records.length - skip < batchSize,
+							(offset, count, outcome) => markRange(start + offset, count, outcome),
+						),
+					);
+				};
+				while (!prepared.done) {
+					// Whole requests leave as soon as they are prepared; a remainder waits for the next slice.
+					submit(skip + Math.floor((records.length - skip) / batchSize) * batchSize, false);
+					await nextTurn();
+					prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
+				}
+				submit(records.length, true);
+				tellIfNearlyDone();
+				await Promise.all(submissions);
 			}
-			submit(records.length, true);
-			tellIfNearlyDone();
-			await Promise.all(submissions);
 		} catch (error) {
 			// Setup failed (user lookup, audience lookup or creation): nobody could be synced.
 			prepared.advance(job.userCount);
 			for (let i = 0; i < records.length; i++) {
 				if (recordOutcome[i] === 0) markRange(i, 1, { ok: false, error });
 			}
-			if (records.length === 0) failures.push(error);
+			if (!failures.includes(error)) failures.push(error);
 		} finally {
 			releaseTarget?.();
 			await releaseRate?.();
@@ -256,6 +310,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	const errorReasons: Record<string, number> = {};
 	const width = job.fields.length;
 	const counts = [0, 0, 0, 0];
+	let usersAdded = 0;
 	for (let user = 0; user < job.userCount; user++) {
 		let status: UserStatus;
 		const notSynced = prepared.notSynced.get(user);
@@ -277,11 +332,28 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 				}
 				if (recordOutcome[record] !== OUTCOME_OK) status = UserStatus.Pending;
 			}
+			if (status === UserStatus.Synced && recordAdded) {
+				for (let f = 0; f < width; f++) {
+					const record = prepared.userRecords[user * width + f];
+					if (record !== NO_RECORD && recordAdded[record] === 1) {
+						usersAdded++;
+						break;
+					}
+				}
+			}
 		}
 		statuses[user] = status;
 		counts[status]++;
 	}
 
+	const mirrorMetrics: Partial<SyncMetrics> = {};
+	if (job.action === 'mirror') {
+		mirrorMetrics.usersAdded = usersAdded;
+		mirrorMetrics.usersRemoved = mirrored?.removed ?? 0;
+		mirrorMetrics.usersUnchanged = counts[UserStatus.Synced] - usersAdded;
+		mirrorMetrics.usersNotRemoved = mirrored?.notRemoved ?? 0;
+		if (mirrored?.firstRun) mirrorMetrics.mirrorBaseline = MIRROR_BASELINE;
+	}
 	return {
 		statuses,
 		reasons,
@@ -294,7 +366,9 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			usersNotSynced: counts[UserStatus.NotSynced],
 			usersPending: counts[UserStatus.Pending],
 			usersErrored: counts[UserStatus.Errored],
-			recordsSent: recordOutcome.reduce((n, o) => n + (o === OUTCOME_OK ? 1 : 0), 0),
+			recordsSent:
+				recordOutcome.reduce((n, o, record) => n + (o === OUTCOME_OK && (!recordAdded || recordAdded[record] === 1) ? 1 : 0), 0) +
+				(mirrored?.removed ?? 0),
 			requests: stats.requests,
 			retries: stats.retries,
 			rateLimited: stats.rateLimited,
@@ -305,6 +379,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			customerListId: target?.customerListId ?? null,
 			audienceCreated: target?.created ?? false,
 			action: job.action,
+			...mirrorMetrics,
 			notSyncedReasons,
 			errorReasons,
 		},
@@ -322,7 +397,7 @@ export interface GivenTarget {
  * The result for users whose item named no usable target (e.g. an empty audience name): each is Not Synced
  * with `reason`, and nothing was sent.
  */
-export function notSyncedResult(userCount: number, reason: string, action: 'add' | 'remove', given: GivenTarget): SyncResult {
+export function notSyncedResult(userCount: number, reason: string, action: SyncAction, given: GivenTarget): SyncResult {
 	const reasons = new Map<number, string>();
 	for (let user = 0; user < userCount; user++) reasons.set(user, reason);
 	return {

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
@@ -16,11 +19,20 @@ let emu: Emulator;
 let runCounter = 0;
 const unique = (label: string) => `${label} ${++runCounter} ${Date.now()}`;
 
+let userFolder: string;
+const previousUserFolder = process.env.N8N_USER_FOLDER;
+
 beforeAll(async () => {
 	emu = await startEmulator();
+	// Mirror remembers each list's members under n8n's user folder.
+	userFolder = mkdtempSync(join(tmpdir(), 'pas-targets-'));
+	process.env.N8N_USER_FOLDER = userFolder;
 });
 afterAll(async () => {
 	await emu.close();
+	if (previousUserFolder === undefined) delete process.env.N8N_USER_FOLDER;
+	else process.env.N8N_USER_FOLDER = previousUserFolder;
+	rmSync(userFolder, { recursive: true, force: true });
 });
 
 /** Users whose items name their segment; user i is in segments[i % segments.length]. */
@@ -89,6 +101,25 @@ describe('Sync Users: targets per item', () => {
 			const staying = items.filter((item) => !leaving.includes(item));
 			expect([...heldBy(segment)].sort()).toEqual(emailsOf(staying, segment).sort());
 		}
+	});
+
+	it('mirrors each audience to exactly the users whose items name it', async () => {
+		const segments = [unique('Mirror A'), unique('Mirror B')];
+		const first = segmentItems(10, segments);
+		await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: '={{ $json.segment }}', action: 'mirror' }), items: first, targets: 2 });
+		// Users 0-3 leave; users 10-13 join, 10 and 12 in A, 11 and 13 in B.
+		const second = segmentItems(14, segments).slice(4);
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: '={{ $json.segment }}', action: 'mirror' }),
+			items: second,
+			targets: 2,
+		});
+		expect(run.metricsItems.map((m) => [m.audienceName, m.usersAdded, m.usersRemoved, m.usersUnchanged])).toEqual([
+			[segments[0], 2, 2, 3],
+			[segments[1], 2, 2, 3],
+		]);
+		for (const segment of segments) expect([...heldBy(segment)].sort()).toEqual(emailsOf(second, segment).sort());
 	});
 
 	it('renders text around the item values, and falls back to n8n for any other expression', async () => {
