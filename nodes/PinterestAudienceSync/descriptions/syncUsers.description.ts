@@ -43,7 +43,7 @@ const properties: INodeProperties[] = [
 		required: true,
 		placeholder: 'e.g. High-value customers',
 		description:
-			'Name of the audience in Pinterest Ads Manager. The customer list and its audience are created under this name the first time and reused on later runs, so re-running never makes duplicates. As an expression (e.g. reading each item's segment) it sends each user to the audience their own item names.',
+			'Name of the audience in Pinterest Ads Manager. The customer list and its audience are created under this name the first time and reused on later runs, so re-running never makes duplicates. As an expression (e.g. reading the segment of each item) it sends each user to the audience their own item names.',
 		displayOptions: {
 			show: {
 				audienceMode: ['createNew'],
