@@ -10,19 +10,13 @@ import { nextTurn } from '../engine/retry';
 import type { MarketerMessage } from '../engine/messages';
 import type { SyncResult } from '../engine/sync';
 import { DEFAULT_MIRROR_LOCK_WAIT_MS, USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../engine/sync';
-import { CREDENTIAL_TYPE, apiBaseUrlFor, pinterestClientFor } from '../transport';
+import { CREDENTIAL_TYPE, apiBaseUrlFor, credentialKey, pinterestClientFor } from '../transport';
 import type { ParameterProblem } from './parameters';
 import { identifierReader, readSyncParameters } from './parameters';
 import type { TargetGroup } from './syncTargets';
 import { readSyncTargets } from './syncTargets';
 
 export const STATUS_FIELD = 'pinterestAudienceSync';
-
-/** Same credential → same token refresh lock and coalescing; the node's credential ID names it. */
-function credentialKey(context: IExecuteFunctions): string {
-	const reference = context.getNode().credentials?.[CREDENTIAL_TYPE];
-	return reference?.id ?? reference?.name ?? 'default';
-}
 
 /** Output items built per turn of the event loop, so requests under way are never held up (a few ms). */
 const OUTPUT_SLICE_ITEMS = 16_384;

@@ -139,7 +139,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	const stats = newCallStats();
 	const env: CallEnvironment = {
 		client: job.client,
-		gate: authGateFor(job.credentialKey),
+		gate: authGateFor(job.credentialKey, (job.limiterFactory ?? inProcessLimiterFactory).locks),
 		stats,
 		retryWindowMs: settings.retryWindowMs,
 		requestTimeoutMs: settings.requestTimeoutMs,
@@ -189,6 +189,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 									fields: job.fields,
 									firstRecords: records.toArray(0, Math.min(records.length, settings.batchSize)),
 									mayCreate: job.action !== 'remove',
+									locks: (job.limiterFactory ?? inProcessLimiterFactory).locks,
 								}),
 				);
 				target = shared.target;
