@@ -18,6 +18,15 @@ function credentialKey(context: IExecuteFunctions): string {
 	return reference?.id ?? reference?.name ?? 'default';
 }
 
+/** n8n's execution ID: each round of a loop in one execution is the same party for coalescing. */
+function executionIdOf(context: IExecuteFunctions): string | undefined {
+	try {
+		return context.getExecutionId() || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /** Output items built per turn of the event loop, so requests under way are never held up (a few ms). */
 const OUTPUT_SLICE_ITEMS = 16_384;
 
@@ -85,6 +94,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	const syncing = runSync({
 		client: pinterestClientFor(this),
 		credentialKey: credentialKey(this),
+		executionId: executionIdOf(this),
 		adAccountId: parameters.adAccountId,
 		audience: parameters.audience,
 		action: parameters.action,

@@ -1,4 +1,5 @@
 import { authGateFor } from './authGate';
+import { company } from './company';
 import type { CallEnvironment, ResolvedAudience } from './audienceTarget';
 import { existingAudience, findOrCreateAudience, forgetCustomerList, pinterestUserOf, sharedTarget } from './audienceTarget';
 import type { PinterestClient } from './client';
@@ -37,6 +38,11 @@ export interface SyncJob {
 	client: PinterestClient;
 	/** Identifies the n8n credential: token refreshes and coalescing are per credential. */
 	credentialKey: string;
+	/**
+	 * n8n's execution ID. The syncs of one execution (each round of Loop Over Items) never wait for each
+	 * other; without it, every sync counts as an execution of its own.
+	 */
+	executionId?: string;
 	adAccountId: string;
 	audience: AudienceChoice;
 	action: 'add' | 'remove';
@@ -100,6 +106,7 @@ const OUTCOME_FAILED = 2;
 const PREPARE_SLICE_USERS = 1024;
 /** Records left unsettled when `onNearlyDone` is called: two seconds of writes at 7 × 1,900 per second. */
 const NEARLY_DONE_RECORDS = 2 * 7 * 1900;
+let syncsWithoutExecutionId = 0;
 
 
 /** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
@@ -148,6 +155,13 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	};
 
 	if (records.length > 0 || job.audience.mode === 'existing') {
+		// Present from the start (also while the audience is looked up): executions heading to the same list
+		// at the same moment are company worth waiting for (company.ts).
+		const executionId = job.executionId || `sync-${++syncsWithoutExecutionId}`;
+		const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
+		const audienceKey = job.audience.mode === 'existing' ? job.audience.audienceId : job.audience.name;
+		const companyKey = [job.credentialKey, job.adAccountId, job.audience.mode, audienceKey, job.action, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|');
+		const leaveCompany = company.join(companyKey, executionId, flushWindowMs, Date.now());
 		let releaseRate: (() => Promise<void>) | undefined;
 		let releaseTarget: (() => void) | undefined;
 		try {
@@ -193,7 +207,6 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
 			// A dispatcher lives while it has work and sends with its creator's settings: executions share one
 			// only when their settings match, and an execution with nothing left to send creates none.
-			const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
 			const dispatcherKey = [job.credentialKey, job.adAccountId, resolved.customerListId, operation, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|');
 			const submissions: Array<Promise<void>> = [];
 			let submitted = skip;
@@ -212,8 +225,8 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 						records: recordRange(records, start, end),
 						client: job.client,
 						stats,
-						// Only a small execution's users wait for company; a large one's last part leaves at once.
-						holdRemainder: !last || records.length - skip < batchSize,
+						// Only a small execution's users wait, and only for company; a large one's last part leaves at once.
+						holdRemainder: !last || (records.length - skip < batchSize && company.worthWaiting(companyKey, executionId, Date.now())),
 						onOutcome: (offset, count, outcome) => markRange(start + offset, count, outcome),
 					}),
 				);
@@ -225,6 +238,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 				prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
 			}
 			submit(records.length, true);
+			company.sent(companyKey, executionId, Date.now());
 			tellIfNearlyDone();
 			await Promise.all(submissions);
 		} catch (error) {
@@ -235,6 +249,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			}
 			if (records.length === 0) failures.push(error);
 		} finally {
+			leaveCompany();
 			releaseTarget?.();
 			await releaseRate?.();
 		}
