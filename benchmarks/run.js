@@ -6,8 +6,11 @@
  * side with the do-it-yourself n8n workflow (Loop Over Items → Code → HTTP Request) in real n8n 2.8.4.
  * Writes benchmarks/RESULTS.md. All traffic goes to 127.0.0.1. Stops by itself (watchdog).
  *
- *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,n8n]
+ *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,n8n,shapes]
  *                          [--quick] [--no-n8n] [--out=benchmarks/RESULTS.md] [--json=<file>]
+ *
+ * With --only, the sections measured replace theirs in an existing RESULTS.md and the others stay, e.g.
+ * `npm run bench -- --only=shapes` measures the workflow shapes in real n8n 2.8.4 at 150 ms alone.
  *
  * Our node runs in-process through its execute path (benchmarks/worker.js, one fresh process per
  * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js), and both
@@ -20,6 +23,7 @@ const path = require('node:path');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
 const { LiveStreamingBench } = require('./lib/liveStreaming');
+const { runShapes } = require('./lib/shapes');
 const { hashEmail } = require('../scripts/lib/workflows');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -28,14 +32,17 @@ const CEILING = 7 * 1900;
 /** Users per second sent to the live n8n's webhooks, one user per call. */
 const LIVE_RATE = 100;
 const LIVE_FLOWS = { n8nAlone: 'n8n alone (Webhook → No Operation)', ours: 'ours', diy: 'do-it-yourself' };
-const WATCHDOG_MS = 25 * 60_000;
+const WATCHDOG_MS = 45 * 60_000;
+/** The workflow shapes run at this latency only (when the run includes it, or runs the shapes alone). */
+const SHAPES_LATENCY = 150;
 
 function parseArgs(argv) {
-	const args = { latencies: [50, 150, 500], only: null, quick: false, n8n: true, out: path.join(__dirname, 'RESULTS.md') };
+	const args = { latencies: [50, 150, 500], only: null, quick: false, n8n: true, largeShapes: true, out: path.join(__dirname, 'RESULTS.md') };
 	for (const arg of argv) {
 		const [flag, value] = arg.split('=');
 		if (flag === '--latencies') args.latencies = value.split(',').map(Number);
 		else if (flag === '--only') args.only = new Set(value.split(','));
+		else if (flag === '--no-large-shapes') args.largeShapes = false;
 		else if (flag === '--quick') args.quick = true;
 		else if (flag === '--no-n8n') args.n8n = false;
 		else if (flag === '--out') args.out = path.resolve(value);
@@ -46,6 +53,7 @@ function parseArgs(argv) {
 }
 
 const args = require.main === module ? parseArgs(process.argv.slice(2)) : parseArgs([]);
+if (args.only && args.only.size === 1 && args.only.has('shapes') && !process.argv.some((a) => a.startsWith('--latencies'))) args.latencies = [SHAPES_LATENCY];
 const wanted = (part) => !args.only || args.only.has(part);
 const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -605,7 +613,81 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		}
 		push('');
 	}
+	push(...shapesSection(results, startedAt));
 	return lines.join('\n');
+}
+
+const SHAPES_HEADING = '## Workflow shapes in real n8n 2.8.4';
+
+/** Each shape with the default options beside Flush Window 0, and the targets they are held to. */
+function shapesSection(results, startedAt) {
+	const rows = results.filter((r) => r.kind === 'shape');
+	if (!rows.length) return [];
+	const lines = [
+		SHAPES_HEADING,
+		'',
+		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=shapes\`, benchmarks/lib/shapes.js) at ${SHAPES_LATENCY} ms latency, each row with \`n8n execute --id\` in a fresh n8n 2.8.4 user folder (SQLite, the compiled node as a custom extension) and an audience of its own (Existing Audience by ID). Loop: Manual Trigger → Code (users) → Loop Over Items (batch) → Pinterest Audience Sync → back to the loop, one execution. Sub-workflow: the same loop → Execute Workflow (wait for it, all items at once) of a published sub-workflow Execute Workflow Trigger → Pinterest Audience Sync: each batch an execution of its own, one after the other. Lone: Manual Trigger → Code (users) → Pinterest Audience Sync, nothing else running. Node time: the Pinterest Audience Sync runs (the Execute Workflow runs for the sub-workflow shape) added up, from n8n\'s run data. In the list after: from the execution\'s start (n8n\'s startedAt) to the answer of the last accepted write at the emulator.`,
+		'',
+		'| shape | users | flush window | execution time | node time | node runs | × Flush Window 0 | writes | 429s | in the list | in the list after | outcome |',
+		'|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+	];
+	const key = (r) => `${r.shape}|${r.users}|${r.batch ?? ''}`;
+	const off = new Map(rows.filter((r) => r.flushWindow === '0 s' && r.ok).map((r) => [key(r), r]));
+	const ratio = (r) => {
+		const base = off.get(key(r));
+		return base && r.ok && base.nodeMs > 0 ? r.nodeMs / base.nodeMs : undefined;
+	};
+	for (const r of rows) {
+		if (!r.ok && r.executionMs === undefined) {
+			lines.push(`| ${r.name} | ${fmt(r.users)} | ${r.flushWindow} | failed: ${r.error} |||||||||`);
+			continue;
+		}
+		const x = ratio(r);
+		lines.push(
+			`| ${r.name} | ${fmt(r.users)} | ${r.flushWindow} | ${secs(r.executionMs)} | ${secs(r.nodeMs)} | ${fmt(r.nodeRuns)} | ${x === undefined ? '–' : `${fmt(x, 2)}×`} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.inList)} of ${fmt(r.users)} | ${secs(r.inListAfterMs)} | ${r.ok ? 'succeeded' : `failed: ${r.error ?? 'see log'}`} |`,
+		);
+	}
+	lines.push('', 'Targets:', '');
+	for (const r of rows.filter((x) => x.flushWindow !== '0 s')) {
+		if (r.shape === 'lone') {
+			const bound = SHAPES_LATENCY + 500;
+			const met = r.ok && r.inList === r.users && r.inListAfterMs <= bound;
+			lines.push(`- ${r.name} of ${fmt(r.users)}: in the list ${secs(r.inListAfterMs)} after its start (target ≤ latency + 0.5 s = ${secs(bound)}): ${met ? 'met' : 'missed'}.`);
+		} else {
+			const x = ratio(r);
+			const met = r.ok && r.inList === r.users && x !== undefined && x <= 1.2;
+			lines.push(`- ${r.name}: node time ${x === undefined ? '–' : `${fmt(x, 2)}×`} that with Flush Window 0 (target ≤ 1.2×): ${met ? 'met' : 'missed'}.`);
+		}
+	}
+	lines.push('');
+	return lines;
+}
+
+/**
+ * A run of some sections only (--only) keeps the rest of the existing file: each section measured now
+ * replaces its namesake, a new one is added at the end; the header, settings and targets stay.
+ */
+function mergeSections(existing, fresh) {
+	const split = (text) => {
+		const parts = text.split(/^(?=## )/m);
+		return { head: parts[0], sections: parts.slice(1) };
+	};
+	const old = split(existing);
+	const now = split(fresh);
+	const heading = (section) => section.split('\n', 1)[0];
+	const keep = new Set(['## Machine and settings', '## Targets']);
+	const sections = [...old.sections];
+	for (const section of now.sections) {
+		if (keep.has(heading(section))) continue;
+		const at = sections.findIndex((s) => heading(s) === heading(section));
+		const text = section.endsWith('\n\n') ? section : `${section.replace(/\n*$/, '')}\n\n`;
+		if (at >= 0) sections[at] = text;
+		else {
+			if (sections.length) sections[sections.length - 1] = `${sections[sections.length - 1].replace(/\n*$/, '')}\n\n`;
+			sections.push(text);
+		}
+	}
+	return `${old.head}${sections.join('')}`.replace(/\n*$/, '\n');
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -720,6 +802,11 @@ async function main() {
 						results.push({ kind: 'live', latency, flow: 'setup', error: error.message.split('\n')[0] });
 					}
 				}
+				if (wanted('shapes') && args.n8n && latency === SHAPES_LATENCY && fs.existsSync(n8nLibPath)) {
+					log('  workflow shapes in real n8n 2.8.4 (default options beside Flush Window 0)');
+					const workflowsLib = require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js'));
+					results.push(...(await runShapes(require(n8nLibPath), workflowsLib, emulator.url, { quick: args.quick, large: args.largeShapes, log })));
+				}
 			} finally {
 				await emulator.stop();
 			}
@@ -731,7 +818,8 @@ async function main() {
 
 	const finishedAt = new Date();
 	const markdown = report({ machineInfo, results, startedAt, finishedAt });
-	fs.writeFileSync(args.out, `${markdown}\n`);
+	const merge = args.only && fs.existsSync(args.out);
+	fs.writeFileSync(args.out, merge ? mergeSections(fs.readFileSync(args.out, 'utf8'), `${markdown}\n`) : `${markdown}\n`);
 	if (args.json) fs.writeFileSync(args.json, `${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`);
 	log(`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`);
 }
@@ -746,4 +834,4 @@ if (require.main === module) {
 	);
 }
 
-module.exports = { report };
+module.exports = { report, mergeSections };
