@@ -626,7 +626,7 @@ function shapesSection(results, startedAt) {
 	const lines = [
 		SHAPES_HEADING,
 		'',
-		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=shapes\`, benchmarks/lib/shapes.js) at ${SHAPES_LATENCY} ms latency, each row with \`n8n execute --id\` in a fresh n8n 2.8.4 user folder (SQLite, the compiled node as a custom extension) and an audience of its own (Existing Audience by ID). Loop: Manual Trigger → Code (users) → Loop Over Items (batch) → Pinterest Audience Sync → back to the loop, one execution. Sub-workflow: the same loop → Execute Workflow (wait for it, all items at once) of a published sub-workflow Execute Workflow Trigger → Pinterest Audience Sync: each batch an execution of its own, one after the other. Lone: Manual Trigger → Code (users) → Pinterest Audience Sync, nothing else running. Node time: the Pinterest Audience Sync runs (the Execute Workflow runs for the sub-workflow shape) added up, from n8n\'s run data. In the list after: from the execution\'s start (n8n\'s startedAt) to the answer of the last accepted write at the emulator.`,
+		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=shapes\`, benchmarks/lib/shapes.js) at ${SHAPES_LATENCY} ms latency, each row with \`n8n execute --id\` in a fresh n8n 2.8.4 user folder (SQLite, the compiled node as a custom extension) and an audience of its own (Existing Audience by ID). Loop: Manual Trigger → Code (users) → Loop Over Items (batch) → Pinterest Audience Sync → back to the loop, one execution. Sub-workflow: the same loop → Execute Workflow (wait for it, all items at once) of a published sub-workflow Execute Workflow Trigger → Pinterest Audience Sync: each batch an execution of its own, one after the other. Lone: one webhook call carrying the users into a running \`n8n start\` (Webhook answering when the execution ends → Split Out → Pinterest Audience Sync), after a warm-up call and a quiet spell of 6 s, nothing else running; its execution time is from the call to the answer. Node time: the Pinterest Audience Sync runs (the Execute Workflow runs for the sub-workflow shape) added up, from n8n\'s run data. In the list after: from the execution\'s start (n8n\'s startedAt; for a lone call, the call) to the answer of the last accepted write at the emulator. × Flush Window 0: node time (a lone call\'s execution time) over that with Flush Window 0.`,
 		'',
 		'| shape | users | flush window | execution time | node time | node runs | × Flush Window 0 | writes | 429s | in the list | in the list after | outcome |',
 		'|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -635,7 +635,8 @@ function shapesSection(results, startedAt) {
 	const off = new Map(rows.filter((r) => r.flushWindow === '0 s' && r.ok).map((r) => [key(r), r]));
 	const ratio = (r) => {
 		const base = off.get(key(r));
-		return base && r.ok && base.nodeMs > 0 ? r.nodeMs / base.nodeMs : undefined;
+		const time = (x) => x.nodeMs ?? x.executionMs;
+		return base && r.ok && time(base) > 0 ? time(r) / time(base) : undefined;
 	};
 	for (const r of rows) {
 		if (!r.ok && r.executionMs === undefined) {

@@ -7,11 +7,15 @@
  *   runs once per batch, one after the other.
  * - Loop Over Items (500) → Execute Workflow (a sub-workflow: Execute Workflow Trigger → Pinterest Audience
  *   Sync), waiting for it: each batch is an execution of its own, one after the other.
- * - A lone execution: Manual Trigger → Code (users) → Pinterest Audience Sync, nothing else running.
+ * - A lone execution in a running n8n (`n8n start`): a webhook call carrying the users → Split Out →
+ *   Pinterest Audience Sync, after a quiet spell, nothing else running; timed from the call.
  *
  * Every row writes to an audience of its own (Existing Audience by ID, made up front through the emulator's
  * API, as its user would have), so the list tells which users arrived and when.
  */
+const { randomUUID } = require('node:crypto');
+const http = require('node:http');
+
 const { emulatorJson, lastLogSeq, logSince } = require('./emulatorAdmin');
 
 const SYNC_NODE = 'Pinterest Audience Sync';
@@ -34,7 +38,7 @@ function shapeRows({ quick, large }) {
 const SHAPE_NAMES = {
 	loop: (r) => `Loop Over Items ${r.batch} × ${r.users / r.batch}`,
 	subWorkflow: (r) => `Execute Workflow per batch of ${r.batch} (${r.users / r.batch} sub-workflows)`,
-	lone: () => 'lone execution',
+	lone: () => 'lone webhook call',
 };
 const shapeName = (r) => SHAPE_NAMES[r.shape](r);
 
@@ -67,6 +71,7 @@ function syncNode(id, wf, credential, adAccountId, audienceId, options, position
 	);
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const link = (to, index = 0) => ({ main: [[{ node: to, type: 'main', index }]] });
 
 /** The workflows of one row (the sub-workflow first, when there is one); the first id is the one to run. */
@@ -75,13 +80,19 @@ function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, option
 	const users = node(`${id}-u`, 'Users', 'n8n-nodes-base.code', 2, [200, 0], { jsCode: usersCode(row.users, prefix) });
 	const base = { active: false, settings: { executionOrder: 'v1' } };
 	if (row.shape === 'lone') {
+		// The call's body carries the users; n8n answers when the execution ends.
+		const webhookId = randomUUID();
 		return [
 			{
 				...base,
 				id,
 				name: `Shapes: ${shapeName(row)} of ${row.users}`,
-				nodes: [trigger, users, syncNode(`${id}-s`, wf, credential, adAccountId, audienceId, options, [400, 0])],
-				connections: { 'Manual Trigger': link('Users'), Users: link(SYNC_NODE) },
+				nodes: [
+					node(`${id}-w`, 'Webhook', 'n8n-nodes-base.webhook', 2, [0, 0], { httpMethod: 'POST', path: id, responseMode: 'lastNode', options: {} }, { webhookId }),
+					node(`${id}-o`, 'Split Out', 'n8n-nodes-base.splitOut', 1, [200, 0], { fieldToSplitOut: 'body.users', include: 'noOtherFields', options: {} }),
+					syncNode(`${id}-s`, wf, credential, adAccountId, audienceId, options, [400, 0]),
+				],
+				connections: { Webhook: link('Split Out'), 'Split Out': link(SYNC_NODE) },
 			},
 		];
 	}
@@ -171,8 +182,8 @@ class ShapesBench {
 		return { listId: list.id, audienceId: audience.id };
 	}
 
-	/** Runs one row with the node's default options (`flushWindowSeconds` undefined) or with the given window. */
-	async run(row, flushWindowSeconds) {
+	/** Imports (and publishes where needed) one row's workflows, with an audience of its own. */
+	async prepare(row, flushWindowSeconds) {
 		const k = ++this.counter;
 		const id = `benchShape${String(k).padStart(3, '0')}Run`;
 		const label = `${shapeName(row)} ${row.users} fw${flushWindowSeconds ?? 'default'} ${k}`;
@@ -181,42 +192,105 @@ class ShapesBench {
 		const prefix = `shape-${k}-`;
 		const workflows = rowWorkflows(row, { id, wf: this.wf, credential: this.credential, adAccountId: this.demo.adAccountId, audienceId, options, prefix });
 		await this.instance.importWorkflow(workflows);
-		if (workflows.length > 1) {
-			// n8n 2 calls a sub-workflow's published version.
-			const published = await this.instance.cli(['publish:workflow', `--id=${workflows[0].id}`]);
+		// n8n 2 calls a sub-workflow's published version, and serves a published workflow's webhook.
+		const toPublish = row.shape === 'lone' ? workflows : workflows.slice(0, -1);
+		for (const workflow of toPublish) {
+			const published = await this.instance.cli(['publish:workflow', `--id=${workflow.id}`]);
 			if (published.code !== 0) throw new Error(`publish:workflow failed: ${(published.stdout + published.stderr).slice(-500)}`);
 		}
-		const since = await lastLogSeq(this.emulatorUrl);
-		const result = await this.instance.execute(id, { timeoutMs: 20 * 60_000 });
+		return { row, flushWindowSeconds, id, listId, prefix };
+	}
+
+	/** What the emulator saw of a row since `since`: its writes, its users in the list, when the last arrived. */
+	async outcome({ row, flushWindowSeconds, listId, prefix }, since) {
 		const entries = await logSince(this.emulatorUrl, since);
-		const run = result.run;
-		const ok = result.exitCode === 0 && run?.status === 'success';
 		const writes = entries.filter((e) => e.method === 'PATCH' && e.path.endsWith(`/customer_lists/${listId}`));
 		const accepted = writes.filter((e) => e.status >= 200 && e.status < 300);
 		const held = new Set((await emulatorJson('GET', `${this.emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists/${listId}/records`)).records);
 		let inList = 0;
 		for (let i = 0; i < row.users; i++) if (held.has(this.wf.hashEmail(`${prefix}${i}@example.com`))) inList++;
-		const startedAt = run ? Date.parse(run.startedAt) : undefined;
-		const lastInList = accepted.length ? Math.max(...accepted.map((e) => e.t + e.durationMs)) : undefined;
-		const timed = nodeTimes(run, row.shape === 'subWorkflow' ? SUB_NODE : SYNC_NODE);
 		return {
 			kind: 'shape',
 			...row,
 			name: shapeName(row),
 			flushWindow: flushWindowSeconds === undefined ? 'default (5 s)' : `${flushWindowSeconds} s`,
+			writes: accepted.length,
+			rateLimited: writes.filter((e) => e.status === 429).length,
+			inList,
+			lastInList: accepted.length ? Math.max(...accepted.map((e) => e.t + e.durationMs)) : undefined,
+		};
+	}
+
+	/** A loop shape: one `n8n execute` of the row's workflow. */
+	async run(row, flushWindowSeconds) {
+		const prepared = await this.prepare(row, flushWindowSeconds);
+		const since = await lastLogSeq(this.emulatorUrl);
+		const result = await this.instance.execute(prepared.id, { timeoutMs: 20 * 60_000 });
+		const seen = await this.outcome(prepared, since);
+		const run = result.run;
+		const ok = result.exitCode === 0 && run?.status === 'success';
+		const startedAt = run ? Date.parse(run.startedAt) : undefined;
+		const timed = nodeTimes(run, row.shape === 'subWorkflow' ? SUB_NODE : SYNC_NODE);
+		return {
+			...seen,
 			ok,
 			error: ok ? undefined : (run?.data?.resultData?.error?.message ?? result.stderr.trim().split('\n').slice(-3).join(' | ')),
 			executionMs: run && run.stoppedAt ? Date.parse(run.stoppedAt) - startedAt : undefined,
 			nodeMs: timed.ms,
 			nodeRuns: timed.runs,
 			wallMs: result.durationMs,
-			writes: accepted.length,
-			rateLimited: writes.filter((e) => e.status === 429).length,
-			inList,
-			// From the execution's start (and from the node's) until the last of its users was in the list.
-			inListAfterMs: lastInList !== undefined && startedAt !== undefined ? lastInList - startedAt : undefined,
-			inListAfterNodeStartMs: lastInList !== undefined && timed.firstStart !== undefined ? lastInList - timed.firstStart : undefined,
+			// From the execution's start until the last of its users was in the list.
+			inListAfterMs: seen.lastInList !== undefined && startedAt !== undefined ? seen.lastInList - startedAt : undefined,
 		};
+	}
+
+	/**
+	 * The lone calls, in a running n8n: all their workflows published, the server started, one warm-up call
+	 * (the Pinterest user and token, as in an n8n that has been running), then each call after a quiet spell
+	 * longer than a flush window, timed from the call to its last user in the list.
+	 */
+	async runLone(rows, log) {
+		const warmUp = await this.prepare({ shape: 'lone', users: 1 }, 0);
+		const prepared = [];
+		for (const { row, flushWindowSeconds } of rows) prepared.push(await this.prepare(row, flushWindowSeconds));
+		await this.instance.startServer();
+		await this.call(warmUp);
+		const results = [];
+		for (const p of prepared) {
+			await sleep(6000);
+			log(`  shapes: ${shapeName(p.row)}, ${p.row.users} users, flush window ${p.flushWindowSeconds ?? 'default'}`);
+			const since = await lastLogSeq(this.emulatorUrl);
+			const answer = await this.call(p);
+			const seen = await this.outcome(p, since);
+			const ok = answer.status >= 200 && answer.status < 300;
+			const r = {
+				...seen,
+				ok,
+				error: ok ? undefined : `the webhook answered ${answer.status}`,
+				executionMs: answer.answeredAt - answer.calledAt,
+				nodeMs: undefined,
+				nodeRuns: 1,
+				inListAfterMs: seen.lastInList !== undefined ? seen.lastInList - answer.calledAt : undefined,
+			};
+			results.push(r);
+			log(`    answered after ${(r.executionMs / 1000).toFixed(2)} s, ${r.writes} writes, ${r.inList} of ${r.users} in the list, last after ${(r.inListAfterMs / 1000).toFixed(2)} s`);
+		}
+		return results;
+	}
+
+	/** POSTs a lone row's users to its webhook; resolves with the status and the wall-clock call and answer times. */
+	call({ row, id, prefix }) {
+		const body = JSON.stringify({ users: Array.from({ length: row.users }, (_, i) => ({ email: `${prefix}${i}@example.com` })) });
+		return new Promise((resolve) => {
+			const calledAt = Date.now();
+			const req = http.request(`${this.instance.baseUrl}/webhook/${id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 120_000 }, (res) => {
+				res.resume();
+				res.on('end', () => resolve({ status: res.statusCode, calledAt, answeredAt: Date.now() }));
+			});
+			req.on('timeout', () => req.destroy(new Error('timeout')));
+			req.on('error', () => resolve({ status: 0, calledAt, answeredAt: Date.now() }));
+			req.end(body);
+		});
 	}
 
 	async cleanUp() {
@@ -230,7 +304,8 @@ async function runShapes(n8nLib, wf, emulatorUrl, { quick, large, log }) {
 	const results = [];
 	try {
 		await bench.setUp(emulatorUrl);
-		for (const row of shapeRows({ quick, large })) {
+		const rows = shapeRows({ quick, large });
+		for (const row of rows.filter((r) => r.shape !== 'lone')) {
 			for (const flushWindowSeconds of [undefined, 0]) {
 				log(`  shapes: ${shapeName(row)}, ${row.users} users, flush window ${flushWindowSeconds ?? 'default'}`);
 				try {
@@ -243,10 +318,17 @@ async function runShapes(n8nLib, wf, emulatorUrl, { quick, large, log }) {
 				}
 			}
 		}
+		const lone = rows.filter((r) => r.shape === 'lone').flatMap((row) => [undefined, 0].map((flushWindowSeconds) => ({ row, flushWindowSeconds })));
+		try {
+			results.push(...(await bench.runLone(lone, log)));
+		} catch (error) {
+			results.push({ kind: 'shape', shape: 'lone', users: 0, name: 'lone webhook calls', flushWindow: '–', ok: false, error: error.message.split('\n')[0] });
+			log(`    lone calls failed: ${error.message}`);
+		}
 	} finally {
 		await bench.cleanUp().catch(() => undefined);
 	}
 	return results;
 }
 
-module.exports = { runShapes, shapeRows };
+module.exports = { runShapes, shapeRows, ShapesBench };
