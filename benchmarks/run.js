@@ -6,7 +6,7 @@
  * side with the do-it-yourself n8n workflow (Loop Over Items → Code → HTTP Request) in real n8n 2.8.4.
  * Writes benchmarks/RESULTS.md. All traffic goes to 127.0.0.1. Stops by itself (watchdog).
  *
- *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,n8n,shapes]
+ *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,n8n,live,shapes]
  *                          [--quick] [--no-n8n] [--out=benchmarks/RESULTS.md] [--json=<file>]
  *
  * With --only, the sections measured replace theirs in an existing RESULTS.md and the others stay, e.g.
@@ -626,7 +626,7 @@ function shapesSection(results, startedAt) {
 	const lines = [
 		SHAPES_HEADING,
 		'',
-		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=shapes\`, benchmarks/lib/shapes.js) at ${SHAPES_LATENCY} ms latency, each row with \`n8n execute --id\` in a fresh n8n 2.8.4 user folder (SQLite, the compiled node as a custom extension) and an audience of its own (Existing Audience by ID). Loop: Manual Trigger → Code (users) → Loop Over Items (batch) → Pinterest Audience Sync → back to the loop, one execution. Sub-workflow: the same loop → Execute Workflow (wait for it, all items at once) of a published sub-workflow Execute Workflow Trigger → Pinterest Audience Sync: each batch an execution of its own, one after the other. Lone: one webhook call carrying the users into a running \`n8n start\` (Webhook answering when the execution ends → Split Out → Pinterest Audience Sync), after a warm-up call and a quiet spell of 6 s, nothing else running; its execution time is from the call to the answer. Node time: the Pinterest Audience Sync runs (the Execute Workflow runs for the sub-workflow shape) added up, from n8n\'s run data. In the list after: from the execution\'s start (n8n\'s startedAt; for a lone call, the call) to the answer of the last accepted write at the emulator. × Flush Window 0: node time (a lone call\'s execution time) over that with Flush Window 0.`,
+		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=shapes\`, benchmarks/lib/shapes.js) at ${SHAPES_LATENCY} ms latency, each row with \`n8n execute --id\` in a fresh n8n 2.8.4 user folder (SQLite, the compiled node as a custom extension) and an audience of its own (Existing Audience by ID). Loop: Manual Trigger → Code (users) → Loop Over Items (batch) → Pinterest Audience Sync → back to the loop, one execution. Sub-workflow: the same loop → Execute Workflow (wait for it, all items at once) of a published sub-workflow Execute Workflow Trigger → Pinterest Audience Sync: each batch an execution of its own, one after the other. Lone: one webhook call carrying the users into a running \`n8n start\` (Webhook answering when the execution ends → Split Out → Pinterest Audience Sync), after a warm-up call and a quiet spell of 6 s, nothing else running; its execution time is from the call to the answer. Node time: the Pinterest Audience Sync runs (the Execute Workflow runs for the sub-workflow shape) added up, from n8n\'s run data. In the list after: from the execution\'s start (n8n\'s startedAt; for a lone call, the call) to the answer of the last accepted write at the emulator. × Flush Window 0: node time (a lone call\'s execution time) over that with Flush Window 0. The machine is shared and its load drifts between runs: the 5,000-user rows run twice each in the order default, 0, 0, default; their times are the means (each run\'s node time in brackets); writes and 429s the most of any run.`,
 		'',
 		'| shape | users | flush window | execution time | node time | node runs | × Flush Window 0 | writes | 429s | in the list | in the list after | outcome |',
 		'|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -645,7 +645,7 @@ function shapesSection(results, startedAt) {
 		}
 		const x = ratio(r);
 		lines.push(
-			`| ${r.name} | ${fmt(r.users)} | ${r.flushWindow} | ${secs(r.executionMs)} | ${secs(r.nodeMs)} | ${fmt(r.nodeRuns)} | ${x === undefined ? '–' : `${fmt(x, 2)}×`} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.inList)} of ${fmt(r.users)} | ${secs(r.inListAfterMs)} | ${r.ok ? 'succeeded' : `failed: ${r.error ?? 'see log'}`} |`,
+			`| ${r.name} | ${fmt(r.users)} | ${r.flushWindow} | ${secs(r.executionMs)} | ${secs(r.nodeMs)}${r.nodeMsEach && r.nodeMsEach.length > 1 ? ` (${r.nodeMsEach.map((ms) => fmt(ms / 1000, 2)).join(', ')})` : ''} | ${fmt(r.nodeRuns)} | ${x === undefined ? '–' : `${fmt(x, 2)}×`} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.inList)} of ${fmt(r.users)} | ${secs(r.inListAfterMs)} | ${r.ok ? 'succeeded' : `failed: ${r.error ?? 'see log'}`} |`,
 		);
 	}
 	lines.push('', 'Targets:', '');
@@ -713,7 +713,8 @@ async function main() {
 	let liveBench;
 	const liveSeconds = args.quick ? 5 : 10;
 	const n8nLibPath = path.join(REPO_ROOT, 'scripts', 'lib', 'n8n.js');
-	const useN8n = args.n8n && wanted('n8n') && fs.existsSync(n8nLibPath);
+	// --only=live runs the live webhook streams without the `n8n execute` comparison.
+	const useN8n = args.n8n && (wanted('n8n') || wanted('live')) && fs.existsSync(n8nLibPath);
 	const { freePort } = useN8n ? require(n8nLibPath) : { freePort: null };
 	const port = freePort ? await freePort() : await new Promise((resolve) => {
 		const srv = require('node:net').createServer();
@@ -748,7 +749,7 @@ async function main() {
 				}
 				if (useN8n) {
 					const users = args.quick ? 20_000 : 100_000;
-					try {
+					if (wanted('n8n')) try {
 						if (!n8nBench) {
 							log('  setting up n8n 2.8.4 (fresh user folder, imports)');
 							n8nBench = new N8nBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')));
