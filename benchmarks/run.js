@@ -6,8 +6,11 @@
  * side with the do-it-yourself n8n workflow (Loop Over Items → Code → HTTP Request) in real n8n 2.8.4.
  * Writes benchmarks/RESULTS.md. All traffic goes to 127.0.0.1. Stops by itself (watchdog).
  *
- *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,perItemTargets,n8n,mirror]
+ *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,perItemTargets,n8n,live,shapes,mirror]
  *                          [--quick] [--no-n8n] [--out=benchmarks/RESULTS.md] [--json=<file>]
+ *
+ * With --only, the sections measured replace theirs in an existing RESULTS.md and the others stay, e.g.
+ * `npm run bench -- --only=shapes` measures the workflow shapes in real n8n 2.8.4 at 150 ms alone.
  *
  * Our node runs in-process through its execute path (benchmarks/worker.js, one fresh process per
  * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js), and both
@@ -22,6 +25,7 @@ const path = require('node:path');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
 const { LiveStreamingBench } = require('./lib/liveStreaming');
+const { runShapes } = require('./lib/shapes');
 const { hashEmail } = require('../scripts/lib/workflows');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -30,14 +34,17 @@ const CEILING = 7 * 1900;
 /** Users per second sent to the live n8n's webhooks, one user per call. */
 const LIVE_RATE = 100;
 const LIVE_FLOWS = { n8nAlone: 'n8n alone (Webhook → No Operation)', ours: 'ours', diy: 'do-it-yourself' };
-const WATCHDOG_MS = 25 * 60_000;
+const WATCHDOG_MS = 45 * 60_000;
+/** The workflow shapes run at this latency only (when the run includes it, or runs the shapes alone). */
+const SHAPES_LATENCY = 150;
 
 function parseArgs(argv) {
-	const args = { latencies: [50, 150, 500], only: null, quick: false, n8n: true, out: path.join(__dirname, 'RESULTS.md') };
+	const args = { latencies: [50, 150, 500], only: null, quick: false, n8n: true, largeShapes: true, out: path.join(__dirname, 'RESULTS.md') };
 	for (const arg of argv) {
 		const [flag, value] = arg.split('=');
 		if (flag === '--latencies') args.latencies = value.split(',').map(Number);
 		else if (flag === '--only') args.only = new Set(value.split(','));
+		else if (flag === '--no-large-shapes') args.largeShapes = false;
 		else if (flag === '--quick') args.quick = true;
 		else if (flag === '--no-n8n') args.n8n = false;
 		else if (flag === '--out') args.out = path.resolve(value);
@@ -48,6 +55,7 @@ function parseArgs(argv) {
 }
 
 const args = require.main === module ? parseArgs(process.argv.slice(2)) : parseArgs([]);
+if (args.only && args.only.size === 1 && args.only.has('shapes') && !process.argv.some((a) => a.startsWith('--latencies'))) args.latencies = [SHAPES_LATENCY];
 const wanted = (part) => !args.only || args.only.has(part);
 const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -639,6 +647,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		}
 		push('');
 	}
+	push(...shapesSection(results, startedAt));
 	return lines.join('\n');
 }
 
@@ -666,12 +675,78 @@ function mirrorSection(r, machineInfo) {
 	return lines.join('\n');
 }
 
-/** `markdown` with its section under `heading` replaced by `section` (appended when missing). */
-function withSection(markdown, heading, section) {
-	const start = markdown.indexOf(`${heading}\n`);
-	if (start === -1) return `${markdown.trimEnd()}\n\n${section}`;
-	const next = markdown.indexOf('\n## ', start + heading.length);
-	return `${markdown.slice(0, start)}${section}${next === -1 ? '' : markdown.slice(next + 1)}`;
+const SHAPES_HEADING = '## Workflow shapes in real n8n 2.8.4';
+
+/** Each shape with the default options beside Flush Window 0, and the targets they are held to. */
+function shapesSection(results, startedAt) {
+	const rows = results.filter((r) => r.kind === 'shape');
+	if (!rows.length) return [];
+	const lines = [
+		SHAPES_HEADING,
+		'',
+		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=shapes\`, benchmarks/lib/shapes.js) at ${SHAPES_LATENCY} ms latency, each row with \`n8n execute --id\` in a fresh n8n 2.8.4 user folder (SQLite, the compiled node as a custom extension) and an audience of its own (Existing Audience by ID). Loop: Manual Trigger → Code (users) → Loop Over Items (batch) → Pinterest Audience Sync → back to the loop, one execution. Sub-workflow: the same loop → Execute Workflow (wait for it, all items at once) of a published sub-workflow Execute Workflow Trigger → Pinterest Audience Sync: each batch an execution of its own, one after the other. Lone: one webhook call carrying the users into a running \`n8n start\` (Webhook answering when the execution ends → Split Out → Pinterest Audience Sync), after a warm-up call and a quiet spell of 6 s, nothing else running; its execution time is from the call to the answer. Node time: the Pinterest Audience Sync runs (the Execute Workflow runs for the sub-workflow shape) added up, from n8n\'s run data. In the list after: from the execution\'s start (n8n\'s startedAt; for a lone call, the call) to the answer of the last accepted write at the emulator. × Flush Window 0: node time (a lone call\'s execution time) over that with Flush Window 0. The machine is shared and its load drifts between runs: the 5,000-user rows run twice each in the order default, 0, 0, default; their times are the means (each run\'s node time in brackets); writes and 429s the most of any run.`,
+		'',
+		'| shape | users | flush window | execution time | node time | node runs | × Flush Window 0 | writes | 429s | in the list | in the list after | outcome |',
+		'|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+	];
+	const key = (r) => `${r.shape}|${r.users}|${r.batch ?? ''}`;
+	const off = new Map(rows.filter((r) => r.flushWindow === '0 s' && r.ok).map((r) => [key(r), r]));
+	const ratio = (r) => {
+		const base = off.get(key(r));
+		const time = (x) => x.nodeMs ?? x.executionMs;
+		return base && r.ok && time(base) > 0 ? time(r) / time(base) : undefined;
+	};
+	for (const r of rows) {
+		if (!r.ok && r.executionMs === undefined) {
+			lines.push(`| ${r.name} | ${fmt(r.users)} | ${r.flushWindow} | failed: ${r.error} |||||||||`);
+			continue;
+		}
+		const x = ratio(r);
+		lines.push(
+			`| ${r.name} | ${fmt(r.users)} | ${r.flushWindow} | ${secs(r.executionMs)} | ${secs(r.nodeMs)}${r.nodeMsEach && r.nodeMsEach.length > 1 ? ` (${r.nodeMsEach.map((ms) => fmt(ms / 1000, 2)).join(', ')})` : ''} | ${fmt(r.nodeRuns)} | ${x === undefined ? '–' : `${fmt(x, 2)}×`} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.inList)} of ${fmt(r.users)} | ${secs(r.inListAfterMs)} | ${r.ok ? 'succeeded' : `failed: ${r.error ?? 'see log'}`} |`,
+		);
+	}
+	lines.push('', 'Targets:', '');
+	for (const r of rows.filter((x) => x.flushWindow !== '0 s')) {
+		if (r.shape === 'lone') {
+			const bound = SHAPES_LATENCY + 500;
+			const met = r.ok && r.inList === r.users && r.inListAfterMs <= bound;
+			lines.push(`- ${r.name} of ${fmt(r.users)}: in the list ${secs(r.inListAfterMs)} after its start (target ≤ latency + 0.5 s = ${secs(bound)}): ${met ? 'met' : 'missed'}.`);
+		} else {
+			const x = ratio(r);
+			const met = r.ok && r.inList === r.users && x !== undefined && x <= 1.2;
+			lines.push(`- ${r.name}: node time ${x === undefined ? '–' : `${fmt(x, 2)}×`} that with Flush Window 0 (target ≤ 1.2×): ${met ? 'met' : 'missed'}.`);
+		}
+	}
+	lines.push('');
+	return lines;
+}
+
+/**
+ * A run of some sections only (--only) keeps the rest of the existing file: each section measured now
+ * replaces its namesake, a new one is added at the end; the header, settings and targets stay.
+ */
+function mergeSections(existing, fresh) {
+	const split = (text) => {
+		const parts = text.split(/^(?=## )/m);
+		return { head: parts[0], sections: parts.slice(1) };
+	};
+	const old = split(existing);
+	const now = split(fresh);
+	const heading = (section) => section.split('\n', 1)[0];
+	const keep = new Set(['## Machine and settings', '## Targets']);
+	const sections = [...old.sections];
+	for (const section of now.sections) {
+		if (keep.has(heading(section))) continue;
+		const at = sections.findIndex((s) => heading(s) === heading(section));
+		const text = section.endsWith('\n\n') ? section : `${section.replace(/\n*$/, '')}\n\n`;
+		if (at >= 0) sections[at] = text;
+		else {
+			if (sections.length) sections[sections.length - 1] = `${sections[sections.length - 1].replace(/\n*$/, '')}\n\n`;
+			sections.push(text);
+		}
+	}
+	return `${old.head}${sections.join('')}`.replace(/\n*$/, '\n');
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -696,7 +771,8 @@ async function main() {
 	let liveBench;
 	const liveSeconds = args.quick ? 5 : 10;
 	const n8nLibPath = path.join(REPO_ROOT, 'scripts', 'lib', 'n8n.js');
-	const useN8n = args.n8n && wanted('n8n') && fs.existsSync(n8nLibPath);
+	// --only=live runs the live webhook streams without the `n8n execute` comparison.
+	const useN8n = args.n8n && (wanted('n8n') || wanted('live')) && fs.existsSync(n8nLibPath);
 	const { freePort } = useN8n ? require(n8nLibPath) : { freePort: null };
 	const port = freePort ? await freePort() : await new Promise((resolve) => {
 		const srv = require('node:net').createServer();
@@ -756,7 +832,7 @@ async function main() {
 				}
 				if (useN8n) {
 					const users = args.quick ? 20_000 : 100_000;
-					try {
+					if (wanted('n8n')) try {
 						if (!n8nBench) {
 							log('  setting up n8n 2.8.4 (fresh user folder, imports)');
 							n8nBench = new N8nBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')));
@@ -811,6 +887,11 @@ async function main() {
 						results.push({ kind: 'live', latency, flow: 'setup', error: error.message.split('\n')[0] });
 					}
 				}
+				if (wanted('shapes') && args.n8n && latency === SHAPES_LATENCY && fs.existsSync(n8nLibPath)) {
+					log('  workflow shapes in real n8n 2.8.4 (default options beside Flush Window 0)');
+					const workflowsLib = require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js'));
+					results.push(...(await runShapes(require(n8nLibPath), workflowsLib, emulator.url, { quick: args.quick, large: args.largeShapes, log })));
+				}
 			} finally {
 				await emulator.stop();
 			}
@@ -821,11 +902,12 @@ async function main() {
 	}
 
 	const finishedAt = new Date();
+	let markdown = report({ machineInfo, results, startedAt, finishedAt });
 	const mirrorResult = results.find((r) => r.kind === 'mirror');
-	const mirrorOnly = args.only && args.only.size === 1 && args.only.has('mirror') && fs.existsSync(args.out);
-	let markdown = mirrorOnly ? fs.readFileSync(args.out, 'utf8').trimEnd() : report({ machineInfo, results, startedAt, finishedAt });
-	if (mirrorResult) markdown = withSection(markdown, MIRROR_HEADING, mirrorSection(mirrorResult, machineInfo)).trimEnd();
-	fs.writeFileSync(args.out, `${markdown}\n`);
+	if (mirrorResult) markdown = `${markdown.trimEnd()}\n\n${mirrorSection(mirrorResult, machineInfo).trimEnd()}`;
+	// With --only, the sections measured replace theirs in the file and the others stay.
+	const merge = args.only && fs.existsSync(args.out);
+	fs.writeFileSync(args.out, merge ? mergeSections(fs.readFileSync(args.out, 'utf8'), `${markdown}\n`) : `${markdown}\n`);
 	if (args.json) fs.writeFileSync(args.json, `${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`);
 	log(`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`);
 }
@@ -840,4 +922,4 @@ if (require.main === module) {
 	);
 }
 
-module.exports = { report };
+module.exports = { report, mergeSections };

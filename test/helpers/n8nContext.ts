@@ -33,6 +33,8 @@ export interface ContextOptions {
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
 	cancelSignal?: AbortSignal;
+	/** n8n's execution ID; each context is an execution of its own unless several share one (a loop's rounds). */
+	executionId?: string;
 }
 
 export interface ContextRecorder {
@@ -82,8 +84,11 @@ function tokenUrl(credential: FakeCredential): string {
 	return `${(credential.customBaseUrl ?? '').replace(/\/+$/, '')}/v5/oauth/token`;
 }
 
+let executions = 0;
+
 export function createExecuteContext(options: ContextOptions, recorder: ContextRecorder = { refreshes: 0 }): IExecuteFunctions {
 	const credentialId = options.credentialId ?? 'cred-1';
+	const executionId = options.executionId ?? `test-execution-${++executions}`;
 	const theNode = node(credentialId);
 	const items = options.items ?? [];
 	const credential = options.credential;
@@ -109,6 +114,7 @@ export function createExecuteContext(options: ContextOptions, recorder: ContextR
 
 	const context = {
 		getNode: () => theNode,
+		getExecutionId: () => executionId,
 		getInputData: () => items,
 		continueOnFail: () => options.continueOnFail === true,
 		getExecutionCancelSignal: () => options.cancelSignal,

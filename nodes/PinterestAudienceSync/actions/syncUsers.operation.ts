@@ -18,6 +18,15 @@ import { readSyncTargets } from './syncTargets';
 
 export const STATUS_FIELD = 'pinterestAudienceSync';
 
+/** n8n's execution ID: each round of a loop in one execution is the same party for coalescing. */
+function executionIdOf(context: IExecuteFunctions): string | undefined {
+	try {
+		return context.getExecutionId() || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /** Output items built per turn of the event loop, so requests under way are never held up (a few ms). */
 const OUTPUT_SLICE_ITEMS = 16_384;
 
@@ -122,6 +131,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 
 	const client = pinterestClientFor(this);
 	const key = credentialKey(this);
+	const executionId = executionIdOf(this);
 	const readIdentifier = identifierReader(this, items, parameters.fields);
 	const nearlyDone: Array<Promise<void>> = [];
 	const syncs = groups.map(async (group): Promise<SyncResult> => {
@@ -136,6 +146,7 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		return await runSync({
 			client,
 			credentialKey: key,
+			executionId,
 			adAccountId: group.target.adAccountId,
 			audience: group.target.audience,
 			action: parameters.action,

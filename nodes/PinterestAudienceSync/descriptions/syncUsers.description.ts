@@ -187,7 +187,7 @@ const properties: INodeProperties[] = [
 					maxValue: 60,
 				},
 				description:
-					'When many executions each bring a few users (e.g. one webhook per user), wait up to this long to send them to the same audience together. 0 sends each execution on its own.',
+					'When several executions each bring a few users to the same audience at the same moment (e.g. one webhook per user), hold them at most this long to send them together. An execution with nobody beside it (a lone call, each round of a loop) is sent at once. 0 sends each execution on its own.',
 			},
 			{
 				displayName: 'Request Timeout (Seconds)',

@@ -15,7 +15,10 @@ export interface Contribution {
 	records: RecordSource;
 	client: PinterestClient;
 	stats: CallStats;
-	/** Large executions fill requests by themselves: their remainder is not held for coalescing. */
+	/**
+	 * Whether records short of a full request may wait for other executions' (company.ts). A large
+	 * execution fills requests by itself, and a lone one has nobody to wait for: theirs leave at once.
+	 */
 	holdRemainder: boolean;
 	/** Called once per slice [start, start + count) of `records` when its request settles. */
 	onOutcome(start: number, count: number, outcome: BatchOutcome): void;
@@ -64,7 +67,7 @@ function isTargetFatal(error: unknown): boolean {
 /**
  * Gathers the records that executions send to one customer list with one operation, cuts them into
  * requests of at most `batchSize` unique records and sends them through the Pinterest user's limiter.
- * Records of executions that bring fewer than a full request wait up to `flushWindowMs` for company
+ * A remainder the caller says may wait (it has company, company.ts) waits up to `flushWindowMs` for more
  * (Braze's "batch every 5 seconds"); each execution is told the outcome of exactly its own records.
  */
 export class ListDispatcher {
@@ -103,12 +106,18 @@ export class ListDispatcher {
 
 	private cutFullBatches(): void {
 		while (this.waitingRecords >= this.settings.batchSize) this.send(this.cut(this.settings.batchSize));
+		// Nobody is held any more: no timer keeps the process (or a finished test) waiting.
+		if (this.waitingRecords === 0) this.stopFlushTimer();
 	}
 
 	private flush(): void {
+		this.stopFlushTimer();
+		while (this.waitingRecords > 0) this.send(this.cut(this.settings.batchSize));
+	}
+
+	private stopFlushTimer(): void {
 		if (this.flushTimer) clearTimeout(this.flushTimer);
 		this.flushTimer = undefined;
-		while (this.waitingRecords > 0) this.send(this.cut(this.settings.batchSize));
 	}
 
 	private cut(size: number): Slice[] {

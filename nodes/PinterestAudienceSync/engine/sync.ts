@@ -1,4 +1,5 @@
 import { authGateFor } from './authGate';
+import { company } from './company';
 import type { CallEnvironment, ResolvedAudience } from './audienceTarget';
 import { existingAudience, findOrCreateAudience, forgetCustomerList, pinterestUserOf, sharedTarget } from './audienceTarget';
 import type { PinterestClient } from './client';
@@ -41,6 +42,11 @@ export interface SyncJob {
 	client: PinterestClient;
 	/** Identifies the n8n credential: token refreshes and coalescing are per credential. */
 	credentialKey: string;
+	/**
+	 * n8n's execution ID. The syncs of one execution (each round of Loop Over Items) never wait for each
+	 * other; without it, every sync counts as an execution of its own.
+	 */
+	executionId?: string;
 	adAccountId: string;
 	audience: AudienceChoice;
 	action: SyncAction;
@@ -118,6 +124,7 @@ const NEARLY_DONE_RECORDS = 2 * 7 * 1900;
 /** How long a mirror run waits for another mirror of the same list. */
 export const DEFAULT_MIRROR_LOCK_WAIT_MS = 10 * 60_000;
 export const MIRROR_BASELINE = 'first run: no earlier membership known, nothing removed';
+let syncsWithoutExecutionId = 0;
 
 
 /** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
@@ -169,6 +176,13 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	};
 
 	if (records.length > 0 || job.audience.mode === 'existing' || job.action === 'mirror') {
+		// Present from the start (also while the audience is looked up): executions heading to the same list
+		// at the same moment are company worth waiting for (company.ts).
+		const executionId = job.executionId || `sync-${++syncsWithoutExecutionId}`;
+		const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
+		const audienceKey = job.audience.mode === 'existing' ? job.audience.audienceId : job.audience.name;
+		const companyKey = [job.credentialKey, job.adAccountId, job.audience.mode, audienceKey, job.action, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|');
+		const leaveCompany = company.join(companyKey, executionId, flushWindowMs, Date.now());
 		let releaseRate: (() => Promise<void>) | undefined;
 		let releaseTarget: (() => void) | undefined;
 		try {
@@ -214,7 +228,6 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			}
 			// A dispatcher lives while it has work and sends with its creator's settings: executions share one
 			// only when their settings match, and an execution with nothing left to send creates none.
-			const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
 			const dispatch = (
 				operation: ListOperation,
 				source: RecordSource,
@@ -266,8 +279,8 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 						dispatch(
 							operation,
 							recordRange(records, start, end),
-							// Only a small execution's users wait for company; a large one's last part leaves at once.
-							!last || records.length - skip < batchSize,
+							// Only a small execution's users wait, and only for company; a large one's last part leaves at once.
+							!last || (records.length - skip < batchSize && company.worthWaiting(companyKey, executionId, Date.now())),
 							(offset, count, outcome) => markRange(start + offset, count, outcome),
 						),
 					);
@@ -279,6 +292,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 					prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
 				}
 				submit(records.length, true);
+				company.sent(companyKey, executionId, Date.now());
 				tellIfNearlyDone();
 				await Promise.all(submissions);
 			}
@@ -290,6 +304,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			}
 			if (!failures.includes(error)) failures.push(error);
 		} finally {
+			leaveCompany();
 			releaseTarget?.();
 			await releaseRate?.();
 		}

@@ -146,7 +146,11 @@ describe('Coalescing across executions', () => {
 			),
 		);
 
-		runs.forEach((run, k) => expectAllSynced(run, executions[k].emails.length));
+		runs.forEach((run, k) => {
+			expectAllSynced(run, executions[k].emails.length);
+			// Each execution accounts its own records once, though they travelled with everyone else's.
+			expect(run.metrics.recordsSent).toBe(new Set(executions[k].emails.map(recordOf)).size);
+		});
 		for (const audience of audiences) {
 			const sent = executions
 				.filter((e) => e.audience === audience)
@@ -268,10 +272,9 @@ describe('Coalescing across executions', () => {
 				cancel.abort();
 			return result;
 		});
+		// The others start beside it, so its users are held (they have company) and, held first, they lead
+		// the coalesced request.
 		const cancelled = new PinterestAudienceSync().execute.call(context);
-		// The cancelled execution's users are held first, so they lead the coalesced request.
-		await new Promise((resolve) => cancel.signal.addEventListener('abort', resolve));
-		await new Promise((resolve) => setImmediate(resolve));
 		const runs = rest.map((e) =>
 			runNode({
 				credential: credentialFor(emu),
@@ -288,6 +291,7 @@ describe('Coalescing across executions', () => {
 			expect(outcome.status).toBe('fulfilled');
 			expectAllSynced((outcome as PromiseFulfilledResult<NodeRun>).value, rest[k].emails.length);
 		});
+		expect(cancel.signal.aborted).toBe(true);
 		const others = rest.flatMap((e) => e.emails.map(recordOf));
 		const list = emu.listRecords(ACCOUNT, audience.listId);
 		for (const record of others) expect(list.has(record)).toBe(true);
@@ -304,6 +308,78 @@ describe('Coalescing across executions', () => {
 		expectAllSynced(run, 1);
 		expect(patchesTo(audience.listId).map((e) => e.recordCount)).toEqual([1]);
 	});
+});
+
+describe('Waiting only for company', () => {
+	// The longest window there is: a user held for company would outlast each test's budget (30 s), so a
+	// hold cannot go unnoticed.
+	const WINDOW = 60;
+	const BUDGET_MS = 30_000;
+	let timers: jest.SpyInstance;
+	beforeEach(() => {
+		timers = jest.spyOn(global, 'setTimeout');
+	});
+	afterEach(() => timers.mockRestore());
+	const flushTimersArmed = () => timers.mock.calls.filter(([, delay]) => delay === WINDOW * 1000).length;
+
+	it('sends each of ten rounds of one execution (Loop Over Items) at once, one request each, arming no flush timer', async () => {
+		const audience = await newAudience('Loop');
+		const since = patchesTo(audience.listId).length;
+		for (let round = 0; round < 10; round++) {
+			const run = await runNode({
+				credential: credentialFor(emu),
+				executionId: 'loop-over-items',
+				parameters: existing(audience, { flushWindowSeconds: WINDOW, writeStatus: true }),
+				items: emailItems(10, 750_000 + round * 10),
+			});
+			expectAllSynced(run, 10);
+		}
+		expect(patchesTo(audience.listId).slice(since).map((e) => e.recordCount)).toEqual(Array(10).fill(10));
+		expect(flushTimersArmed()).toBe(0);
+	}, BUDGET_MS);
+
+	it('sends a lone execution, and executions one after another (a sub-workflow per batch), at once', async () => {
+		const audience = await newAudience('Lone');
+		const since = patchesTo(audience.listId).length;
+		for (const size of [1, 10, 500]) {
+			const run = await runNode({
+				credential: credentialFor(emu),
+				parameters: existing(audience, { flushWindowSeconds: WINDOW, writeStatus: true }),
+				items: emailItems(size, 760_000 + size),
+			});
+			expectAllSynced(run, size);
+		}
+		expect(patchesTo(audience.listId).slice(since).map((e) => e.recordCount)).toEqual([1, 10, 500]);
+		expect(flushTimersArmed()).toBe(0);
+	}, BUDGET_MS);
+
+	it("holds an execution that has company, and sends it when a loop's next round arrives", async () => {
+		const audience = await newAudience('Rounds');
+		const options = { flushWindowSeconds: WINDOW, writeStatus: true };
+		const round = (k: number) =>
+			runNode({
+				credential: credentialFor(emu),
+				executionId: 'a-loop',
+				parameters: existing(audience, options),
+				items: emailItems(5, 770_000 + k * 5),
+			});
+		expectAllSynced(await round(0), 5);
+		const since = patchesTo(audience.listId).length;
+		// A webhook call and the loop's second round, side by side: the call waits for company, the round
+		// never waits (its execution sent to this list moments ago) and takes the call's user along.
+		const [call, second] = await Promise.all([
+			runNode({
+				credential: credentialFor(emu),
+				parameters: existing(audience, options),
+				items: emailItems(1, 779_000),
+			}),
+			round(1),
+		]);
+		expectAllSynced(call, 1);
+		expectAllSynced(second, 5);
+		expect(patchesTo(audience.listId).slice(since).map((e) => e.recordCount)).toEqual([6]);
+		expect(flushTimersArmed()).toBe(1);
+	}, BUDGET_MS);
 });
 
 describe('Audience lookups across executions', () => {
