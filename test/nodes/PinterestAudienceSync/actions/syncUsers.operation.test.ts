@@ -30,7 +30,7 @@ describe('Sync Users: chunking and records', () => {
 		[1900, 1],
 		[1901, 2],
 		[10_000, 6],
-	])('%i users reach the list as their hashes in %i request(s) of at most 1,900 records', async (count, expectedRequests) => {
+	])('%i users reach the list as their hashes in %i accepted request(s) of at most 1,900 records', async (count, expectedRequests) => {
 		const items = emailItems(count);
 		const name = uniqueName('Chunking');
 		const run = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: name }), items });
@@ -40,11 +40,14 @@ describe('Sync Users: chunking and records', () => {
 		const listId = run.metrics.customerListId as string;
 		const held = emu.listRecords(ACCOUNT, listId);
 		expect(held.size).toBe(count);
-		for (const item of items) expect(held.has(sha(String(item.json.email)))).toBe(true);
+		expect(items.filter((item) => !held.has(sha(String(item.json.email))))).toEqual([]);
 
+		// Chunking is about the requests Pinterest accepted: a write refused with 429 and retried (as a
+		// loaded machine can cause) carries the same records again and does not count.
 		const create = emu.log.filter((e) => e.method === 'POST' && e.path.endsWith('/customer_lists') && e.status < 300).pop();
-		const writes = [create ?? fail('no customer list was created'), ...patchesTo(listId)];
+		const writes = [create ?? fail('no customer list was created'), ...patchesTo(listId).filter((e) => e.status >= 200 && e.status < 300)];
 		expect(writes).toHaveLength(expectedRequests);
+		expect(writes.reduce((n, e) => n + e.recordCount, 0)).toBe(count);
 		expect(Math.max(...writes.map((e) => e.recordCount))).toBeLessThanOrEqual(1900);
 		expect(statusOf(run, 0)).toEqual({ status: 'synced' });
 	});
