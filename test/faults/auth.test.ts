@@ -9,6 +9,7 @@ import type { FakeCredential } from '../helpers/n8nContext';
 import type { NodeRun } from '../helpers/nodeRunner';
 import type { TargetAudience } from './support';
 import {
+	INJECTED_FAULTS_ONLY,
 	createTarget,
 	credentialFor,
 	emailItems,
@@ -30,7 +31,7 @@ let emu: Emulator;
 let target: TargetAudience;
 
 beforeAll(async () => {
-	emu = await startEmulator();
+	emu = await startEmulator(INJECTED_FAULTS_ONLY);
 	target = await createTarget(emu, 'Auth');
 });
 afterEach(() => emu.clearFaults());
