@@ -5,6 +5,7 @@
  *   real time (`*.pacing.test.ts`). Node and npm only; about a minute of mostly waiting.
  * - `queue-mode` (`npm run test:queue-mode`): the shared limiter on a real redis-server (`test/queue-mode/`
  *   and the Redis limiter's tests).
+ * - `install` (`npm run test:install`): the README's manual install of the packed package (npm registry).
  * - `e2e` (`npm run test:e2e`): real n8n, and the editor in Chromium.
  */
 const QUEUE_MODE = ['<rootDir>/test/queue-mode/**/*.test.ts', '<rootDir>/test/nodes/PinterestAudienceSync/engine/redisLimiter.test.ts'];
@@ -27,10 +28,11 @@ module.exports = {
 			...common,
 			displayName: 'unit',
 			testMatch: ['<rootDir>/test/**/*.test.ts'],
-			testPathIgnorePatterns: ['<rootDir>/test/e2e/', '<rootDir>/test/queue-mode/', '/redisLimiter\\.test\\.ts$', '\\.pacing\\.test\\.ts$'],
+			testPathIgnorePatterns: ['<rootDir>/test/e2e/', '<rootDir>/test/install/', '<rootDir>/test/queue-mode/', '/redisLimiter\\.test\\.ts$', '\\.pacing\\.test\\.ts$'],
 		},
 		{ ...common, displayName: 'pacing', testMatch: ['<rootDir>/test/**/*.pacing.test.ts'] },
 		{ ...common, displayName: 'queue-mode', testMatch: QUEUE_MODE, globalSetup: '<rootDir>/test/queue-mode/requireRedis.js' },
+		{ ...common, displayName: 'install', testMatch: ['<rootDir>/test/install/**/*.test.ts'] },
 		{ ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
 	],
 };
