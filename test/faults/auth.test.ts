@@ -11,6 +11,7 @@ import { byId, createExecuteContext } from '../helpers/n8nContext';
 import type { NodeRun } from '../helpers/nodeRunner';
 import type { TargetAudience } from './support';
 import {
+	INJECTED_FAULTS_ONLY,
 	createTarget,
 	credentialFor,
 	emailItems,
@@ -32,7 +33,7 @@ let emu: Emulator;
 let target: TargetAudience;
 
 beforeAll(async () => {
-	emu = await startEmulator();
+	emu = await startEmulator(INJECTED_FAULTS_ONLY);
 	target = await createTarget(emu, 'Auth');
 });
 afterEach(() => emu.clearFaults());

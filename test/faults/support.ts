@@ -11,6 +11,14 @@ import { credentialFor, emailItems, runNode, statusOf, syncParameters } from '..
 
 export const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/**
+ * Emulator options for tests that count exact answers: the emulator refuses only the faults a test
+ * injects, never on its own 7-writes-per-second rule, so a loaded machine (a write that reaches it a few ms
+ * late) cannot add a 429 to the sequence. The node still paces itself; the rule is judged by the pacing
+ * suite (`npm run test:pacing`).
+ */
+export const INJECTED_FAULTS_ONLY = { writesPerSecond: 0 } as const;
+
 let counter = 0;
 export const uniqueName = (label: string): string => `${label} ${++counter} ${Date.now()}`;
 

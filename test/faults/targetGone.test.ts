@@ -6,6 +6,7 @@
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
 import {
+	INJECTED_FAULTS_ONLY,
 	createTarget,
 	emailItems,
 	executeExpectingError,
@@ -29,7 +30,7 @@ const SLOW = { batchSize: 500, requestsPerSecond: 2 };
 describe('audience deleted mid-run', () => {
 	let emu: Emulator;
 	beforeAll(async () => {
-		emu = await startEmulator();
+		emu = await startEmulator(INJECTED_FAULTS_ONLY);
 	});
 	afterEach(() => emu.clearFaults());
 	afterAll(async () => {
@@ -84,7 +85,7 @@ describe('audience deleted mid-run', () => {
 describe('ad account gone', () => {
 	let emu: Emulator;
 	beforeAll(async () => {
-		emu = await startEmulator();
+		emu = await startEmulator(INJECTED_FAULTS_ONLY);
 	});
 	afterAll(async () => {
 		await emu.close();

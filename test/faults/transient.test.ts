@@ -7,6 +7,7 @@ import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
 import type { TargetAudience } from './support';
 import {
+	INJECTED_FAULTS_ONLY,
 	createTarget,
 	credentialFor,
 	emailItems,
@@ -30,7 +31,7 @@ let offset = 0;
 const freshUsers = (count: number) => emailItems(count, (offset += 100_000));
 
 beforeAll(async () => {
-	emu = await startEmulator();
+	emu = await startEmulator(INJECTED_FAULTS_ONLY);
 });
 afterEach(() => emu.clearFaults());
 afterAll(async () => {

@@ -6,13 +6,21 @@
 import { hashedEmail } from '../../emulator';
 import type { Emulator } from '../../emulator';
 import { nowMs } from '../../emulator/log';
-import { WINDOW_MARGIN_MS, writeWindowFor } from '../../nodes/PinterestAudienceSync/engine/limiter';
+import { UserWriteLimiter, WINDOW_MARGIN_MS, inProcessLimiterFactory, writeWindowFor } from '../../nodes/PinterestAudienceSync/engine/limiter';
 import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/limiter';
 
 export interface TimedWrite {
 	/** When the limiter started the write. */
 	startedAt: number;
 	status: number;
+}
+
+/** A limiter of its own (a fresh id), at `requestsPerSecond`, all of whose starts happen in this process. */
+export function limiterFor(requestsPerSecond: number): UserWriteLimiter {
+	const id = `test-limiter-${Math.random()}`;
+	return new UserWriteLimiter(inProcessLimiterFactory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond, {
+		allStartsInThisProcess: true,
+	});
 }
 
 /** Adds one hashed email to the demo account's "Newsletter subscribers" list; `onSend` as the transport calls it. */

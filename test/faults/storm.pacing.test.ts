@@ -1,8 +1,8 @@
 /**
  * Fault matrix, a long 429 storm inside the retry window: twenty "too many requests" answers in a row.
  * The shared limiter backs off (up to 8× its spacing) instead of hammering, and every user ends Synced.
- * About 21 s, almost all of it the limiter's back-off (~1.2 s between attempts at its slowest); kept in its
- * own file so that it runs beside the rest.
+ * About 21 s, almost all of it the limiter's real-time back-off (~1.2 s between attempts at its slowest):
+ * part of `npm run test:pacing`.
  */
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
