@@ -21,6 +21,7 @@ const path = require('node:path');
 const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
 const { LiveStreamingBench } = require('./lib/liveStreaming');
 const { hashEmail } = require('../scripts/lib/workflows');
+const { extractResultsSection } = require('../scripts/lib/queueMode');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(REPO_ROOT, 'dist');
@@ -731,7 +732,9 @@ async function main() {
 
 	const finishedAt = new Date();
 	const markdown = report({ machineInfo, results, startedAt, finishedAt });
-	fs.writeFileSync(args.out, `${markdown}\n`);
+	// The queue-mode section comes from the queue-mode e2e test, not from this run: keep it.
+	const queueMode = fs.existsSync(args.out) ? extractResultsSection(fs.readFileSync(args.out, 'utf8')) : '';
+	fs.writeFileSync(args.out, `${markdown}\n${queueMode ? `\n${queueMode}\n` : ''}`);
 	if (args.json) fs.writeFileSync(args.json, `${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`);
 	log(`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`);
 }
