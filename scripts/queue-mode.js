@@ -21,7 +21,6 @@ const path = require('node:path');
 const { REPO_ROOT } = require('./lib/n8n');
 const {
 	describeScenario,
-	executionsPerWorker,
 	runScenario,
 	startQueueMode,
 	unmetExpectations,
@@ -89,7 +88,6 @@ async function main() {
 		});
 		log('');
 		for (const line of describeScenario(r)) log(line);
-		log(`executions per worker: ${executionsPerWorker(stack).join(', ')}`);
 		const unmet = unmetExpectations(r, {
 			executions: EXECUTIONS,
 			tokenRequests: EXPIRE_AFTER_WRITES === undefined ? 0 : 1,

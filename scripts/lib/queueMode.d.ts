@@ -68,7 +68,7 @@ export interface ScenarioResult {
 	executionsPerWorker: number[];
 	perName: Record<string, { audiences: number; customerLists: number }>;
 	users: number;
-	/** Users not in a customer list of the name their execution gave. */
+	/** Users not in (the customer list of) an audience named as their execution said. */
 	missingUsers: number;
 	writes: {
 		total: number;

@@ -9,6 +9,7 @@
  */
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -381,6 +382,47 @@ function mostInAnyWindow(times, windowMs = 1000) {
 }
 
 /**
+ * POSTs JSON on a connection of its own (no keep-alive: a connection the server closes while idle
+ * would fail the next call) and resolves with the answer; status 0 when none came.
+ * @returns {Promise<{ status: number, body: any }>}
+ */
+function postJson(url, body, timeoutMs) {
+	return new Promise((resolve) => {
+		const payload = JSON.stringify(body);
+		const req = http.request(
+			url,
+			{
+				method: 'POST',
+				agent: false,
+				timeout: timeoutMs,
+				headers: {
+					'content-type': 'application/json',
+					'content-length': Buffer.byteLength(payload),
+				},
+			},
+			(res) => {
+				const chunks = [];
+				res.on('data', (c) => chunks.push(c));
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					let json;
+					try {
+						json = JSON.parse(text);
+					} catch {
+						json = undefined;
+					}
+					resolve({ status: res.statusCode || 0, body: json ?? text });
+				});
+				res.on('error', (error) => resolve({ status: 0, body: String(error) }));
+			},
+		);
+		req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+		req.on('error', (error) => resolve({ status: 0, body: String(error) }));
+		req.end(payload);
+	});
+}
+
+/**
  * One scenario: `executions` webhook calls at once, execution i syncing `usersPerExecution` users
  * `<prefix>e<i>-<n>@example.com` into the new audience `names[i % names.length]`; optionally the access
  * tokens of the Pinterest user expire once `expireAfterWrites` writes have reached the emulator.
@@ -418,26 +460,9 @@ async function runScenario(o) {
 	let answers;
 	try {
 		answers = await Promise.all(
-			calls.map(async (body) => {
-				try {
-					const response = await fetch(`${stack.n8n.baseUrl}/webhook/${o.webhookPath}`, {
-						method: 'POST',
-						headers: { 'Content-Type': 'application/json' },
-						body: JSON.stringify(body),
-						signal: AbortSignal.timeout(o.timeoutMs ?? 5 * 60_000),
-					});
-					const text = await response.text();
-					let json;
-					try {
-						json = JSON.parse(text);
-					} catch {
-						json = undefined;
-					}
-					return { status: response.status, body: json ?? text };
-				} catch (error) {
-					return { status: 0, body: String(error) };
-				}
-			}),
+			calls.map((body) =>
+				postJson(`${stack.n8n.baseUrl}/webhook/${o.webhookPath}`, body, o.timeoutMs ?? 5 * 60_000),
+			),
 		);
 	} finally {
 		if (watcher) clearInterval(watcher);
@@ -460,13 +485,18 @@ async function runScenario(o) {
 	const perName = {};
 	let missingUsers = 0;
 	for (const name of o.names) {
-		const lists = emu.findCustomerLists(adAccountId, name);
+		const audiences = emu.findAudiences(adAccountId, name);
 		perName[name] = {
-			audiences: emu.findAudiences(adAccountId, name).length,
-			customerLists: lists.length,
+			audiences: audiences.length,
+			customerLists: emu.findCustomerLists(adAccountId, name).length,
 		};
+		// A user is in an audience when the customer list the audience is built on holds them.
 		const stored = new Set();
-		for (const list of lists) for (const r of emu.listRecords(adAccountId, list.id)) stored.add(r);
+		for (const audience of audiences) {
+			const listId = audience.rule.customer_list_id;
+			if (typeof listId !== 'string') continue;
+			for (const r of emu.listRecords(adAccountId, listId)) stored.add(r);
+		}
 		for (const call of calls.filter((c) => c.list === name))
 			for (let u = 0; u < call.count; u++)
 				if (!stored.has(hashEmail(`${call.prefix}${u}@example.com`))) missingUsers++;
