@@ -54,7 +54,7 @@ export interface ScenarioOptions {
 	usersPerExecution: number;
 	/** Makes the users of this scenario distinct from other scenarios'. */
 	prefix: string;
-	/** Expire the Pinterest user's access tokens once this many writes reached the emulator. */
+	/** Expire the Pinterest user's access tokens once this many writes reached the emulator (when 2+ are in flight). */
 	expireAfterWrites?: number;
 	timeoutMs?: number;
 }

@@ -39,7 +39,7 @@ const VERSIONS = (process.env.N8N_QUEUE_MODE_VERSIONS ?? '2.8.4').split(/[\s,]+/
 const USERS = Number(process.env.QUEUE_MODE_USERS ?? 19_000);
 const EXECUTIONS = 6;
 const LATENCY_MS = 150;
-/** The access token expires once this many writes have reached Pinterest: mid-run, writes in flight. */
+/** The access token expires once this many writes have reached Pinterest (mid-run), with writes in flight. */
 const EXPIRE_AFTER_WRITES = 10;
 
 /** Each scenario has its own emulator (own log, tokens and audiences), credential and webhook. */
