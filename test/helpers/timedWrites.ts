@@ -7,6 +7,7 @@ import { hashedEmail } from '../../emulator';
 import type { Emulator } from '../../emulator';
 import { nowMs } from '../../emulator/log';
 import { WINDOW_MARGIN_MS, writeWindowFor } from '../../nodes/PinterestAudienceSync/engine/limiter';
+import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/limiter';
 
 export interface TimedWrite {
 	/** When the limiter started the write. */
@@ -14,10 +15,11 @@ export interface TimedWrite {
 	status: number;
 }
 
-/** Adds one hashed email to the demo account's "Newsletter subscribers" list. */
-export function timedPatch(emu: Emulator, email: string): Promise<TimedWrite> {
+/** Adds one hashed email to the demo account's "Newsletter subscribers" list; `onSend` as the transport calls it. */
+export function timedPatch(emu: Emulator, email: string, onSend?: SendMark): Promise<TimedWrite> {
 	const list = emu.findCustomerLists(emu.demo.adAccountId, 'Newsletter subscribers')[0];
 	const startedAt = nowMs();
+	onSend?.();
 	return fetch(`${emu.apiBaseUrl}/ad_accounts/${emu.demo.adAccountId}/customer_lists/${list.id}`, {
 		method: 'PATCH',
 		headers: { Authorization: `Bearer ${emu.demo.accessToken}`, 'Content-Type': 'application/json' },

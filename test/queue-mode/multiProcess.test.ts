@@ -2,13 +2,13 @@
  * Queue mode with a real Redis: three worker processes sync different lists of the same Pinterest user
  * at once, against one emulator that allows 7 writes per second. The emulator is the judge.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
 import { hashedEmail, startEmulator, type Emulator, type RequestLogEntry } from '../../emulator';
 import { freePort, startRedisServer, type RedisServer } from './redisServer';
-import { spawnWorker } from './workers';
+import { queueModeEnvironment, runWorkersTogether } from './workers';
 import type { WorkerOutput } from './syncWorker';
 
 jest.setTimeout(180_000);
@@ -50,33 +50,19 @@ async function runWorkers(
 	users: number,
 	env: Record<string, string>,
 ): Promise<WorkerOutput[]> {
-	const signal = join(scratch, `${name}.go`);
-	const workers = Array.from({ length: count }, (_, i) =>
-		spawnWorker(
-			{
-				apiBaseUrl: emu.apiBaseUrl,
-				accessToken: emu.demo.accessToken,
-				adAccountId: emu.demo.adAccountId,
-				audienceName: `${name} list ${i + 1}`,
-				users,
-				emailPrefix: `${name}-w${i + 1}-`,
-				requestsPerSecond: WRITES_PER_SECOND,
-				startSignal: signal,
-			},
-			env,
-		),
+	return runWorkersTogether(
+		Array.from({ length: count }, (_, i) => ({
+			apiBaseUrl: emu.apiBaseUrl,
+			accessToken: emu.demo.accessToken,
+			adAccountId: emu.demo.adAccountId,
+			audienceName: `${name} list ${i + 1}`,
+			users,
+			emailPrefix: `${name}-w${i + 1}-`,
+			requestsPerSecond: WRITES_PER_SECOND,
+		})),
+		env,
+		join(scratch, `${name}.go`),
 	);
-	await Promise.all(workers.map((w) => w.ready));
-	writeFileSync(signal, 'go');
-	return Promise.all(workers.map((w) => w.result));
-}
-
-function queueModeEnvironment(port: number): Record<string, string> {
-	return {
-		EXECUTIONS_MODE: 'queue',
-		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
-		QUEUE_BULL_REDIS_PORT: String(port),
-	};
 }
 
 it('three workers on one Redis stay within 7 writes per second together, and every user is synced', async () => {

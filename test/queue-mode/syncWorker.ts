@@ -9,11 +9,13 @@ import {
 	limiterFactoryFromEnvironment,
 } from '../../nodes/PinterestAudienceSync/engine/queueMode';
 import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync';
-import { fetchClient } from './fetchClient';
+import { fetchClient, type CredentialStore } from './fetchClient';
 
 export interface WorkerInput {
 	apiBaseUrl: string;
 	accessToken: string;
+	/** Instead of `accessToken`: the shared credential store, refreshed like n8n does. */
+	credential?: CredentialStore;
 	adAccountId: string;
 	audienceName: string;
 	users: number;
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
 	process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 	if (input.startSignal) await waitFor(input.startSignal);
 	const result = await runSync({
-		client: fetchClient(input.apiBaseUrl, input.accessToken),
+		client: fetchClient(input.apiBaseUrl, input.credential ?? input.accessToken),
 		credentialKey: 'queue-mode-test',
 		adAccountId: input.adAccountId,
 		audience: { mode: 'createNew', name: input.audienceName },

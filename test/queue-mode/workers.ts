@@ -1,5 +1,6 @@
 /** Spawns `syncWorker.ts` child processes (plain `node`, TypeScript through `tsRegister.js`). */
 import { spawn } from 'child_process';
+import { writeFileSync } from 'fs';
 import { join } from 'path';
 import type { WorkerInput, WorkerOutput } from './syncWorker';
 
@@ -60,4 +61,37 @@ export function spawnWorker(input: WorkerInput, env: Record<string, string>): Ru
 		});
 	});
 	return { ready, result };
+}
+
+/** The environment of an n8n worker in queue mode on the Redis at `port`. */
+export function queueModeEnvironment(port: number): Record<string, string> {
+	return {
+		EXECUTIONS_MODE: 'queue',
+		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+		QUEUE_BULL_REDIS_PORT: String(port),
+	};
+}
+
+/** Starts one worker per input, waits until all loaded the engine, then lets them sync together. */
+export async function runWorkersTogether(
+	inputs: WorkerInput[],
+	env: Record<string, string>,
+	startSignal: string,
+): Promise<WorkerOutput[]> {
+	const workers = inputs.map((input) => spawnWorker({ ...input, startSignal }, env));
+	await Promise.all(workers.map((w) => w.ready));
+	writeFileSync(startSignal, 'go');
+	return Promise.all(workers.map((w) => w.result));
+}
+
+/** Most of `times` (ms) in any `windowMs`-long window (a window [t, t + windowMs) as the emulator counts). */
+export function mostInAnyWindow(times: number[], windowMs = 1000): number {
+	const sorted = [...times].sort((a, b) => a - b);
+	let most = 0;
+	let first = 0;
+	for (let last = 0; last < sorted.length; last++) {
+		while (sorted[last] - sorted[first] >= windowMs) first++;
+		most = Math.max(most, last - first + 1);
+	}
+	return most;
 }

@@ -7,16 +7,10 @@ import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import { nextTurn } from '../engine/retry';
 import type { SyncResult } from '../engine/sync';
 import { USER_STATUS_NAMES, runSync } from '../engine/sync';
-import { CREDENTIAL_TYPE, apiBaseUrlFor, pinterestClientFor } from '../transport';
+import { CREDENTIAL_TYPE, apiBaseUrlFor, credentialKey, pinterestClientFor } from '../transport';
 import { identifierReader, readSyncParameters } from './parameters';
 
 export const STATUS_FIELD = 'pinterestAudienceSync';
-
-/** Same credential → same token refresh lock and coalescing; the node's credential ID names it. */
-function credentialKey(context: IExecuteFunctions): string {
-	const reference = context.getNode().credentials?.[CREDENTIAL_TYPE];
-	return reference?.id ?? reference?.name ?? 'default';
-}
 
 /** Output items built per turn of the event loop, so requests under way are never held up (a few ms). */
 const OUTPUT_SLICE_ITEMS = 16_384;

@@ -4,6 +4,7 @@ import { AudienceProblem, PinterestApiError } from './errors';
 import type { CallStats, PinterestClient, PinterestRequest } from './client';
 import type { UserWriteLimiter } from './limiter';
 import type { MatchField } from './normalise';
+import type { SharedLocks } from './sharedLock';
 import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, RetryWindowEnded, backoffDelay, callPinterest, sleep } from './retry';
 
 export interface CallEnvironment {
@@ -230,11 +231,24 @@ const creations = new Map<string, Promise<ResolvedAudience>>();
  * Find-or-create of the customer list and its CUSTOMER_LIST audience by name. Re-runs find them again;
  * concurrent executions in this process share one creation. Pinterest requires records when a list is
  * created, so the first records travel with the creation.
+ *
+ * Across processes (n8n workers on one Redis), the find-and-create runs under a lock per ad account and
+ * name (`locks`): whoever holds it looks the name up, and creates only if nothing is found; whoever
+ * waited looks up again once it holds the lock, and so finds what the first one created. One customer
+ * list and one audience per name, whichever workers run the executions.
  */
 export async function findOrCreateAudience(
 	env: CallEnvironment,
 	limiter: UserWriteLimiter,
-	args: { credentialKey: string; adAccountId: string; name: string; fields: MatchField[]; firstRecords: string[]; mayCreate: boolean },
+	args: {
+		credentialKey: string;
+		adAccountId: string;
+		name: string;
+		fields: MatchField[];
+		firstRecords: string[];
+		mayCreate: boolean;
+		locks: SharedLocks;
+	},
 ): Promise<ResolvedAudience> {
 	const key = `${args.credentialKey}|${args.adAccountId}|${args.name}`;
 	const running = creations.get(key);
@@ -242,7 +256,7 @@ export async function findOrCreateAudience(
 		const resolved = await running;
 		return { ...resolved, created: false, recordsSentOnCreate: 0 };
 	}
-	const creation = (async (): Promise<ResolvedAudience> => {
+	const creation = args.locks.run(`audience:${args.adAccountId}:${args.name}`, async (): Promise<ResolvedAudience> => {
 		const found = await findByName(env, args.adAccountId, args.name);
 		if (found.audience) {
 			return {
@@ -297,7 +311,7 @@ export async function findOrCreateAudience(
 				),
 		);
 		return { audienceId: audience.id, audienceName: args.name, customerListId: list.id, created: true, recordsSentOnCreate };
-	})();
+	});
 	creations.set(key, creation);
 	try {
 		return await creation;

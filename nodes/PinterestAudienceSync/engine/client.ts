@@ -1,3 +1,5 @@
+import type { SendMark } from './limiter';
+
 /** What the engine needs from the transport: one authenticated Pinterest request. No n8n types here. */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH';
 
@@ -14,9 +16,11 @@ export interface PinterestClient {
 	/**
 	 * Sends one request. With `allowTokenRefresh` false an expired token surfaces as a 401 instead of
 	 * starting a refresh, so that only one request at a time may refresh (see AuthGate).
-	 * Throws PinterestApiError.
+	 * Throws PinterestApiError. `onSend`, when given, is called right before the request leaves (after
+	 * everything that may take time first, such as reading the credential), so the write limiter counts
+	 * its window from the send; with `more` while n8n may still send it again (see SendMark).
 	 */
-	request<T>(request: PinterestRequest, allowTokenRefresh: boolean): Promise<T>;
+	request<T>(request: PinterestRequest, allowTokenRefresh: boolean, onSend?: SendMark): Promise<T>;
 	/** True once the execution this client belongs to was cancelled. */
 	isCancelled(): boolean;
 }

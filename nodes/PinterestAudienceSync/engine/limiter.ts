@@ -2,6 +2,8 @@ import Bottleneck from 'bottleneck';
 import { performance } from 'node:perf_hooks';
 
 import { sleep } from './retry';
+import type { SharedLocks } from './sharedLock';
+import { processLocks } from './sharedLock';
 
 /**
  * Headroom on each window so that the few milliseconds between a request's start here and its arrival
@@ -25,8 +27,19 @@ const RELAX_FACTOR = 0.8;
  * WINDOW_MARGIN_MS, so a start the record cannot see (a rate changed meanwhile) still keeps the rule.
  */
 const EARLY_HANDBACK_MS = 10;
+/** Round trips remembered for the arrival lag (see `UserWriteLimiter.schedule`). */
+const REMEMBERED_ROUND_TRIPS = 32;
+/** Until this many round trips are known, a slot is held from the answer instead (see `arrivalLag`). */
+const COMPARED_ROUND_TRIPS = 4;
 /** Starts remembered for the exact window check: more than any window's slots. */
 const REMEMBERED_STARTS = 64;
+
+/**
+ * Called by the transport right before a request leaves. `more`: the request may be sent again before
+ * it settles (n8n's OAuth2 path re-sends it after refreshing the token); it then calls `onSend()` again
+ * once settled.
+ */
+export type SendMark = (more?: boolean) => void;
 
 /**
  * "N requests per second" as Pinterest counts it, in any sliding second: at most `slots` request starts
@@ -85,8 +98,10 @@ export class UserWriteLimiter {
 	private slowedMinTime = 0;
 	/** Rates asked for by the executions using the limiter, with how many ask for each. */
 	private activeRates = new Map<number, number>();
-	/** This process's latest starts (performance.now()), oldest first. */
-	private readonly recentStarts: number[] = [];
+	/** This process's latest starts, each moved to its request's last send (performance.now()). */
+	private readonly recentStarts: Array<{ t: number }> = [];
+	/** Times from send to answer of this process's latest writes (ms). */
+	private readonly roundTrips: number[] = [];
 	/** Settles when the previous job has started: starts are taken one at a time, in order. */
 	private previousStart: Promise<unknown> = Promise.resolve();
 	private readonly earlyHandbackMs: number;
@@ -104,16 +119,60 @@ export class UserWriteLimiter {
 		this.earlyHandbackMs = allStartsInThisProcess ? EARLY_HANDBACK_MS : 0;
 	}
 
-	/** Starts `task` in a free slot; settles with the task, while the slot stays held for the window. */
-	schedule<T>(task: () => Promise<T>): Promise<T> {
+	/**
+	 * Starts `task` in a free slot; settles with the task. The slot stays held for `holdMs` from the
+	 * moment the request left (the transport calls `onSend` right before it sends), not from the start of
+	 * the task: Pinterest counts a request when it arrives, and whatever runs between the start and the
+	 * send (n8n reading the credential from its database, the AuthGate waiting for a token refresh, a
+	 * busy event loop) would otherwise push a request into the next window while its slot is free again.
+	 * A slot is held at least until its request can no longer be sent (a request n8n may send again
+	 * after refreshing the token holds it until it settles).
+	 *
+	 * The send itself can still be late: between `onSend` and the request's arrival at Pinterest lie the
+	 * HTTP client, the operating system and the network, and a process that gets no CPU for a while
+	 * (several workers on few cores) delivers it tens of milliseconds later — more than the window's
+	 * margin, and in another process than the one starting the next request. So the answer is waited for
+	 * (while the window lasts): a request answered slower than the fastest recent answer may have arrived
+	 * that much later, and its slot is held that much longer (`arrivalLag`).
+	 */
+	schedule<T>(task: (onSend: SendMark) => Promise<T>): Promise<T> {
 		return new Promise<T>((resolve, reject) => {
 			let started = false;
 			this.bottleneck
 				.schedule(async () => {
-					const startedAt = await this.takeStartTurn();
+					const start = await this.takeStartTurn();
 					started = true;
-					task().then(resolve, reject);
-					await sleep(Math.max(0, startedAt + this.window.holdMs - this.earlyHandbackMs - performance.now()));
+					let sendable = true;
+					let resent = false;
+					let answeredAt: number | undefined;
+					let wake: (() => void) | undefined;
+					const changed = (): void => {
+						const waiting = wake;
+						wake = undefined;
+						waiting?.();
+					};
+					const onSend: SendMark = (more = false) => {
+						start.t = Math.max(start.t, performance.now());
+						if (more) resent = true;
+						else sendable = false;
+						changed();
+					};
+					task(onSend)
+						.then(resolve, reject)
+						.finally(() => {
+							sendable = false;
+							answeredAt = performance.now();
+							changed();
+						});
+					while (sendable) await new Promise<void>((resume) => (wake = resume));
+					const sentAt = start.t;
+					const windowEnd = sentAt + this.window.holdMs - this.earlyHandbackMs;
+					if (answeredAt === undefined && !resent) {
+						const answered = new Promise<void>((resume) => (wake = resume));
+						await Promise.race([answered, sleep(Math.max(0, Math.ceil(windowEnd - performance.now())))]);
+					}
+					if (answeredAt !== undefined && !resent) start.t = sentAt + this.arrivalLag(answeredAt - sentAt);
+					await sleep(Math.max(0, Math.ceil(start.t + this.window.holdMs - this.earlyHandbackMs - performance.now())));
 				})
 				.catch((error: unknown) => {
 					// Only a limiter failure before the start (e.g. Redis unreachable) fails the write here.
@@ -122,23 +181,38 @@ export class UserWriteLimiter {
 		});
 	}
 
+	/**
+	 * How much later than the fastest recent request this one may have reached Pinterest: its time from
+	 * send to answer beyond the fastest recent one's (Pinterest's own time is taken as at least that of
+	 * its fastest recent answer; a slower answer only makes the slot wait longer).
+	 */
+	private arrivalLag(roundTripMs: number): number {
+		this.roundTrips.push(roundTripMs);
+		if (this.roundTrips.length > REMEMBERED_ROUND_TRIPS) this.roundTrips.shift();
+		// Without a few answers to compare with, the request may have arrived as late as its answer.
+		if (this.roundTrips.length < COMPARED_ROUND_TRIPS) return roundTripMs;
+		return Math.max(0, roundTripMs - Math.min(...this.roundTrips));
+	}
+
 	/** Waits for the previous job's start, then for this one's place in the window; returns its start. */
-	private takeStartTurn(): Promise<number> {
+	private takeStartTurn(): Promise<{ t: number }> {
 		const turn = this.previousStart.then(() => this.startWhenWindowAllows());
 		this.previousStart = turn;
 		return turn;
 	}
 
-	private async startWhenWindowAllows(): Promise<number> {
+	private async startWhenWindowAllows(): Promise<{ t: number }> {
 		for (;;) {
 			const { slots, holdMs } = this.window;
 			const now = performance.now();
-			const slotsAgo = this.recentStarts.length - slots;
-			const allowedAt = slotsAgo >= 0 ? this.recentStarts[slotsAgo] + holdMs : now;
+			// The `slots`-th latest send: sends may have happened out of start order.
+			const latest = this.recentStarts.map((start) => start.t).sort((a, b) => b - a);
+			const allowedAt = latest.length >= slots ? latest[slots - 1] + holdMs : now;
 			if (now >= allowedAt) {
-				this.recentStarts.push(now);
+				const start = { t: now };
+				this.recentStarts.push(start);
 				if (this.recentStarts.length > REMEMBERED_STARTS) this.recentStarts.shift();
-				return now;
+				return start;
 			}
 			await sleep(Math.ceil(allowedAt - now));
 		}
@@ -204,11 +278,14 @@ export interface LimiterFactory {
 	create(id: string, window: WriteWindow): Bottleneck;
 	/** Whether other processes start writes through the same limiter state (Redis). */
 	readonly sharedAcrossProcesses: boolean;
+	/** Locks over the same processes as the limiter: one creation per audience name, one token refresh. */
+	readonly locks: SharedLocks;
 }
 
 export const inProcessLimiterFactory: LimiterFactory = {
 	create: (id, window) => new Bottleneck({ id, ...bottleneckSettings(window) }),
 	sharedAcrossProcesses: false,
+	locks: processLocks,
 };
 
 const limiters = new Map<string, UserWriteLimiter>();

@@ -4,6 +4,7 @@ import type { RedisOptions } from 'ioredis';
 
 import type { LimiterFactory, WriteWindow } from './limiter';
 import { bottleneckSettings, relaxedSpacing } from './limiter';
+import { RedisLocks } from './sharedLock';
 
 /**
  * One Pinterest write limit for every n8n worker: a `LimiterFactory` whose limiters are Bottleneck
@@ -52,6 +53,15 @@ export interface RedisLimiterSettings {
 
 export const DEFAULT_UNAVAILABLE_AFTER_MS = 10_000;
 export const DEFAULT_IDLE_EXPIRY_MS = 60 * 60_000;
+/**
+ * The longest a write may hold its slot in Redis (waiting for a token refresh, its request, the
+ * window). A process that stopped while holding slots gives them back after this long; a write that
+ * really takes longer (a Request Timeout of several minutes) loses its slot's protection, and the
+ * worst that can follow is one 429, which is retried.
+ */
+export const JOB_EXPIRATION_MS = 2 * 60_000;
+/** How long `close()` waits for this process's writes to end and give their slots back. */
+const CLOSE_SETTLE_MS = 5_000;
 
 /** The shared rate limiter cannot use Redis: the writes still waiting were not sent. */
 export class RedisLimiterUnavailable extends Error {
@@ -245,6 +255,7 @@ class ClusteredLimiter extends Bottleneck {
 	/** The spacing this process asked for (its own rate and 429 slow-down). */
 	private minTime: number;
 	private relaxing = false;
+	private readonly jobsUnderWay = new Set<Promise<unknown>>();
 
 	constructor(
 		private readonly build: (settings: Bottleneck.ConstructorOptions) => Bottleneck,
@@ -326,9 +337,13 @@ class ClusteredLimiter extends Bottleneck {
 	}
 
 	override schedule<R>(...args: unknown[]): Promise<R> {
-		const taskIndex = typeof args[0] === 'function' ? 0 : 1;
+		if (typeof args[0] === 'function') args.unshift({});
+		// Bottleneck frees a slot in Redis only when its job ends, or when the job expires: a worker that
+		// stops (restart, crash) while its jobs hold slots would otherwise take them away for good.
+		args[0] = { expiration: JOB_EXPIRATION_MS, ...(args[0] as object) };
+		const taskIndex = 1;
 		const task = args[taskIndex] as Task;
-		return this.guarded<R>(async (started) => {
+		const running = this.guarded<R>(async (started) => {
 			let outcome: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
 			const wrapped: Task = async (...taskArgs) => {
 				// A slot granted after this write gave up is left unused.
@@ -356,6 +371,17 @@ class ClusteredLimiter extends Bottleneck {
 			this.relax();
 			return outcome.value;
 		});
+		this.jobsUnderWay.add(running);
+		const forget = (): void => {
+			this.jobsUnderWay.delete(running);
+		};
+		running.then(forget, forget);
+		return running;
+	}
+
+	/** Waits (at most `ms`) for the jobs of this process to end, so that their slots are freed in Redis. */
+	async settle(ms: number): Promise<void> {
+		await Promise.race([Promise.allSettled([...this.jobsUnderWay]), new Promise((resolve) => setTimeout(resolve, ms).unref?.())]);
 	}
 
 	/**
@@ -411,12 +437,17 @@ class ClusteredLimiter extends Bottleneck {
  */
 export class RedisLimiterFactory implements LimiterFactory {
 	readonly sharedAcrossProcesses = true;
+	/** Locks on the limiter's own connection (see `RedisLocks`). */
+	readonly locks = new RedisLocks(() => this.connect().client, {
+		onCommandFailed: (error) => this.connect().health.commandFailed(error),
+	});
 	readonly endpoint: string;
 	readonly unavailableAfterMs: number;
 	private readonly idleExpiryMs: number;
 	private readonly settingsHint: string;
 	private shared:
 		{ connection: Bottleneck.IORedisConnection; health: RedisHealth; client: Redis } | undefined;
+	private limiters: ClusteredLimiter[] = [];
 
 	constructor(private readonly settings: RedisLimiterSettings) {
 		this.endpoint = redisEndpoint(settings.redis);
@@ -432,7 +463,7 @@ export class RedisLimiterFactory implements LimiterFactory {
 			const value = Number(await client.hget(`b_${id}_settings`, 'minTime'));
 			return Number.isFinite(value) && value > 0 ? value : undefined;
 		};
-		return new ClusteredLimiter(
+		const limiter = new ClusteredLimiter(
 			(settings) =>
 				new Bottleneck({
 					id,
@@ -447,6 +478,8 @@ export class RedisLimiterFactory implements LimiterFactory {
 			id,
 			window,
 		);
+		this.limiters.push(limiter);
+		return limiter;
 	}
 
 	private connect(): {
@@ -486,6 +519,8 @@ export class RedisLimiterFactory implements LimiterFactory {
 	 * limiter over a connection that may be down.
 	 */
 	async close(): Promise<void> {
+		await Promise.all(this.limiters.map((limiter) => limiter.settle(CLOSE_SETTLE_MS)));
+		this.limiters = [];
 		const shared = this.shared;
 		this.shared = undefined;
 		if (shared) await quietly(() => shared.connection.disconnect(false));

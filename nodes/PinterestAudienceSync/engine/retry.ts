@@ -1,7 +1,8 @@
 import type { AuthGate } from './authGate';
+import { sendAgainAfterExpiry } from './authGate';
 import type { CallStats, PinterestClient, PinterestRequest } from './client';
 import { PinterestApiError, classifyFailure, isRetryable } from './errors';
-import type { UserWriteLimiter } from './limiter';
+import type { SendMark, UserWriteLimiter } from './limiter';
 
 export interface RetryPolicy {
 	/** Absolute time (ms since epoch) after which no new attempt starts. */
@@ -26,6 +27,9 @@ export const sleep = (ms: number): Promise<void> =>
 /** Lets pending I/O (answers, timers) run between slices of long synchronous work. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** The cheapest authenticated read (counts only against the universal limit). */
+const TOKEN_PROBE: PinterestRequest = { method: 'GET', path: '/user_account' };
+
 export interface CallOptions {
 	/** Picks the client for each attempt, e.g. one of a coalesced batch's executions still running. */
 	client: () => PinterestClient;
@@ -47,18 +51,24 @@ export interface CallOptions {
  */
 export async function callPinterest<T>(request: PinterestRequest, options: CallOptions): Promise<T> {
 	const now = options.now ?? Date.now;
+	// A write verifies the token with this read: the write itself is then sent once per attempt.
+	const probe = (): Promise<unknown> => options.client().request(TOKEN_PROBE, true);
 	for (let attempt = 0; ; attempt++) {
-		const send = (allowTokenRefresh: boolean): Promise<T> => {
+		const send = (allowTokenRefresh: boolean, onSend?: SendMark): Promise<T> => {
 			const stop = options.shouldStop?.();
 			if (stop !== undefined) return Promise.reject(stop);
 			for (const stats of options.stats) stats.requests++;
-			return options.client().request<T>(request, allowTokenRefresh);
+			return options.client().request<T>(request, allowTokenRefresh, onSend);
 		};
 		try {
-			const result = options.limiter
-				? await options.limiter.schedule(() => options.gate.run(send))
-				: await options.gate.run(send);
-			if (options.limiter) await options.limiter.onSuccess();
+			const { limiter } = options;
+			// A request refused for an expired token is sent again as a new write: through the limiter again.
+			const result = await sendAgainAfterExpiry(() =>
+				limiter
+					? limiter.schedule((onSend) => options.gate.run((allow) => send(allow, onSend), probe))
+					: options.gate.run((allow) => send(allow)),
+			);
+			if (limiter) await limiter.onSuccess();
 			return result;
 		} catch (error) {
 			const kind = classifyFailure(error);

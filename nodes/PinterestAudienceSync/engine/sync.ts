@@ -118,7 +118,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	const stats = newCallStats();
 	const env: CallEnvironment = {
 		client: job.client,
-		gate: authGateFor(job.credentialKey),
+		gate: authGateFor(job.credentialKey, (job.limiterFactory ?? inProcessLimiterFactory).locks),
 		stats,
 		retryWindowMs: settings.retryWindowMs,
 		requestTimeoutMs: settings.requestTimeoutMs,
@@ -168,6 +168,7 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 									fields: job.fields,
 									firstRecords: records.toArray(0, Math.min(records.length, settings.batchSize)),
 									mayCreate: job.action === 'add',
+									locks: (job.limiterFactory ?? inProcessLimiterFactory).locks,
 								}),
 				);
 				target = shared.target;

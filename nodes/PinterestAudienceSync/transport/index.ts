@@ -6,7 +6,11 @@ import type {
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
+import { authGateFor, sendAgainAfterExpiry } from '../engine/authGate';
 import type { PinterestClient, PinterestRequest } from '../engine/client';
+import type { SendMark } from '../engine/limiter';
+import { limiterFactoryFromEnvironment } from '../engine/queueMode';
+import type { SharedLocks } from '../engine/sharedLock';
 import type { NetworkFailure } from '../engine/errors';
 import { PinterestApiError } from '../engine/errors';
 import type { PinterestPage } from '../helpers/interfaces';
@@ -185,32 +189,63 @@ export async function sendPinterestRequest<T>(
 	this: PinterestContext,
 	request: PinterestRequest,
 	allowTokenRefresh: boolean,
+	onSend?: SendMark,
 ): Promise<T> {
 	try {
+		// n8n reads the credential from its database here, for every request (so a token another worker
+		// stored is used at once); the write limiter's window starts only after it, at `onSend`.
 		const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 		const options = httpOptions(apiBaseUrlFor(credentials), request);
 		if (allowTokenRefresh) {
-			return (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, options)) as T;
+			// n8n may refresh the token after a 401 and send the request again before this settles.
+			onSend?.(true);
+			try {
+				return (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, options)) as T;
+			} finally {
+				onSend?.();
+			}
 		}
 		const tokenData = (credentials.oauthTokenData ?? {}) as IDataObject;
 		options.headers = { Authorization: `Bearer ${String(tokenData.access_token ?? '')}` };
+		onSend?.();
 		return (await this.helpers.httpRequest(options)) as T;
 	} catch (error) {
 		throw toPinterestApiError(error, allowTokenRefresh);
 	}
 }
 
-/** One request with n8n's usual token handling, for list searches and single operations. */
+/** Same credential → same token refresh lock and coalescing; the node's credential ID names it. */
+export function credentialKey(context: PinterestContext): string {
+	const reference = context.getNode().credentials?.[CREDENTIAL_TYPE];
+	return reference?.id ?? reference?.name ?? 'default';
+}
+
+/**
+ * One request for list searches and single operations, through the credential's AuthGate like every
+ * request of Sync Users: it may refresh the token only while no other request (of any execution, and
+ * in queue mode of any worker) can.
+ */
 export async function pinterestApiRequest<T>(
 	this: PinterestContext,
 	method: PinterestRequest['method'],
 	path: string,
 	options: { qs?: PinterestRequest['qs']; body?: object; timeoutMs?: number } = {},
 ): Promise<T> {
-	return await sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean], Promise<T>>(
-		this,
-		{ method, path, ...options },
-		true,
+	let locks: SharedLocks;
+	try {
+		locks = limiterFactoryFromEnvironment().locks;
+	} catch (error) {
+		throw new PinterestApiError(error instanceof Error ? error.message : String(error), {});
+	}
+	const gate = authGateFor(credentialKey(this), locks);
+	return await sendAgainAfterExpiry(() =>
+		gate.run((allowTokenRefresh) =>
+			sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean], Promise<T>>(
+				this,
+				{ method, path, ...options },
+				allowTokenRefresh,
+			),
+		),
 	);
 }
 
@@ -232,8 +267,13 @@ export async function pinterestApiPage<T>(
 /** The engine's view of this execution's transport. */
 export function pinterestClientFor(context: IExecuteFunctions): PinterestClient {
 	return {
-		request: <T>(request: PinterestRequest, allowTokenRefresh: boolean) =>
-			sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean], Promise<T>>(context, request, allowTokenRefresh),
+		request: <T>(request: PinterestRequest, allowTokenRefresh: boolean, onSend?: SendMark) =>
+			sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean, SendMark | undefined], Promise<T>>(
+				context,
+				request,
+				allowTokenRefresh,
+				onSend,
+			),
 		isCancelled: () => context.getExecutionCancelSignal?.()?.aborted ?? false,
 	};
 }

@@ -11,6 +11,7 @@ import {
 	relaxedSpacing,
 	writeWindowFor,
 } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
+import type { SendMark } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
 import {
 	expectRefusalsOnlyFromArrivalJitter,
 	expectStartsWithinWindow,
@@ -30,8 +31,8 @@ function limiterFor(requestsPerSecond: number): UserWriteLimiter {
 	});
 }
 
-function patch(n: number): Promise<TimedWrite> {
-	return timedPatch(emu, `limiter-${n}@example.com`);
+function patch(n: number, onSend?: SendMark): Promise<TimedWrite> {
+	return timedPatch(emu, `limiter-${n}@example.com`, onSend);
 }
 
 /**
@@ -50,7 +51,7 @@ async function writesAsFastAsAllowed(count: number, latencyMs: number): Promise<
 	emu = await startEmulator({ latencyMs });
 	await warmUp();
 	const limiter = limiterFor(7);
-	const writes = await Promise.all(Array.from({ length: count }, (_, n) => limiter.schedule(() => patch(n))));
+	const writes = await Promise.all(Array.from({ length: count }, (_, n) => limiter.schedule((onSend) => patch(n, onSend))));
 	expectStartsWithinWindow(writes, 7);
 	expectRefusalsOnlyFromArrivalJitter(emu, writes);
 }
