@@ -77,6 +77,8 @@ export interface ScenarioResult {
 		mostInAnySecond: number;
 		unauthorized: number;
 	};
+	/** Every write of the scenario: arrival after the first write, answer time, status, records. */
+	writeTimeline: Array<{ atMs: number; ms: number; status: number; records: number }>;
 	/** 429 answers to any API request of the scenario. */
 	tooManyRequests: number;
 	/** POST /v5/oauth/token requests. */

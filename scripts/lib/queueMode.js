@@ -529,6 +529,12 @@ async function runScenario(o) {
 			mostInAnySecond: mostInAnyWindow(counted),
 			unauthorized: writes.filter((e) => e.status === 401).length,
 		},
+		writeTimeline: writes.map((e) => ({
+			atMs: Math.round(e.t - writes[0].t),
+			ms: Math.round(e.durationMs),
+			status: e.status,
+			records: e.recordCount,
+		})),
 		tooManyRequests: apiRequests.filter((e) => e.status === 429).length,
 		tokenRequests: emu.log.filter((e) => e.path === '/v5/oauth/token').length,
 		expiry,
@@ -588,6 +594,14 @@ function executionsPerWorker(stack) {
 	);
 }
 
+/** Longest time between two consecutive write arrivals, ms. */
+function longestPause(timeline) {
+	let longest = 0;
+	for (let i = 1; i < timeline.length; i++)
+		longest = Math.max(longest, timeline[i].atMs - timeline[i - 1].atMs);
+	return longest;
+}
+
 /** One line per figure, for logs and the benchmark notes. */
 function describeScenario(r) {
 	const names = Object.entries(r.perName)
@@ -600,6 +614,7 @@ function describeScenario(r) {
 		`users: ${r.users - r.missingUsers} of ${r.users} in the audience their execution named (${r.missingUsers} missing)`,
 		`writes: ${r.writes.total} (${r.writes.accepted} accepted, ${r.writes.unauthorized} answered 401), most in any second: ${r.writes.mostInAnySecond} (limit ${WRITES_PER_SECOND}); 429 answers: ${r.tooManyRequests}`,
 		`token requests: ${r.tokenRequests}${r.expiry ? ` (access token expired after write ${r.expiry.afterWrites}, ${r.expiry.writesInFlight} in flight)` : ''}`,
+		`longest pause between two writes: ${longestPause(r.writeTimeline)} ms`,
 		`throughput: ${Math.round(r.usersPerSecond)} users/s between the first and the last write = ${r.ceilingFraction.toFixed(2)} of the ${CEILING_USERS_PER_SECOND} users/s ceiling (wall ${r.wallSeconds.toFixed(1)} s)`,
 	];
 }
