@@ -5,7 +5,9 @@
  */
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
+import { PinterestAudienceSync } from '../../nodes/PinterestAudienceSync/PinterestAudienceSync.node';
 import type { FakeCredential } from '../helpers/n8nContext';
+import { byId, createExecuteContext } from '../helpers/n8nContext';
 import type { NodeRun } from '../helpers/nodeRunner';
 import type { TargetAudience } from './support';
 import {
@@ -76,6 +78,31 @@ describe('expired access token, 20 concurrent executions sharing one credential'
 		expect(credential.oauthTokenData.access_token).not.toBe(before);
 		for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 150 });
 		expectAllHeld(emu, target.customerListId, runs.flatMap((r) => r.users));
+	});
+});
+
+describe('expired access token, syncs and audience operations at once', () => {
+	it('the audience operations wait for the one refresh like the syncs: exactly one call to the token endpoint', async () => {
+		const credential = freshCredential(emu);
+		emu.expireAccessTokens(emu.demo.userId);
+		const tokenCalls = emu.tokenRequests().length;
+		const getAudience = () =>
+			new PinterestAudienceSync().execute.call(
+				createExecuteContext({
+					credential,
+					credentialId: 'cred-mixed',
+					parameters: { operation: 'getAudience', adAccount: byId(emu.demo.adAccountId), audience: byId(target.audienceId) },
+					items: [{ json: {} }],
+				}),
+			);
+		const [runs, reads] = await Promise.all([
+			concurrentRuns(credential, 'cred-mixed', 5, 50, 5_000_000),
+			Promise.all(Array.from({ length: 5 }, getAudience)),
+		]);
+
+		expect(emu.tokenRequests().length - tokenCalls).toBe(1);
+		for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 50 });
+		for (const [items] of reads) expect(items[0].json).toMatchObject({ id: target.audienceId });
 	});
 });
 

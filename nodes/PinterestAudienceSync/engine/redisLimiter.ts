@@ -141,6 +141,14 @@ class RedisHealth {
 		this.pending.delete(call);
 	}
 
+	/** A command of the shared locks failed: said like the limiter's own failures. */
+	lockCommandFailed(error: unknown): RedisLimiterUnavailable {
+		if (this.isUp()) return this.commandFailed(error);
+		const failure = this.unreachable();
+		this.failAll(failure);
+		return failure;
+	}
+
 	/** A Bottleneck command failed or timed out: Redis is not usable right now. */
 	commandFailed(error: unknown): RedisLimiterUnavailable {
 		if (error instanceof RedisLimiterUnavailable) return error;
@@ -439,7 +447,7 @@ export class RedisLimiterFactory implements LimiterFactory {
 	readonly sharedAcrossProcesses = true;
 	/** Locks on the limiter's own connection (see `RedisLocks`). */
 	readonly locks = new RedisLocks(() => this.connect().client, {
-		onCommandFailed: (error) => this.connect().health.commandFailed(error),
+		onCommandFailed: (error) => this.connect().health.lockCommandFailed(error),
 	});
 	readonly endpoint: string;
 	readonly unavailableAfterMs: number;
