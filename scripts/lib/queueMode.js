@@ -636,7 +636,7 @@ function resultsSection(run) {
 			.map((n) => `${n.audiences} / ${n.customerLists}`)
 			.join(', ');
 		const succeeded = r.executionStatuses.filter((st) => st === 'success').length;
-		return `| ${title} | ${succeeded} of ${r.answers.length} (${r.executionsPerWorker.join(' + ')}) | ${perName} | ${thousands(r.users - r.missingUsers)} of ${thousands(r.users)} | ${r.writes.mostInAnySecond} | ${r.tooManyRequests} | ${r.tokenRequests} | ${thousands(r.usersPerSecond)} | ${(100 * r.ceilingFraction).toFixed(1)} % |`;
+		return `| ${title} | ${succeeded} of ${r.answers.length} (${r.executionsPerWorker.join(' + ')}) | ${perName} | ${thousands(r.users - r.missingUsers)} of ${thousands(r.users)} | ${r.writes.mostInAnySecond} | ${thousands(longestPause(r.writeTimeline))} ms | ${r.tooManyRequests} | ${r.tokenRequests} | ${thousands(r.usersPerSecond)} | ${(100 * r.ceilingFraction).toFixed(1)} % |`;
 	});
 	return [
 		RESULTS_SECTION_START,
@@ -648,8 +648,8 @@ function resultsSection(run) {
 		`- Workflow: Webhook → Code making ${thousands(run.usersPerExecution)} users → Sync Users into a new audience named \`{{ $json.list }}\`. ${run.executions} webhook calls at once into ${run.names} names, one Pinterest user, emulator at ${run.latencyMs} ms latency and 7 writes/s per user. The expiry run expires the access token once ${run.expireAfterWrites} writes have reached the emulator, at a moment with 2 or more writes in flight.`,
 		"- Writes in a second: writes that passed authentication (accepted or answered 429) in any 1,000 ms window, from the emulator's request log. Throughput: users ÷ (first accepted write arriving → last accepted write answered), against the ceiling of 7 × 1,900 = 13,300 users/s.",
 		'',
-		'| run | executions succeeded (per worker) | audiences / lists per name | users in the audience their execution named | most writes in any second | 429s | token requests | users/s | vs 13,300/s |',
-		'|---|---|---|---:|---:|---:|---:|---:|---:|',
+		'| run | executions succeeded (per worker) | audiences / lists per name | users in the audience their execution named | most writes in any second | longest pause between writes | 429s | token requests | users/s | vs 13,300/s |',
+		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
 		...rows,
 		RESULTS_SECTION_END,
 	].join('\n');
