@@ -9,11 +9,10 @@
  */
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 
-const { createN8nInstance, freePort, REPO_ROOT } = require('./n8n');
+const { createN8nInstance, freePort, httpJson, REPO_ROOT } = require('./n8n');
 const { hashEmail } = require('./workflows');
 
 /** Pinterest's write limit per user (docs/pinterest-api.md) and the records one write may carry. */
@@ -386,40 +385,13 @@ function mostInAnyWindow(times, windowMs = 1000) {
  * would fail the next call) and resolves with the answer; status 0 when none came.
  * @returns {Promise<{ status: number, body: any }>}
  */
-function postJson(url, body, timeoutMs) {
-	return new Promise((resolve) => {
-		const payload = JSON.stringify(body);
-		const req = http.request(
-			url,
-			{
-				method: 'POST',
-				agent: false,
-				timeout: timeoutMs,
-				headers: {
-					'content-type': 'application/json',
-					'content-length': Buffer.byteLength(payload),
-				},
-			},
-			(res) => {
-				const chunks = [];
-				res.on('data', (c) => chunks.push(c));
-				res.on('end', () => {
-					const text = Buffer.concat(chunks).toString('utf8');
-					let json;
-					try {
-						json = JSON.parse(text);
-					} catch {
-						json = undefined;
-					}
-					resolve({ status: res.statusCode || 0, body: json ?? text });
-				});
-				res.on('error', (error) => resolve({ status: 0, body: String(error) }));
-			},
-		);
-		req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-		req.on('error', (error) => resolve({ status: 0, body: String(error) }));
-		req.end(payload);
-	});
+async function postJson(url, body, timeoutMs) {
+	try {
+		const res = await httpJson('POST', url, body, {}, { timeoutMs, agent: false });
+		return { status: res.status, body: res.body ?? res.text };
+	} catch (error) {
+		return { status: 0, body: String(error) };
+	}
 }
 
 /**
