@@ -1,5 +1,5 @@
 /**
- * Four projects, each with its own npm script (README "Tests"):
+ * Projects, each with its own npm script (README "Tests"):
  * - `unit` (`npm test`): engine, emulator, node against the running emulator. Node and npm only.
  * - `pacing` (`npm run test:pacing`): Pinterest's real 7 writes per second, judged by the emulator in
  *   real time (`*.pacing.test.ts`). Node and npm only; about a minute of mostly waiting.
@@ -7,6 +7,7 @@
  *   and the Redis limiter's tests).
  * - `install` (`npm run test:install`): the README's manual install of the packed package (npm registry).
  * - `e2e` (`npm run test:e2e`): real n8n, and the editor in Chromium.
+ * - `queue-mode-n8n` (`npm run test:queue-mode-n8n`): real n8n in queue mode with Redis and PostgreSQL.
  */
 // Tests that start a real redis-server: the queue-mode folder, and the engine's Redis limiter and locks.
 const QUEUE_MODE = [
@@ -38,6 +39,8 @@ module.exports = {
 		{ ...common, displayName: 'pacing', testMatch: ['<rootDir>/test/**/*.pacing.test.ts'] },
 		{ ...common, displayName: 'queue-mode', testMatch: QUEUE_MODE, globalSetup: '<rootDir>/test/queue-mode/requireRedis.js' },
 		{ ...common, displayName: 'install', testMatch: ['<rootDir>/test/install/**/*.test.ts'] },
-		{ ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+		{ ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testPathIgnorePatterns: ['<rootDir>/test/e2e/queueMode.test.ts'] },
+		// Real n8n in queue mode (main + workers, Redis, PostgreSQL): its own run, see .ci/run.
+		{ ...common, displayName: 'queue-mode-n8n', testMatch: ['<rootDir>/test/e2e/queueMode.test.ts'] },
 	],
 };

@@ -27,6 +27,7 @@ const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
 const { LiveStreamingBench } = require('./lib/liveStreaming');
 const { runShapes } = require('./lib/shapes');
 const { hashEmail } = require('../scripts/lib/workflows');
+const { extractResultsSection } = require('../scripts/lib/queueMode');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(REPO_ROOT, 'dist');
@@ -905,9 +906,13 @@ async function main() {
 	let markdown = report({ machineInfo, results, startedAt, finishedAt });
 	const mirrorResult = results.find((r) => r.kind === 'mirror');
 	if (mirrorResult) markdown = `${markdown.trimEnd()}\n\n${mirrorSection(mirrorResult, machineInfo).trimEnd()}`;
+	const existing = fs.existsSync(args.out) ? fs.readFileSync(args.out, 'utf8') : '';
 	// With --only, the sections measured replace theirs in the file and the others stay.
-	const merge = args.only && fs.existsSync(args.out);
-	fs.writeFileSync(args.out, merge ? mergeSections(fs.readFileSync(args.out, 'utf8'), `${markdown}\n`) : `${markdown}\n`);
+	let text = args.only && existing ? mergeSections(existing, `${markdown}\n`) : `${markdown}\n`;
+	// The queue-mode section comes from the queue-mode e2e test, not from this run: keep it.
+	const queueMode = existing && !args.only ? extractResultsSection(existing) : '';
+	if (queueMode) text = `${text.trimEnd()}\n\n${queueMode}\n`;
+	fs.writeFileSync(args.out, text);
 	if (args.json) fs.writeFileSync(args.json, `${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`);
 	log(`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`);
 }

@@ -11,12 +11,13 @@ export interface N8nOwner {
 }
 /** owner@example.com / Emulator-Demo-1: the owner setupOwner() creates on local instances. */
 export declare const DEFAULT_OWNER: Readonly<N8nOwner>;
-/** A JSON request to a local server (no redirects). */
+/** A JSON request to a local server (no redirects; default 30 s timeout, keep-alive global agent). */
 export declare function httpJson(
 	method: string,
 	url: string,
 	body?: unknown,
 	headers?: Record<string, string>,
+	opts?: { timeoutMs?: number; agent?: import('node:http').Agent | false },
 ): Promise<{
 	status: number;
 	headers: Record<string, string | string[] | undefined>;

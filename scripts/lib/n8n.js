@@ -260,10 +260,11 @@ function httpGet(url, timeoutMs = 2000) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A JSON request to a local server.
+ * A JSON request to a local server (default: 30 s timeout, the global agent's keep-alive connections).
+ * @param {{ timeoutMs?: number, agent?: import('node:http').Agent | false }} [opts]
  * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: any, text: string }>}
  */
-function httpJson(method, url, body, headers = {}) {
+function httpJson(method, url, body, headers = {}, { timeoutMs = 30_000, agent } = {}) {
 	return new Promise((resolve, reject) => {
 		const payload = body === undefined ? undefined : JSON.stringify(body);
 		const req = http.request(
@@ -277,7 +278,8 @@ function httpJson(method, url, body, headers = {}) {
 						: {}),
 					...headers,
 				},
-				timeout: 30_000,
+				timeout: timeoutMs,
+				...(agent === undefined ? {} : { agent }),
 			},
 			(res) => {
 				const chunks = [];

@@ -41,11 +41,24 @@ export interface SyncUsersWorkflowOptions {
 	usersCode: string;
 	/** Parameters of the Pinterest node, merged over operation/action/matchFields/emailValue defaults. */
 	parameters: Record<string, unknown>;
+	/** Default CUSTOM_NODE_TYPE (loaded from N8N_CUSTOM_EXTENSIONS); COMMUNITY_NODE_TYPE for a community install. */
+	nodeType?: string;
 	/** Node settings of the Pinterest node, e.g. `{ onError: 'continueRegularOutput' }`. */
 	nodeSettings?: Record<string, unknown>;
 }
 /** Manual Trigger → Code (users) → Pinterest Audience Sync. */
 export declare function syncUsersWorkflow(o: SyncUsersWorkflowOptions): any;
+export interface QueueModeWorkflowOptions {
+	id: string;
+	name: string;
+	/** A UUID: n8n registers the production webhook under it. */
+	webhookId: string;
+	webhookPath: string;
+	credential: { id: string; name: string };
+	adAccountId: string;
+}
+/** Webhook → Code (users from the body `{ prefix, count, list }`) → Pinterest Audience Sync (community node type, new audience `{{ $json.list }}`) → its Metrics output. */
+export declare function queueModeWorkflow(o: QueueModeWorkflowOptions): any;
 /** Resource-locator value "By ID". */
 export declare function byId(value: string): { __rl: true; mode: 'id'; value: string };
 

@@ -69,8 +69,8 @@ function demoCredential(emu, o) {
 const SYNC_NODE_NAME = 'Pinterest Audience Sync';
 
 /**
- * Manual Trigger → Code node producing the users → Pinterest Audience Sync (CUSTOM type), ready for
- * `n8n import:workflow` + `n8n execute`.
+ * Manual Trigger → Code node producing the users → Pinterest Audience Sync (CUSTOM type unless
+ * `nodeType` says otherwise), ready for `n8n import:workflow` + `n8n execute`.
  * @param {import('./workflows').SyncUsersWorkflowOptions} o
  */
 function syncUsersWorkflow(o) {
@@ -99,7 +99,7 @@ function syncUsersWorkflow(o) {
 			{
 				id: `${o.id}-sync`,
 				name: SYNC_NODE_NAME,
-				type: CUSTOM_NODE_TYPE,
+				type: o.nodeType || CUSTOM_NODE_TYPE,
 				typeVersion: 1,
 				position: [440, 0],
 				parameters: {
@@ -118,6 +118,50 @@ function syncUsersWorkflow(o) {
 			Users: { main: [[{ node: SYNC_NODE_NAME, type: 'main', index: 0 }]] },
 		},
 	};
+}
+
+/**
+ * Webhook (answers when the execution ends) → Code making `count` users `<prefix><i>@example.com` from
+ * the call's body `{ prefix, count, list }` → Pinterest Audience Sync (community node type) into a new
+ * audience named `{{ $json.list }}`, whose Metrics output answers the call.
+ * @param {import('./workflows').QueueModeWorkflowOptions} o
+ */
+function queueModeWorkflow(o) {
+	const wf = syncUsersWorkflow({
+		id: o.id,
+		name: o.name,
+		credential: o.credential,
+		nodeType: COMMUNITY_NODE_TYPE,
+		usersCode:
+			'const { prefix, count, list } = $input.first().json.body;\nreturn Array.from({ length: count }, (_, i) => ({ json: { email: `${prefix}${i}@example.com`, list } }));',
+		parameters: {
+			adAccount: byId(o.adAccountId),
+			audienceMode: 'createNew',
+			audienceName: '={{ $json.list }}',
+		},
+	});
+	Object.assign(wf.nodes[0], {
+		id: `${o.id}-webhook`,
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		webhookId: o.webhookId,
+		parameters: { httpMethod: 'POST', path: o.webhookPath, responseMode: 'lastNode', options: {} },
+	});
+	wf.nodes.push({
+		id: `${o.id}-metrics`,
+		name: 'Metrics',
+		type: 'n8n-nodes-base.noOp',
+		typeVersion: 1,
+		position: [660, 100],
+		parameters: {},
+	});
+	wf.connections = {
+		Webhook: { main: [[{ node: 'Users', type: 'main', index: 0 }]] },
+		Users: { main: [[{ node: SYNC_NODE_NAME, type: 'main', index: 0 }]] },
+		[SYNC_NODE_NAME]: { main: [[], [{ node: 'Metrics', type: 'main', index: 0 }]] },
+	};
+	return wf;
 }
 
 /** Resource-locator value "By ID". */
@@ -268,6 +312,7 @@ module.exports = {
 	demoCredential,
 	SYNC_NODE_NAME,
 	syncUsersWorkflow,
+	queueModeWorkflow,
 	byId,
 	forLocalRun,
 	withManualTrigger,

@@ -1,0 +1,166 @@
+/**
+ * Real n8n in queue mode: a main process and 2 workers sharing Redis (Debian's redis-server) and
+ * PostgreSQL, the packed package installed the way Settings → Community Nodes installs it, and a webhook
+ * workflow (Webhook → Code making the users → Sync Users into a new audience named `{{ $json.list }}`).
+ * 6 executions at once into 3 audience names, against the emulator at 150 ms latency: once as is, once
+ * with the access token expiring mid-run. What the emulator saw must be what a marketer expects: every
+ * user in the audience its execution named, one audience and one customer list per name, Pinterest's
+ * 7 writes per second never exceeded, one token refresh for one expiry, every execution succeeded.
+ *
+ *   npm run test:queue-mode-n8n      (builds first; needs redis-server and postgresql, see .ci/run)
+ *
+ * Versions: N8N_QUEUE_MODE_VERSIONS (default "2.8.4"); users per execution: QUEUE_MODE_USERS (19000).
+ * Figures go to test-artifacts/queue-mode-<version>.json; with QUEUE_MODE_RESULTS=benchmarks/RESULTS.md
+ * also to that file's "Queue mode in real n8n" section (the rest of the file is kept).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { startEmulator, type Emulator } from '../../emulator';
+import { ensureN8n } from '../../scripts/lib/n8n';
+import {
+	describeScenario,
+	executionsPerWorker,
+	postgresVersion,
+	resultsSection,
+	runScenario,
+	startQueueMode,
+	unmetExpectations,
+	writeResultsSection,
+	type QueueModeStack,
+	type ScenarioResult,
+} from '../../scripts/lib/queueMode';
+import { demoCredential, queueModeWorkflow } from '../../scripts/lib/workflows';
+import { ARTIFACTS_DIR } from './support';
+
+const MINUTE = 60_000;
+const VERSIONS = (process.env.N8N_QUEUE_MODE_VERSIONS ?? '2.8.4').split(/[\s,]+/).filter(Boolean);
+const USERS = Number(process.env.QUEUE_MODE_USERS ?? 19_000);
+const EXECUTIONS = 6;
+const LATENCY_MS = 150;
+/** The access token expires once this many writes have reached Pinterest (mid-run), with writes in flight. */
+const EXPIRE_AFTER_WRITES = 10;
+
+/** Each scenario has its own emulator (own log, tokens and audiences), credential and webhook. */
+const SCENARIOS = [
+	{
+		key: 'steady',
+		title: 'without token expiry',
+		webhookId: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c51',
+		expireAfterWrites: undefined,
+	},
+	{
+		key: 'expiry',
+		title: 'with the access token expiring mid-run',
+		webhookId: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c52',
+		expireAfterWrites: EXPIRE_AFTER_WRITES,
+	},
+] as const;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+describe.each(VERSIONS)('n8n %s in queue mode (main + 2 workers, Redis, PostgreSQL)', (version) => {
+	const emulators: Partial<Record<(typeof SCENARIOS)[number]['key'], Emulator>> = {};
+	let stack: QueueModeStack | undefined;
+	const results: Array<{ title: string; result: ScenarioResult }> = [];
+	const loadAtStart = loadavg();
+	const figures: Record<string, unknown> = {
+		version,
+		usersPerExecution: USERS,
+		executions: EXECUTIONS,
+	};
+
+	beforeAll(async () => {
+		await ensureN8n(version);
+		const credentials = [];
+		const workflows = [];
+		for (const s of SCENARIOS) {
+			const emu = await startEmulator({ latencyMs: LATENCY_MS });
+			emulators[s.key] = emu;
+			const credential = demoCredential(emu, {
+				id: `queueMode${s.key.padEnd(6, '0')}`,
+				name: `Pinterest (emulator, ${s.key})`,
+			});
+			credentials.push(credential);
+			workflows.push(
+				queueModeWorkflow({
+					id: `queueModeWf${s.key.padEnd(6, '0')}`,
+					name: `Queue mode: ${s.title}`,
+					webhookId: s.webhookId,
+					webhookPath: `queue-mode-${s.key}`,
+					credential,
+					adAccountId: emu.demo.adAccountId,
+				}),
+			);
+		}
+		const started = Date.now();
+		stack = await startQueueMode({ version, workers: 2, credentials, workflows, onProgress: log });
+		figures.startSeconds = (Date.now() - started) / 1000;
+	}, 10 * MINUTE);
+
+	afterAll(async () => {
+		if (stack) figures.executionsPerWorker = executionsPerWorker(stack);
+		await stack?.stop();
+		for (const emu of Object.values(emulators)) await emu?.close();
+		mkdirSync(ARTIFACTS_DIR, { recursive: true });
+		writeFileSync(
+			join(ARTIFACTS_DIR, `queue-mode-${version}.json`),
+			JSON.stringify(figures, null, 2),
+		);
+		const resultsFile = process.env.QUEUE_MODE_RESULTS;
+		if (resultsFile && results.length === SCENARIOS.length) {
+			writeResultsSection(
+				resolve(resultsFile),
+				resultsSection({
+					date: new Date().toISOString().slice(0, 10),
+					loadAverage: loadAtStart,
+					version,
+					postgresVersion: postgresVersion(),
+					workers: 2,
+					executions: EXECUTIONS,
+					names: 3,
+					usersPerExecution: USERS,
+					latencyMs: LATENCY_MS,
+					expireAfterWrites: EXPIRE_AFTER_WRITES,
+					scenarios: results,
+				}),
+			);
+		}
+	}, 2 * MINUTE);
+
+	test.each(SCENARIOS)(
+		'$title: 6 executions into 3 new audiences end in one audience per name with every user, within the limit',
+		async (s) => {
+			const emu = emulators[s.key] as Emulator;
+			const names = [1, 2, 3].map((n) => `Queue ${s.key} list ${n}`);
+			const r = await runScenario({
+				emu,
+				stack: stack as QueueModeStack,
+				workflowId: `queueModeWf${s.key.padEnd(6, '0')}`,
+				webhookPath: `queue-mode-${s.key}`,
+				names,
+				executions: EXECUTIONS,
+				usersPerExecution: USERS,
+				prefix: `qm-${s.key}-`,
+				expireAfterWrites: s.expireAfterWrites,
+			});
+			const { answers, ...rest } = r;
+			figures[s.key] = { ...rest, answerStatuses: answers.map((a) => a.status) };
+			results.push({ title: s.title, result: r });
+			log([`n8n ${version} queue mode, ${s.title}:`, ...describeScenario(r)].join('\n  '));
+
+			if (s.expireAfterWrites !== undefined) {
+				// The expiry really happened mid-run.
+				expect(r.expiry?.afterWrites).toBeLessThan(r.writes.total);
+			}
+			expect(
+				unmetExpectations(r, {
+					executions: EXECUTIONS,
+					tokenRequests: s.expireAfterWrites === undefined ? 0 : 1,
+				}),
+			).toEqual([]);
+		},
+		6 * MINUTE,
+	);
+});
