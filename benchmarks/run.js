@@ -33,7 +33,10 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(REPO_ROOT, 'dist');
 const CEILING = 7 * 1900;
 /** Users per second sent to the live n8n's webhooks, one user per call. */
-const LIVE_RATE = 100;
+/** The live webhook streams: at 150 ms latency, 100 and 1,000 calls a second, on both n8n versions. */
+const LIVE_RATES = [100, 1000];
+const LIVE_VERSIONS = ['2.8.4', '2.40.7'];
+const LIVE_LATENCY = 150;
 const LIVE_FLOWS = { n8nAlone: 'n8n alone (Webhook → No Operation)', ours: 'ours', diy: 'do-it-yourself' };
 const WATCHDOG_MS = 45 * 60_000;
 /** The workflow shapes run at this latency only (when the run includes it, or runs the shapes alone). */
@@ -632,20 +635,32 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push(
 			'## Streaming through a live n8n: a webhook per user',
 			'',
-			`A running \`n8n start\` 2.8.4 (regular mode, SQLite, default settings, scripts/lib/n8n.js) receives one webhook call per user, ${LIVE_RATE} users/s, from the benchmark process, against the same emulator; each call's users are new to the list. n8n alone: Webhook (answers when its execution ends) → No Operation, n8n's own share of the delay at this rate. Ours: Webhook (answers when its execution ends) → Pinterest Audience Sync (Create New Audience by name, defaults: 5 s flush window), so the executions coalesce in the n8n process. Do-it-yourself: Webhook (the same) → Code (SHA-256) → HTTP Request (PATCH the customer list, Bearer header, Retry On Fail: 5 tries 1 s apart). In the list: the users the emulator's list holds afterwards. Executions OK: webhook answers 2xx. Writes: accepted writes; per 1,900 users: writes × 1,900 ÷ users. Delay: from a call to its answer. Drained: from the last call to the last answer.`,
+			`A running \`n8n start\` (regular mode, SQLite, default settings, scripts/lib/n8n.js; n8n 2.8.4 on Node 20 and 2.40.7 on Node 24) receives one webhook call per user, ${LIVE_RATES.map((r) => fmt(r)).join(' or ')} calls/s (10 s at 100/s, 5 s at 1,000/s; the do-it-yourself flow at 100/s only), from the benchmark process, against the same emulator; each call's users are new to the list. n8n alone: Webhook (answers when its execution ends) → No Operation, n8n's own share of the delay at this rate. Ours: Webhook (answers when its execution ends) → Pinterest Audience Sync (Create New Audience by name, defaults: 5 s flush window), so the executions coalesce in the n8n process. Do-it-yourself: Webhook (the same) → Code (SHA-256) → HTTP Request (PATCH the customer list, Bearer header, Retry On Fail: 5 tries 1 s apart). In the list: the users the emulator's list holds afterwards. Executions OK: webhook answers 2xx. Writes: accepted writes; per 1,900 users: writes × 1,900 ÷ users. Delay: from a call to its answer. Drained: from the last call to the last answer.`,
 			'',
-			'| latency | flow | users | arrival | in the list | lost | executions OK | writes | 429s | per 1,900 users | delay p50 | delay p99 | drained after |',
-			'|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+			'| n8n | latency | flow | users | arrival | in the list | lost | executions OK | writes | 429s | per 1,900 users | delay p50 | delay p99 | drained after |',
+			'|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 		);
 		for (const r of liveRows) {
 			if (r.error) {
-				push(`| ${r.latency} ms | ${r.flow} | failed: ${r.error} |||||||||||`);
+				push(`| ${r.version ?? '2.8.4'} | ${r.latency} ms | ${r.flow} | failed: ${r.error} |||||||||||`);
 				continue;
 			}
 			push(
-				`| ${r.latency} ms | ${LIVE_FLOWS[r.flow] ?? r.flow} | ${fmt(r.users)} | ${fmt(r.arrivalPerSec)}/s | ${r.inList === undefined ? '–' : `${fmt(r.inList)} (${pct(r.inList / r.users)})`} | ${r.inList === undefined ? '–' : fmt(r.users - r.inList)} | ${fmt(r.answeredOk)} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.requestsPer1900, 2)} | ${secs(r.delayMs.p50)} | ${secs(r.delayMs.p99)} | ${secs(r.drainMs)} |`,
+				`| ${r.version ?? '2.8.4'} | ${r.latency} ms | ${LIVE_FLOWS[r.flow] ?? r.flow} | ${fmt(r.users)} | ${fmt(r.arrivalPerSec)}/s | ${r.inList === undefined ? '–' : `${fmt(r.inList)} (${pct(r.inList / r.users)})`} | ${r.inList === undefined ? '–' : fmt(r.users - r.inList)} | ${fmt(r.answeredOk)} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.requestsPer1900, 2)} | ${secs(r.delayMs.p50)} | ${secs(r.delayMs.p99)} | ${secs(r.drainMs)} |`,
 			);
 		}
+		push('');
+		// The node's added time: ours against n8n alone, the same version, rate and latency.
+		const targets = [];
+		for (const ours of liveRows.filter((r) => r.flow === 'ours' && !r.error && r.spanMs !== undefined)) {
+			const alone = liveRows.find((r) => r.flow === 'n8nAlone' && !r.error && r.version === ours.version && r.rate === ours.rate && r.latency === ours.latency);
+			const added = alone ? ours.spanMs / alone.spanMs - 1 : undefined;
+			const bound = Math.ceil(ours.users / 1900) + Math.ceil(ours.spanMs / 5000) + 1;
+			targets.push(
+				`- n8n ${ours.version}, ${fmt(ours.rate)} calls/s: last answer ${secs(ours.spanMs)} after the first call${alone ? ` (n8n alone ${secs(alone.spanMs)}: ${added >= 0 ? '+' : ''}${pct(added)}, target ≤ +10 %: ${added <= 0.1 ? 'met' : 'missed'})` : ''}; ${fmt(ours.inList)} of ${fmt(ours.users)} users in the list; ${ours.writes} writes (bound: one per 1,900 users + one per 5 s Flush Window + 1 = ${bound}: ${ours.writes <= bound ? 'met' : 'missed'}).`,
+			);
+		}
+		if (targets.length) push('Targets (ours against n8n alone):', '', ...targets);
 		push('');
 	}
 	push(...shapesSection(results, startedAt));
@@ -769,7 +784,6 @@ async function main() {
 	}
 
 	let n8nBench;
-	let liveBench;
 	const liveSeconds = args.quick ? 5 : 10;
 	const n8nLibPath = path.join(REPO_ROOT, 'scripts', 'lib', 'n8n.js');
 	// --only=live runs the live webhook streams without the `n8n execute` comparison.
@@ -871,21 +885,30 @@ async function main() {
 						log(`  n8n comparison failed: ${error.message}`);
 						results.push({ kind: 'n8n', latency, flow: 'setup', users: 0, ok: false, error: error.message.split('\n')[0] });
 					}
-					try {
-						if (!liveBench) {
-							log('  starting a live n8n 2.8.4 server with both webhook flows published');
-							liveBench = new LiveStreamingBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')), diyLiveNodes, log);
-							await liveBench.start(emulator.url);
+					if (wanted('live') && latency === LIVE_LATENCY) {
+						for (const version of LIVE_VERSIONS) {
+							const liveBench = new LiveStreamingBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')), diyLiveNodes, log);
+							try {
+								log(`  starting a live n8n ${version} server with the webhook flows published`);
+								await liveBench.start(emulator.url, version);
+								for (const rate of LIVE_RATES) {
+									// At 1,000 calls/s the do-it-yourself flow would only be refused faster; n8n alone and ours tell the cost.
+									const flows = rate > LIVE_RATES[0] ? ['n8nAlone', 'ours'] : ['n8nAlone', 'ours', 'diy'];
+									const durationSec = rate > LIVE_RATES[0] ? Math.ceil(liveSeconds / 2) : liveSeconds;
+									for (const flow of flows) {
+										log(`  live n8n ${version}, a webhook per user: ${LIVE_FLOWS[flow]}, ${fmt(rate)} users/s for ${durationSec} s`);
+										const r = await liveBench.run(emulator.url, flow, { rate, durationSec, prefix: `live-${version}-${rate}-${flow}-${latency}-` });
+										results.push({ kind: 'live', latency, version, rate, ...r });
+										log(`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}, drained ${secs(r.drainMs)}`);
+									}
+								}
+							} catch (error) {
+								log(`  live n8n ${version} streaming failed: ${error.message}`);
+								results.push({ kind: 'live', latency, version, flow: 'setup', error: error.message.split('\n')[0] });
+							} finally {
+								await liveBench.stop().catch(() => undefined);
+							}
 						}
-						for (const flow of ['n8nAlone', 'ours', 'diy']) {
-							log(`  live n8n, a webhook per user: ${LIVE_FLOWS[flow]}, ${LIVE_RATE} users/s for ${liveSeconds} s`);
-							const r = await liveBench.run(emulator.url, flow, { rate: LIVE_RATE, durationSec: liveSeconds, prefix: `live-${flow}-${latency}-` });
-							results.push({ kind: 'live', latency, ...r });
-							log(`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}`);
-						}
-					} catch (error) {
-						log(`  live n8n streaming failed: ${error.message}`);
-						results.push({ kind: 'live', latency, flow: 'setup', error: error.message.split('\n')[0] });
 					}
 				}
 				if (wanted('shapes') && args.n8n && latency === SHAPES_LATENCY && fs.existsSync(n8nLibPath)) {
@@ -899,7 +922,6 @@ async function main() {
 		}
 	} finally {
 		if (n8nBench) await n8nBench.cleanUp().catch(() => undefined);
-		if (liveBench) await liveBench.stop().catch(() => undefined);
 	}
 
 	const finishedAt = new Date();

@@ -111,10 +111,10 @@ class LiveStreamingBench {
 	}
 
 	/** A fresh n8n with both webhook workflows published, serving. The emulator keeps its port and seed across latencies. */
-	async start(emulatorUrl) {
+	async start(emulatorUrl, version = '2.8.4') {
 		const demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
 		this.demo = demo;
-		this.instance = await this.lib.createN8nInstance({ version: '2.8.4', env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' }, onProgress: this.log });
+		this.instance = await this.lib.createN8nInstance({ version, env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' }, onProgress: this.log });
 		const credential = this.wf.emulatorCredential({
 			id: 'benchLiveCred001',
 			name: 'Pinterest (bench emulator, live)',
@@ -177,6 +177,8 @@ class LiveStreamingBench {
 		return {
 			flow,
 			users,
+			// From the first call to the last answer: what a caller waits for the whole stream.
+			spanMs: lastAnsweredAt - t0,
 			arrivalPerSec: users / ((lastSentAt - t0) / 1000),
 			answeredOk: answers.filter((a) => a.status >= 200 && a.status < 300).length,
 			inList,
