@@ -127,10 +127,12 @@ export function readSyncTargets(context: IExecuteFunctions, items: INodeExecutio
 	if (groups.every((group) => group.problem)) throw launchError(context, groups[0], 0);
 	if (groups.length === 1) return groups;
 
-	const filled = groups.map((group, index) => (group.users = new Int32Array(sizes[index])) && 0);
+	const members = sizes.map((size) => new Int32Array(size));
+	const filled = new Array<number>(groups.length).fill(0);
 	for (let user = 0; user < items.length; user++) {
 		const group = groupOfUser[user];
-		(groups[group].users as Int32Array)[filled[group]++] = user;
+		members[group][filled[group]++] = user;
 	}
+	groups.forEach((group, index) => (group.users = members[index]));
 	return groups;
 }

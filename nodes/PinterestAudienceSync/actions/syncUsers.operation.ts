@@ -8,6 +8,7 @@ import { mirrorStoreFromEnvironment } from '../engine/mirrorMemory';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import { nextTurn } from '../engine/retry';
 import type { MarketerMessage } from '../engine/messages';
+import { audienceLabel } from '../engine/messages';
 import type { SyncResult } from '../engine/sync';
 import { DEFAULT_MIRROR_LOCK_WAIT_MS, USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../engine/sync';
 import { CREDENTIAL_TYPE, apiBaseUrlFor, credentialKey, pinterestClientFor } from '../transport';
@@ -58,8 +59,8 @@ async function passThroughUsers(
 
 /** Names a target in a user's reason when a run has several: which audience failed matters then. */
 function targetLabel(result: SyncResult): string {
-	const { adAccountId, audienceName, audienceId } = result.metrics;
-	const audience = audienceName !== null ? `audience "${audienceName}"` : audienceId !== null ? `audience ${audienceId}` : 'the audience';
+	const { adAccountId, audienceName, audienceId, customerListId } = result.metrics;
+	const audience = audienceLabel({ audienceName: audienceName ?? undefined, audienceId: audienceId ?? undefined, customerListId: customerListId ?? undefined });
 	return ` (${audience} in ad account ${adAccountId})`;
 }
 

@@ -19,7 +19,7 @@ export interface MarketerMessage {
 	httpStatus?: number;
 }
 
-function audienceLabel(context: FailureContext): string {
+export function audienceLabel(context: Omit<FailureContext, 'adAccountId'>): string {
 	if (context.audienceName && context.audienceId) return `audience "${context.audienceName}" (ID ${context.audienceId})`;
 	if (context.audienceName) return `audience "${context.audienceName}"`;
 	if (context.audienceId) return `audience ${context.audienceId}`;
