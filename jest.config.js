@@ -34,13 +34,34 @@ module.exports = {
 			...common,
 			displayName: 'unit',
 			testMatch: ['<rootDir>/test/**/*.test.ts'],
-			testPathIgnorePatterns: ['<rootDir>/test/e2e/', '<rootDir>/test/install/', '<rootDir>/test/queue-mode/', '/redisLimiter\\.test\\.ts$', '/sharedLock\\.test\\.ts$', '\\.pacing\\.test\\.ts$'],
+			testPathIgnorePatterns: [
+				'<rootDir>/test/e2e/',
+				'<rootDir>/test/install/',
+				'<rootDir>/test/queue-mode/',
+				'/redisLimiter\\.test\\.ts$',
+				'/sharedLock\\.test\\.ts$',
+				'\\.pacing\\.test\\.ts$',
+			],
 		},
 		{ ...common, displayName: 'pacing', testMatch: ['<rootDir>/test/**/*.pacing.test.ts'] },
-		{ ...common, displayName: 'queue-mode', testMatch: QUEUE_MODE, globalSetup: '<rootDir>/test/queue-mode/requireRedis.js' },
+		{
+			...common,
+			displayName: 'queue-mode',
+			testMatch: QUEUE_MODE,
+			globalSetup: '<rootDir>/test/queue-mode/requireRedis.js',
+		},
 		{ ...common, displayName: 'install', testMatch: ['<rootDir>/test/install/**/*.test.ts'] },
-		{ ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], testPathIgnorePatterns: ['<rootDir>/test/e2e/queueMode.test.ts'] },
+		{
+			...common,
+			displayName: 'e2e',
+			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+			testPathIgnorePatterns: ['<rootDir>/test/e2e/queueMode.test.ts'],
+		},
 		// Real n8n in queue mode (main + workers, Redis, PostgreSQL): its own run, see .ci/run.
-		{ ...common, displayName: 'queue-mode-n8n', testMatch: ['<rootDir>/test/e2e/queueMode.test.ts'] },
+		{
+			...common,
+			displayName: 'queue-mode-n8n',
+			testMatch: ['<rootDir>/test/e2e/queueMode.test.ts'],
+		},
 	],
 };

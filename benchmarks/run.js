@@ -37,13 +37,24 @@ const CEILING = 7 * 1900;
 const LIVE_RATES = [100, 1000];
 const LIVE_VERSIONS = ['2.8.4', '2.40.7'];
 const LIVE_LATENCY = 150;
-const LIVE_FLOWS = { n8nAlone: 'n8n alone (Webhook → No Operation)', ours: 'ours', diy: 'do-it-yourself' };
+const LIVE_FLOWS = {
+	n8nAlone: 'n8n alone (Webhook → No Operation)',
+	ours: 'ours',
+	diy: 'do-it-yourself',
+};
 const WATCHDOG_MS = 45 * 60_000;
 /** The workflow shapes run at this latency only (when the run includes it, or runs the shapes alone). */
 const SHAPES_LATENCY = 150;
 
 function parseArgs(argv) {
-	const args = { latencies: [50, 150, 500], only: null, quick: false, n8n: true, largeShapes: true, out: path.join(__dirname, 'RESULTS.md') };
+	const args = {
+		latencies: [50, 150, 500],
+		only: null,
+		quick: false,
+		n8n: true,
+		largeShapes: true,
+		out: path.join(__dirname, 'RESULTS.md'),
+	};
 	for (const arg of argv) {
 		const [flag, value] = arg.split('=');
 		if (flag === '--latencies') args.latencies = value.split(',').map(Number);
@@ -59,9 +70,16 @@ function parseArgs(argv) {
 }
 
 const args = require.main === module ? parseArgs(process.argv.slice(2)) : parseArgs([]);
-if (args.only && args.only.size === 1 && args.only.has('shapes') && !process.argv.some((a) => a.startsWith('--latencies'))) args.latencies = [SHAPES_LATENCY];
+if (
+	args.only &&
+	args.only.size === 1 &&
+	args.only.has('shapes') &&
+	!process.argv.some((a) => a.startsWith('--latencies'))
+)
+	args.latencies = [SHAPES_LATENCY];
 const wanted = (part) => !args.only || args.only.has(part);
-const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const log = (line) =>
+	process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 /** Child processes this run started, ended if it stops early. */
 const children = new Set();
@@ -94,9 +112,18 @@ function spawnTracked(command, argv, options) {
 /** Runs benchmarks/worker.js with a job; resolves with its RESULT, or { error } (never hangs past timeoutMs). */
 function runWorker(job, timeoutMs) {
 	return new Promise((resolve) => {
-		const child = spawnTracked(process.execPath, ['--expose-gc', '--max-old-space-size=4096', path.join(__dirname, 'worker.js'), JSON.stringify(job)], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
+		const child = spawnTracked(
+			process.execPath,
+			[
+				'--expose-gc',
+				'--max-old-space-size=4096',
+				path.join(__dirname, 'worker.js'),
+				JSON.stringify(job),
+			],
+			{
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (c) => (stdout += c));
@@ -106,7 +133,12 @@ function runWorker(job, timeoutMs) {
 			clearTimeout(timer);
 			const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
 			if (code === 0 && line) return resolve(JSON.parse(line.slice(7)));
-			resolve({ error: signal === 'SIGKILL' ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : `exit ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}` });
+			resolve({
+				error:
+					signal === 'SIGKILL'
+						? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+						: `exit ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`,
+			});
 		});
 	});
 }
@@ -114,9 +146,19 @@ function runWorker(job, timeoutMs) {
 /** The emulator CLI in its own process on 127.0.0.1:port with a fixed latency. */
 function startEmulator(port, latencyMs) {
 	return new Promise((resolve, reject) => {
-		const child = spawnTracked(process.execPath, [path.join(DIST, 'emulator', 'cli.js'), '--port', String(port), '--latency', String(latencyMs)], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
+		const child = spawnTracked(
+			process.execPath,
+			[
+				path.join(DIST, 'emulator', 'cli.js'),
+				'--port',
+				String(port),
+				'--latency',
+				String(latencyMs),
+			],
+			{
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
 		let out = '';
 		const timer = setTimeout(() => reject(new Error(`emulator did not start: ${out}`)), 20_000);
 		child.stdout.on('data', (c) => {
@@ -200,16 +242,33 @@ function diyWorkflow({ id, name, usersName, usersCode, nodes, connections }) {
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			{ id: `${id}-t`, name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: `${id}-t`,
+				name: 'Manual Trigger',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			codeNode(`${id}-u`, usersName, usersCode, [200, 0]),
 			...nodes,
 		],
-		connections: { 'Manual Trigger': { main: [[{ node: usersName, type: 'main', index: 0 }]] }, ...connections },
+		connections: {
+			'Manual Trigger': { main: [[{ node: usersName, type: 'main', index: 0 }]] },
+			...connections,
+		},
 	};
 }
 
 function codeNode(id, name, jsCode, position) {
-	return { id, name, type: 'n8n-nodes-base.code', typeVersion: 2, position, parameters: { jsCode } };
+	return {
+		id,
+		name,
+		type: 'n8n-nodes-base.code',
+		typeVersion: 2,
+		position,
+		parameters: { jsCode },
+	};
 }
 
 /** Manual Trigger → Code (users) → Loop Over Items (1,900) → Code (SHA-256, join) → HTTP Request PATCH → loop. */
@@ -220,7 +279,14 @@ function diyBulkWorkflow({ id, users, url, token }) {
 		usersName: 'Users',
 		usersCode: `return Array.from({ length: ${users} }, (_, i) => ({ json: { email: 'diy-user-' + i + '@example.com', n: i } }));`,
 		nodes: [
-			{ id: `${id}-l`, name: 'Loop Over Items', type: 'n8n-nodes-base.splitInBatches', typeVersion: 3, position: [400, 0], parameters: { batchSize: 1900, options: {} } },
+			{
+				id: `${id}-l`,
+				name: 'Loop Over Items',
+				type: 'n8n-nodes-base.splitInBatches',
+				typeVersion: 3,
+				position: [400, 0],
+				parameters: { batchSize: 1900, options: {} },
+			},
 			codeNode(`${id}-h`, 'Hash and join', HASH_CODE, [600, 100]),
 			httpPatchNode(`${id}-p`, url, token, [800, 100]),
 		],
@@ -239,8 +305,12 @@ function diyPerUserWorkflow({ id, url, token }) {
 		id,
 		name: 'DIY sync, one user per execution',
 		usersName: 'User',
-		usersCode: "return [{ json: { email: 'diy-single-' + Date.now() + '-' + Math.random() + '@example.com' } }];",
-		nodes: [codeNode(`${id}-h`, 'Hash and join', HASH_CODE, [400, 0]), httpPatchNode(`${id}-p`, url, token, [600, 0])],
+		usersCode:
+			"return [{ json: { email: 'diy-single-' + Date.now() + '-' + Math.random() + '@example.com' } }];",
+		nodes: [
+			codeNode(`${id}-h`, 'Hash and join', HASH_CODE, [400, 0]),
+			httpPatchNode(`${id}-p`, url, token, [600, 0]),
+		],
 		connections: {
 			User: { main: [[{ node: 'Hash and join', type: 'main', index: 0 }]] },
 			'Hash and join': { main: [[{ node: 'PATCH customer list', type: 'main', index: 0 }]] },
@@ -250,7 +320,10 @@ function diyPerUserWorkflow({ id, url, token }) {
 
 /** The live webhook flow's own nodes: the email arrives as the webhook body's `email`. */
 function diyLiveNodes(url, token) {
-	return { hashNode: codeNode('benchLiveDiyHash', 'Hash and join', hashCode('body.email'), [220, 0]), patchNode: httpPatchNode('benchLiveDiyPatch', url, token, [440, 0]) };
+	return {
+		hashNode: codeNode('benchLiveDiyHash', 'Hash and join', hashCode('body.email'), [220, 0]),
+		patchNode: httpPatchNode('benchLiveDiyPatch', url, token, [440, 0]),
+	};
 }
 
 function runTimes(run) {
@@ -261,10 +334,17 @@ function runTimes(run) {
 /** Customer-list writes: PATCHes to the list (or to any list), and creates (which carry records too). */
 function writesOf(entries, listId) {
 	const writes = entries.filter(
-		(e) => (e.method === 'PATCH' && (!listId || e.path.endsWith(`/customer_lists/${listId}`))) || (!listId && e.method === 'POST' && e.path.endsWith('/customer_lists')),
+		(e) =>
+			(e.method === 'PATCH' && (!listId || e.path.endsWith(`/customer_lists/${listId}`))) ||
+			(!listId && e.method === 'POST' && e.path.endsWith('/customer_lists')),
 	);
 	const ok = writes.filter((e) => e.status >= 200 && e.status < 300);
-	return { patches: ok.length, attempts: writes.length, rateLimited: writes.filter((e) => e.status === 429).length, records: ok.reduce((n, e) => n + e.recordCount, 0) };
+	return {
+		patches: ok.length,
+		attempts: writes.length,
+		rateLimited: writes.filter((e) => e.status === 429).length,
+		records: ok.reduce((n, e) => n + e.recordCount, 0),
+	};
 }
 
 class N8nBench {
@@ -276,7 +356,11 @@ class N8nBench {
 	}
 
 	async setUp(emulatorUrl, users) {
-		this.instance = await this.lib.createN8nInstance({ version: '2.8.4', env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' }, onProgress: log });
+		this.instance = await this.lib.createN8nInstance({
+			version: '2.8.4',
+			env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' },
+			onProgress: log,
+		});
 		const demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
 		this.demo = demo;
 		this.credential = this.wf.emulatorCredential({
@@ -295,7 +379,12 @@ class N8nBench {
 				name: `Pinterest Audience Sync (${users} users)`,
 				usersCode: `return Array.from({ length: ${users} }, (_, i) => ({ json: { email: 'n8n-user-' + i + '@example.com', n: i } }));`,
 				credential: { id: this.credential.id, name: this.credential.name },
-				parameters: { adAccount: { __rl: true, mode: 'id', value: demo.adAccountId }, audienceMode: 'createNew', audienceName: 'Bench n8n ours', options: {} },
+				parameters: {
+					adAccount: { __rl: true, mode: 'id', value: demo.adAccountId },
+					audienceMode: 'createNew',
+					audienceName: 'Bench n8n ours',
+					options: {},
+				},
 			}),
 		);
 		this.users = users;
@@ -312,7 +401,12 @@ class N8nBench {
 		if (list.id !== this.listId) {
 			const url = `${emulatorUrl}/v5/ad_accounts/${this.demo.adAccountId}/customer_lists/${list.id}`;
 			await this.instance.importWorkflow([
-				diyBulkWorkflow({ id: 'benchDiyBulk0001', users: this.users, url, token: this.demo.accessToken }),
+				diyBulkWorkflow({
+					id: 'benchDiyBulk0001',
+					users: this.users,
+					url,
+					token: this.demo.accessToken,
+				}),
 				diyPerUserWorkflow({ id: 'benchDiyUser0001', url, token: this.demo.accessToken }),
 			]);
 			this.listId = list.id;
@@ -327,7 +421,11 @@ class N8nBench {
 		const status = result.run ? result.run.status : undefined;
 		return {
 			ok: result.exitCode === 0 && status === 'success',
-			error: result.exitCode === 0 ? undefined : (result.run?.data?.resultData?.error?.message ?? result.stderr.trim().split('\n').slice(-3).join(' | ')),
+			error:
+				result.exitCode === 0
+					? undefined
+					: (result.run?.data?.resultData?.error?.message ??
+						result.stderr.trim().split('\n').slice(-3).join(' | ')),
 			wallMs: result.durationMs,
 			executionMs: runTimes(result.run),
 			writes: writesOf(entries, listId),
@@ -343,8 +441,15 @@ class N8nBench {
 // ---------------------------------------------------------------------------------------------------
 // Report
 
-const fmt = (n, digits = 0) => (n === undefined || n === null || Number.isNaN(n) ? '–' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-const pct = (ratio) => (ratio === undefined || Number.isNaN(ratio) ? '–' : `${(ratio * 100).toFixed(1)} %`);
+const fmt = (n, digits = 0) =>
+	n === undefined || n === null || Number.isNaN(n)
+		? '–'
+		: Number(n).toLocaleString('en-US', {
+				maximumFractionDigits: digits,
+				minimumFractionDigits: digits,
+			});
+const pct = (ratio) =>
+	ratio === undefined || Number.isNaN(ratio) ? '–' : `${(ratio * 100).toFixed(1)} %`;
 const mb = (bytes) => (bytes === undefined ? '–' : `${fmt(bytes / 2 ** 20)} MB`);
 const secs = (ms) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
 
@@ -357,7 +462,9 @@ function sustained(bulk) {
 
 /** The limiter's window for 7 requests/s (from the compiled engine, so the report follows the code). */
 function writeWindow() {
-	return require(path.join(DIST, 'nodes', 'PinterestAudienceSync', 'engine', 'limiter.js')).writeWindowFor(7);
+	return require(
+		path.join(DIST, 'nodes', 'PinterestAudienceSync', 'engine', 'limiter.js'),
+	).writeWindowFor(7);
 }
 
 /** When the last of n requests can start at the earliest: n-th start under the window, from the first. */
@@ -403,7 +510,9 @@ function targetRows(results) {
 			rows.push([
 				'1,000,000 users in ≤ 77 s',
 				million.map((r) => `${secs(r.wallMs)} @ ${r.latency} ms`).join(', '),
-				slow.length === 0 ? 'met' : `missed at ${slow.map((r) => `${r.latency} ms (+${fmt((r.wallMs - 77_000) / 1000, 1)} s)`).join(', ')}`,
+				slow.length === 0
+					? 'met'
+					: `missed at ${slow.map((r) => `${r.latency} ms (+${fmt((r.wallMs - 77_000) / 1000, 1)} s)`).join(', ')}`,
 				slow.length === 0
 					? ''
 					: `527 requests at 7 per ${writeWindow().holdMs} ms start over ${secs(idealLastStartMs(527))} at the earliest (75 s at exactly 7/s), so 77 s leaves ${secs(77_000 - idealLastStartMs(527))} for the audience lookup, the last answer and the outputs. ${slow
@@ -417,18 +526,30 @@ function targetRows(results) {
 	}
 	const streams = results.filter((r) => r.kind === 'streaming' && !r.error);
 	if (streams.length) {
-		const short = streams.filter((r) => r.sustainedDeliveredPerSec / r.arrivalPerSec < 0.95 || r.arrivalPerSec < 0.95 * r.rate || r.failed > 0);
+		const short = streams.filter(
+			(r) =>
+				r.sustainedDeliveredPerSec / r.arrivalPerSec < 0.95 ||
+				r.arrivalPerSec < 0.95 * r.rate ||
+				r.failed > 0,
+		);
 		const over = streams.filter((r) => r.log.patches > r.requestBound);
 		rows.push([
 			'Streaming ≥ 95 % of arrival up to 10,000 users/s, ≤ 1 request per 1,900 users + 1 per flush',
 			`delivered once under way ${streams.map((r) => `${pct(r.sustainedDeliveredPerSec / r.arrivalPerSec)} of ${fmt(r.rate)}/s @ ${r.latency} ms`).join(', ')}; requests within the bound in ${streams.length - over.length} of ${streams.length} runs`,
-			short.length === 0 && over.length === 0 ? 'met' : `missed in ${short.length + over.length} of ${streams.length} runs`,
+			short.length === 0 && over.length === 0
+				? 'met'
+				: `missed in ${short.length + over.length} of ${streams.length} runs`,
 			short
 				.map((r) => {
 					const cpuCoresNeeded = (r.cpuMsPerExecution * r.rate) / 1000;
 					return `${fmt(r.rate)}/s @ ${r.latency} ms: arrivals reached ${fmt(r.arrivalPerSec)}/s (start lag p99 ${fmt(r.arrivalLagMs.p99)} ms), delivered ${fmt(r.sustainedDeliveredPerSec)}/s once under way; the process needs ${fmt(r.cpuMsPerExecution * 1000)} µs of CPU per execution (the harness included), ${fmt(cpuCoresNeeded, 2)} cores at this rate${r.failed ? `; ${r.failed} failed: ${r.firstFailure}` : ''}`;
 				})
-				.concat(over.map((r) => `${fmt(r.rate)}/s @ ${r.latency} ms: ${r.log.patches} requests > bound ${r.requestBound}`))
+				.concat(
+					over.map(
+						(r) =>
+							`${fmt(r.rate)}/s @ ${r.latency} ms: ${r.log.patches} requests > bound ${r.requestBound}`,
+					),
+				)
 				.join('<br>'),
 		]);
 	}
@@ -440,7 +561,9 @@ function targetRows(results) {
 			Object.entries(nodeSide.variants)
 				.map(([k, v]) => `${k} ${fmt(v.usersPerSecCpu)}/s`)
 				.join(', '),
-			email.usersPerSecCpu >= 300_000 ? 'met' : `missed for emails by ${pct(1 - email.usersPerSecCpu / 300_000)}`,
+			email.usersPerSecCpu >= 300_000
+				? 'met'
+				: `missed for emails by ${pct(1 - email.usersPerSecCpu / 300_000)}`,
 			email.usersPerSecCpu >= 300_000
 				? ''
 				: 'Per email: SHA-256 (crypto.hash), the dedupe index over the 32-byte digests, trimming, Unicode normalisation, lower-casing and the address checks, plus the garbage collection of the intermediate strings.',
@@ -451,7 +574,9 @@ function targetRows(results) {
 		rows.push([
 			'Per-item targets: ≥ 200,000 users/s per core node-side, 1,000,000 users over 10 audiences by `{{ $json.segment }}`',
 			`${fmt(perSegment.usersPerSecCpu)}/s (one fixed audience: ${fmt(nodeSide.variants.email.usersPerSecCpu)}/s)`,
-			perSegment.usersPerSecCpu >= 200_000 ? 'met' : `missed by ${pct(1 - perSegment.usersPerSecCpu / 200_000)}`,
+			perSegment.usersPerSecCpu >= 200_000
+				? 'met'
+				: `missed by ${pct(1 - perSegment.usersPerSecCpu / 200_000)}`,
 			'',
 		]);
 	}
@@ -460,8 +585,12 @@ function targetRows(results) {
 		const worst = million.reduce((a, b) => (b.memory.oursRss > a.memory.oursRss ? b : a));
 		rows.push([
 			'Memory beyond the items ≤ 150 MB at 1,000,000 users',
-			million.map((r) => `${mb(r.memory.oursRss)} RSS (${mb(r.memory.oursHeap)} heap) @ ${r.latency} ms`).join(', '),
-			worst.memory.oursRss <= 150 * 2 ** 20 ? 'met' : `missed by ${mb(worst.memory.oursRss - 150 * 2 ** 20)} at worst`,
+			million
+				.map((r) => `${mb(r.memory.oursRss)} RSS (${mb(r.memory.oursHeap)} heap) @ ${r.latency} ms`)
+				.join(', '),
+			worst.memory.oursRss <= 150 * 2 ** 20
+				? 'met'
+				: `missed by ${mb(worst.memory.oursRss - 150 * 2 ** 20)} at worst`,
 			worst.memory.oursRss <= 150 * 2 ** 20
 				? ''
 				: 'What a 1,000,000-user execution holds beyond its input: the unique records as 32-byte digests with their dedupe index (~41 MB), per-user record numbers and outcomes (~9 MB), the Users output items and their shared pairedItem objects (~70 MB, built during the last requests), the request bodies in flight, and garbage not yet collected; RSS also keeps freed pages until V8 gives them back.',
@@ -483,7 +612,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		`- CPU: ${machineInfo.cpu}, ${machineInfo.cores} cores; RAM ${fmt(machineInfo.ramGiB, 1)} GiB; ${machineInfo.os}; Node ${machineInfo.node}.`,
 		`- Load average when the run started: ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min). The machine is shared: other processes compete for its ${machineInfo.cores} cores, which slows every CPU-bound figure below.`,
 		'- Pinterest API emulator (`node dist/emulator/cli.js --port <free> --latency <ms>`) in its own process on 127.0.0.1, a fresh one per latency, fixed latency (no jitter), 7 writes/s per user, 1,900 records per request, its default read limits (ads_read 1,000/min, 100 requests/s per user).',
-		'- Our node: driven in-process through its execute path, `new PinterestAudienceSync().execute.call(context)` on the compiled node in `dist/`, one instance per process as n8n keeps it. The context is the test suite\'s stand-in for n8n\'s `IExecuteFunctions` (`test/helpers/n8nContext.ts`: real HTTP with axios, n8n 2.8\'s OAuth2 refresh), transpiled in memory with the project\'s TypeScript compiler (no ts-node). Each scenario runs in a fresh Node process started with `--expose-gc`.',
+		"- Our node: driven in-process through its execute path, `new PinterestAudienceSync().execute.call(context)` on the compiled node in `dist/`, one instance per process as n8n keeps it. The context is the test suite's stand-in for n8n's `IExecuteFunctions` (`test/helpers/n8nContext.ts`: real HTTP with axios, n8n 2.8's OAuth2 refresh), transpiled in memory with the project's TypeScript compiler (no ts-node). Each scenario runs in a fresh Node process started with `--expose-gc`.",
 		'- Node options: defaults (batch size 1,900, 7 requests/s, flush window 5 s, retry window 15 min, status field off), Existing Audience by ID. Before each measured run one execution of 1 user creates the audience (this opens the token gate and caches the Pinterest user, as in an n8n that has been running).',
 		`- Ceiling: 7 requests/s × 1,900 users = ${fmt(CEILING)} users/s per Pinterest user. The limiter lets at most ${writeWindow().slots} requests start in any ${writeWindow().holdMs} ms (1,000 ms + a ${writeWindow().holdMs - 1000} ms margin), starts at least ${writeWindow().minSpacingMs} ms apart, i.e. at most ${fmt((7 * 1900) / (writeWindow().holdMs / 1000))} users/s (${pct((7 * 1900) / (writeWindow().holdMs / 1000) / CEILING)} of the ceiling) sustained.`,
 		'',
@@ -492,7 +621,8 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 	const targets = targetRows(results);
 	if (targets.length) {
 		push('## Targets', '', '| target | measured | | why, where missed |', '|---|---|---|---|');
-		for (const [target, measured, verdict, why] of targets) push(`| ${target} | ${measured} | ${verdict} | ${why || ''} |`);
+		for (const [target, measured, verdict, why] of targets)
+			push(`| ${target} | ${measured} | ${verdict} | ${why || ''} |`);
 		push('');
 	}
 
@@ -524,7 +654,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push(
 			'## Streaming: one user per execution',
 			'',
-			'Executions of 1 user each start at a fixed arrival rate for 20 s, all in one process (coalescing is process-wide). Delivered once under way: users completed after the first completion ÷ (last completion − first completion), the rate at which users leave once the first request has left; end to end: users ÷ (last completion − first arrival), which also charges the first and the last flush window (they are in the delay columns). Delay: from an execution\'s start to its return. Requests per 1,900 users: accepted writes × 1,900 ÷ users; the bound is ceil(users/1,900) + one per elapsed flush window + 1. CPU: our process\'s CPU time per execution (the harness\'s stand-in context included).',
+			"Executions of 1 user each start at a fixed arrival rate for 20 s, all in one process (coalescing is process-wide). Delivered once under way: users completed after the first completion ÷ (last completion − first completion), the rate at which users leave once the first request has left; end to end: users ÷ (last completion − first arrival), which also charges the first and the last flush window (they are in the delay columns). Delay: from an execution's start to its return. Requests per 1,900 users: accepted writes × 1,900 ÷ users; the bound is ceil(users/1,900) + one per elapsed flush window + 1. CPU: our process's CPU time per execution (the harness's stand-in context included).",
 			'',
 			'| latency | arrival (target) | users | delivered once under way | vs arrival | end to end | delay p50 | delay p99 | requests (bound) | per 1,900 users | 429s | reads | CPU µs/execution | failed |',
 			'|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -555,10 +685,13 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 			email: 'emails (mixed case, spaces)',
 			sha256: 'already SHA-256 hashed',
 			maid: 'MAIDs',
-			perSegment: 'emails, New Audience Name `{{ $json.segment }}` (10 audiences: grouped, then each group prepared)',
+			perSegment:
+				'emails, New Audience Name `{{ $json.segment }}` (10 audiences: grouped, then each group prepared)',
 		};
 		for (const [variant, r] of Object.entries(nodeSide.variants)) {
-			push(`| ${labels[variant] ?? variant} | ${fmt(r.prepareMs)} ms | ${fmt(r.chunkMs)} ms | ${fmt(r.wallMs)} ms | ${fmt(r.usersPerSecWall)} | ${fmt(r.usersPerSecCpu)} |`);
+			push(
+				`| ${labels[variant] ?? variant} | ${fmt(r.prepareMs)} ms | ${fmt(r.chunkMs)} ms | ${fmt(r.wallMs)} ms | ${fmt(r.usersPerSecWall)} | ${fmt(r.usersPerSecCpu)} |`,
+			);
 		}
 		push('');
 	} else if (nodeSide) {
@@ -575,9 +708,14 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		);
 		if (perItem.error) push(`Failed: ${perItem.error}`, '');
 		else {
-			push('| New Audience Name | users | audiences | requests | wall | CPU | users/s per core (CPU) |', '|---|---:|---:|---:|---:|---:|---:|');
+			push(
+				'| New Audience Name | users | audiences | requests | wall | CPU | users/s per core (CPU) |',
+				'|---|---:|---:|---:|---:|---:|---:|',
+			);
 			for (const r of [perItem.fixed, perItem.perItem]) {
-				push(`| ${r.label === 'fixed audience' ? 'fixed' : `\`${r.label}\``} | ${fmt(r.users)} | ${r.audiences} | ${fmt(r.requests)} | ${secs(r.wallMs)} | ${secs(r.cpuMs)} | ${fmt(r.usersPerSecCpu)} |`);
+				push(
+					`| ${r.label === 'fixed audience' ? 'fixed' : `\`${r.label}\``} | ${fmt(r.users)} | ${r.audiences} | ${fmt(r.requests)} | ${secs(r.wallMs)} | ${secs(r.cpuMs)} | ${fmt(r.usersPerSecCpu)} |`,
+				);
 			}
 			push('');
 		}
@@ -588,7 +726,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push(
 			'## Side by side in real n8n 2.8.4',
 			'',
-			'Both flows run with `n8n execute --id` (scripts/lib/n8n.js: fresh user folder, SQLite, the compiled node as a custom extension) against the same emulator process. Ours: Manual Trigger → Code (users) → Pinterest Audience Sync (Create New Audience by name, defaults). Do-it-yourself: Manual Trigger → Code (users) → Loop Over Items (1,900) → Code (SHA-256, join with commas) → HTTP Request (PATCH the customer list, Bearer header, n8n\'s Retry On Fail: 5 tries 1 s apart) → back to the loop. Execution time is n8n\'s own startedAt → stoppedAt; wall adds the `n8n execute` process start (~5 s) and printing the run. Users/s: users ÷ execution time for the bulk flows; for one user per execution, 1 ÷ wall (each `n8n execute` is a new process). Writes: accepted PATCHes (and, for ours, the create that carries the first 1,900 records).',
+			"Both flows run with `n8n execute --id` (scripts/lib/n8n.js: fresh user folder, SQLite, the compiled node as a custom extension) against the same emulator process. Ours: Manual Trigger → Code (users) → Pinterest Audience Sync (Create New Audience by name, defaults). Do-it-yourself: Manual Trigger → Code (users) → Loop Over Items (1,900) → Code (SHA-256, join with commas) → HTTP Request (PATCH the customer list, Bearer header, n8n's Retry On Fail: 5 tries 1 s apart) → back to the loop. Execution time is n8n's own startedAt → stoppedAt; wall adds the `n8n execute` process start (~5 s) and printing the run. Users/s: users ÷ execution time for the bulk flows; for one user per execution, 1 ÷ wall (each `n8n execute` is a new process). Writes: accepted PATCHes (and, for ours, the create that carries the first 1,900 records).",
 			'',
 			'| latency | flow | users | execution time | users/s | wall | writes | 429s | outcome |',
 			'|---:|---|---:|---:|---:|---:|---:|---:|---|',
@@ -605,20 +743,26 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 			entry[r.flow] = r;
 			byLatency.set(r.latency, entry);
 		}
-		push('Ratios (ours ÷ do-it-yourself, users/s over n8n\'s execution time):', '');
+		push("Ratios (ours ÷ do-it-yourself, users/s over n8n's execution time):", '');
 		for (const [latency, entry] of byLatency) {
 			const ours = entry['ours (bulk)'];
 			const diy = entry['DIY (bulk)'];
 			const single = entry['DIY (1 user per execution)'];
-			const stream = results.find((r) => r.kind === 'streaming' && r.latency === latency && r.rate === 2000 && !r.error);
+			const stream = results.find(
+				(r) => r.kind === 'streaming' && r.latency === latency && r.rate === 2000 && !r.error,
+			);
 			const parts = [];
-			if (ours && diy && ours.usersPerSec && diy.usersPerSec) parts.push(`bulk ${fmt(ours.usersPerSec / diy.usersPerSec, 2)}×`);
+			if (ours && diy && ours.usersPerSec && diy.usersPerSec)
+				parts.push(`bulk ${fmt(ours.usersPerSec / diy.usersPerSec, 2)}×`);
 			if (single && single.usersPerSec && stream) {
 				parts.push(
 					`streaming: ours delivered ${fmt(stream.sustainedDeliveredPerSec)} users/s (one user per execution, 2,000/s arriving, in-process) vs ${fmt(single.usersPerSec, 2)} users/s for one \`n8n execute\` per user (${fmt(single.wallMs / 1000, 1)} s wall each, ${fmt(single.executionMs)} ms of it inside n8n) = ${fmt(stream.sustainedDeliveredPerSec / single.usersPerSec)}×. Even in a long-running n8n the do-it-yourself flow sends one request per user, so Pinterest\'s 7 writes/s cap it at 7 users/s (${fmt(stream.sustainedDeliveredPerSec / 7)}× less than ours delivered)`,
 				);
 			}
-			const live = (flow) => results.find((r) => r.kind === 'live' && r.latency === latency && r.flow === flow && !r.error);
+			const live = (flow) =>
+				results.find(
+					(r) => r.kind === 'live' && r.latency === latency && r.flow === flow && !r.error,
+				);
 			if (live('ours') && live('diy')) {
 				const [o, d, alone] = [live('ours'), live('diy'), live('n8nAlone')];
 				parts.push(
@@ -642,7 +786,9 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		);
 		for (const r of liveRows) {
 			if (r.error) {
-				push(`| ${r.version ?? '2.8.4'} | ${r.latency} ms | ${r.flow} | failed: ${r.error} |||||||||||`);
+				push(
+					`| ${r.version ?? '2.8.4'} | ${r.latency} ms | ${r.flow} | failed: ${r.error} |||||||||||`,
+				);
 				continue;
 			}
 			push(
@@ -652,8 +798,17 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push('');
 		// The node's added time: ours against n8n alone, the same version, rate and latency.
 		const targets = [];
-		for (const ours of liveRows.filter((r) => r.flow === 'ours' && !r.error && r.spanMs !== undefined)) {
-			const alone = liveRows.find((r) => r.flow === 'n8nAlone' && !r.error && r.version === ours.version && r.rate === ours.rate && r.latency === ours.latency);
+		for (const ours of liveRows.filter(
+			(r) => r.flow === 'ours' && !r.error && r.spanMs !== undefined,
+		)) {
+			const alone = liveRows.find(
+				(r) =>
+					r.flow === 'n8nAlone' &&
+					!r.error &&
+					r.version === ours.version &&
+					r.rate === ours.rate &&
+					r.latency === ours.latency,
+			);
 			const added = alone ? ours.spanMs / alone.spanMs - 1 : undefined;
 			const bound = Math.ceil(ours.users / 1900) + Math.ceil(ours.spanMs / 5000) + 1;
 			targets.push(
@@ -727,11 +882,15 @@ function shapesSection(results, startedAt) {
 		if (r.shape === 'lone') {
 			const bound = SHAPES_LATENCY + 500;
 			const met = r.ok && r.inList === r.users && r.inListAfterMs <= bound;
-			lines.push(`- ${r.name} of ${fmt(r.users)}: in the list ${secs(r.inListAfterMs)} after its start (target ≤ latency + 0.5 s = ${secs(bound)}): ${met ? 'met' : 'missed'}.`);
+			lines.push(
+				`- ${r.name} of ${fmt(r.users)}: in the list ${secs(r.inListAfterMs)} after its start (target ≤ latency + 0.5 s = ${secs(bound)}): ${met ? 'met' : 'missed'}.`,
+			);
 		} else {
 			const x = ratio(r);
 			const met = r.ok && r.inList === r.users && x !== undefined && x <= 1.2;
-			lines.push(`- ${r.name}: node time ${x === undefined ? '–' : `${fmt(x, 2)}×`} that with Flush Window 0 (target ≤ 1.2×): ${met ? 'met' : 'missed'}.`);
+			lines.push(
+				`- ${r.name}: node time ${x === undefined ? '–' : `${fmt(x, 2)}×`} that with Flush Window 0 (target ≤ 1.2×): ${met ? 'met' : 'missed'}.`,
+			);
 		}
 	}
 	lines.push('');
@@ -758,7 +917,8 @@ function mergeSections(existing, fresh) {
 		const text = section.endsWith('\n\n') ? section : `${section.replace(/\n*$/, '')}\n\n`;
 		if (at >= 0) sections[at] = text;
 		else {
-			if (sections.length) sections[sections.length - 1] = `${sections[sections.length - 1].replace(/\n*$/, '')}\n\n`;
+			if (sections.length)
+				sections[sections.length - 1] = `${sections[sections.length - 1].replace(/\n*$/, '')}\n\n`;
 			sections.push(text);
 		}
 	}
@@ -770,8 +930,11 @@ function mergeSections(existing, fresh) {
 async function main() {
 	const startedAt = new Date();
 	const machineInfo = machine();
-	log(`machine: ${machineInfo.cpu}, ${machineInfo.cores} cores, ${fmt(machineInfo.ramGiB, 1)} GiB, Node ${machineInfo.node}, load ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join('/')}`);
-	if (!fs.existsSync(path.join(DIST, 'emulator', 'cli.js'))) throw new Error('dist/ is missing: run "npm run build" first (npm run bench does).');
+	log(
+		`machine: ${machineInfo.cpu}, ${machineInfo.cores} cores, ${fmt(machineInfo.ramGiB, 1)} GiB, Node ${machineInfo.node}, load ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join('/')}`,
+	);
+	if (!fs.existsSync(path.join(DIST, 'emulator', 'cli.js')))
+		throw new Error('dist/ is missing: run "npm run build" first (npm run bench does).');
 	const results = [];
 	const bulkSizes = args.quick ? [100_000] : [100_000, 1_000_000];
 	const rates = [100, 2000, 10_000];
@@ -779,8 +942,13 @@ async function main() {
 
 	if (wanted('nodeSide')) {
 		log('node-side cost (1,000,000 users × 3 inputs)');
-		const r = await runWorker({ kind: 'nodeSide', users: args.quick ? 200_000 : 1_000_000 }, 5 * 60_000);
-		results.push(r.error ? { kind: 'nodeSide', error: r.error } : { kind: 'nodeSide', variants: r });
+		const r = await runWorker(
+			{ kind: 'nodeSide', users: args.quick ? 200_000 : 1_000_000 },
+			5 * 60_000,
+		);
+		results.push(
+			r.error ? { kind: 'nodeSide', error: r.error } : { kind: 'nodeSide', variants: r },
+		);
 	}
 
 	let n8nBench;
@@ -789,13 +957,15 @@ async function main() {
 	// --only=live runs the live webhook streams without the `n8n execute` comparison.
 	const useN8n = args.n8n && (wanted('n8n') || wanted('live')) && fs.existsSync(n8nLibPath);
 	const { freePort } = useN8n ? require(n8nLibPath) : { freePort: null };
-	const port = freePort ? await freePort() : await new Promise((resolve) => {
-		const srv = require('node:net').createServer();
-		srv.listen(0, '127.0.0.1', () => {
-			const p = srv.address().port;
-			srv.close(() => resolve(p));
-		});
-	});
+	const port = freePort
+		? await freePort()
+		: await new Promise((resolve) => {
+				const srv = require('node:net').createServer();
+				srv.listen(0, '127.0.0.1', () => {
+					const p = srv.address().port;
+					srv.close(() => resolve(p));
+				});
+			});
 
 	try {
 		for (const latency of args.latencies) {
@@ -808,12 +978,33 @@ async function main() {
 					const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'pas-bench-mirror-'));
 					const timeoutMs = (users / 2_000 + 120) * 1000;
 					try {
-						const first = await runWorker({ kind: 'mirror', phase: 'first', emulatorUrl: emulator.url, users, userFolder }, timeoutMs);
+						const first = await runWorker(
+							{ kind: 'mirror', phase: 'first', emulatorUrl: emulator.url, users, userFolder },
+							timeoutMs,
+						);
 						const churn = 0.01;
-						const second = first.error ? first : await runWorker({ kind: 'mirror', phase: 'churn', emulatorUrl: emulator.url, users, churn, userFolder, audience: first.audience }, timeoutMs);
-						const r = second.error ? { error: second.error } : { users, churn, ...first, ...second };
+						const second = first.error
+							? first
+							: await runWorker(
+									{
+										kind: 'mirror',
+										phase: 'churn',
+										emulatorUrl: emulator.url,
+										users,
+										churn,
+										userFolder,
+										audience: first.audience,
+									},
+									timeoutMs,
+								);
+						const r = second.error
+							? { error: second.error }
+							: { users, churn, ...first, ...second };
 						results.push({ kind: 'mirror', latency, ...r });
-						if (!r.error) log(`    churn run ${secs(r.churned.wallMs)}, ${mb(r.churned.memory.oursRss)}; plain Add ${secs(r.plainAdd.wallMs)}, ${mb(r.plainAdd.memory.oursRss)}`);
+						if (!r.error)
+							log(
+								`    churn run ${secs(r.churned.wallMs)}, ${mb(r.churned.memory.oursRss)}; plain Add ${secs(r.plainAdd.wallMs)}, ${mb(r.plainAdd.memory.oursRss)}`,
+							);
 						else log(`    ${r.error}`);
 					} finally {
 						fs.rmSync(userFolder, { recursive: true, force: true });
@@ -822,99 +1013,191 @@ async function main() {
 				if (wanted('bulk')) {
 					for (const users of bulkSizes) {
 						log(`  bulk ${fmt(users)} users`);
-						const r = await runWorker({ kind: 'bulk', emulatorUrl: emulator.url, users }, (users / 10_000 + 60) * 1000 * 2);
+						const r = await runWorker(
+							{ kind: 'bulk', emulatorUrl: emulator.url, users },
+							(users / 10_000 + 60) * 1000 * 2,
+						);
 						results.push({ kind: 'bulk', latency, users, ...r });
-						if (!r.error) log(`    ${fmt(r.usersPerSec)} users/s (${pct(r.usersPerSec / CEILING)}), ${r.log.patches} requests, ${r.log.rateLimitedWrites} × 429, ours ${mb(r.memory.oursRss)}`);
+						if (!r.error)
+							log(
+								`    ${fmt(r.usersPerSec)} users/s (${pct(r.usersPerSec / CEILING)}), ${r.log.patches} requests, ${r.log.rateLimitedWrites} × 429, ours ${mb(r.memory.oursRss)}`,
+							);
 						else log(`    ${r.error}`);
 					}
 				}
 				if (wanted('streaming')) {
 					for (const rate of rates) {
 						log(`  streaming ${fmt(rate)} users/s for ${durationSec} s`);
-						const r = await runWorker({ kind: 'streaming', emulatorUrl: emulator.url, rate, durationSec }, (durationSec + 90) * 1000);
+						const r = await runWorker(
+							{ kind: 'streaming', emulatorUrl: emulator.url, rate, durationSec },
+							(durationSec + 90) * 1000,
+						);
 						results.push({ kind: 'streaming', latency, rate, ...r });
-						if (!r.error) log(`    delivered ${fmt(r.sustainedDeliveredPerSec)}/s once under way (${fmt(r.deliveredPerSec)}/s end to end) of ${fmt(r.arrivalPerSec)}/s, p50 ${secs(r.delayMs.p50)}, p99 ${secs(r.delayMs.p99)}, ${r.log.patches} requests, ${r.failed} failed`);
+						if (!r.error)
+							log(
+								`    delivered ${fmt(r.sustainedDeliveredPerSec)}/s once under way (${fmt(r.deliveredPerSec)}/s end to end) of ${fmt(r.arrivalPerSec)}/s, p50 ${secs(r.delayMs.p50)}, p99 ${secs(r.delayMs.p99)}, ${r.log.patches} requests, ${r.failed} failed`,
+							);
 						else log(`    ${r.error}`);
 					}
 				}
-				if (wanted('perItemTargets') && latency === args.latencies[Math.min(1, args.latencies.length - 1)]) {
+				if (
+					wanted('perItemTargets') &&
+					latency === args.latencies[Math.min(1, args.latencies.length - 1)]
+				) {
 					const users = args.quick ? 100_000 : 1_000_000;
-					log(`  per-item targets: ${fmt(users)} users over 10 audiences, beside one fixed audience`);
-					const r = await runWorker({ kind: 'perItemTargets', emulatorUrl: emulator.url, users, audiences: 10 }, (users / 10_000 + 60) * 1000 * 4);
+					log(
+						`  per-item targets: ${fmt(users)} users over 10 audiences, beside one fixed audience`,
+					);
+					const r = await runWorker(
+						{ kind: 'perItemTargets', emulatorUrl: emulator.url, users, audiences: 10 },
+						(users / 10_000 + 60) * 1000 * 4,
+					);
 					results.push({ kind: 'perItemTargets', latency, ...r });
-					if (!r.error) log(`    fixed ${fmt(r.fixed.usersPerSecCpu)} users/s per core, per item ${fmt(r.perItem.usersPerSecCpu)} users/s per core`);
+					if (!r.error)
+						log(
+							`    fixed ${fmt(r.fixed.usersPerSecCpu)} users/s per core, per item ${fmt(r.perItem.usersPerSecCpu)} users/s per core`,
+						);
 					else log(`    ${r.error}`);
 				}
 				if (useN8n) {
 					const users = args.quick ? 20_000 : 100_000;
-					if (wanted('n8n')) try {
-						if (!n8nBench) {
-							log('  setting up n8n 2.8.4 (fresh user folder, imports)');
-							n8nBench = new N8nBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')));
-							await n8nBench.setUp(emulator.url, users);
+					if (wanted('n8n'))
+						try {
+							if (!n8nBench) {
+								log('  setting up n8n 2.8.4 (fresh user folder, imports)');
+								n8nBench = new N8nBench(
+									require(n8nLibPath),
+									require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')),
+								);
+								await n8nBench.setUp(emulator.url, users);
+							}
+							const listId = await n8nBench.prepareList(emulator.url);
+							log(`  n8n: ours, ${fmt(users)} users`);
+							const ours = await n8nBench.execute(emulator.url, 'benchOursBulk001');
+							results.push({
+								kind: 'n8n',
+								latency,
+								flow: 'ours (bulk)',
+								users,
+								...ours,
+								run: undefined,
+								usersPerSec: ours.ok ? users / (ours.executionMs / 1000) : undefined,
+							});
+							log(
+								`    ${ours.ok ? `${secs(ours.executionMs)} in n8n, ${secs(ours.wallMs)} wall` : `failed: ${ours.error}`}`,
+							);
+							log(`  n8n: do-it-yourself, ${fmt(users)} users`);
+							const diy = await n8nBench.execute(emulator.url, 'benchDiyBulk0001', listId);
+							results.push({
+								kind: 'n8n',
+								latency,
+								flow: 'DIY (bulk)',
+								users,
+								...diy,
+								run: undefined,
+								usersPerSec: diy.ok ? users / (diy.executionMs / 1000) : undefined,
+							});
+							log(
+								`    ${diy.ok ? `${secs(diy.executionMs)} in n8n, ${secs(diy.wallMs)} wall, ${diy.writes.rateLimited} × 429` : `failed: ${diy.error}`}`,
+							);
+							log('  n8n: do-it-yourself, one user per execution (2 executions)');
+							const singles = [];
+							for (let i = 0; i < 2; i++)
+								singles.push(await n8nBench.execute(emulator.url, 'benchDiyUser0001', listId));
+							const okSingles = singles.filter((s) => s.ok);
+							const wallMs =
+								okSingles.reduce((n, s) => n + s.wallMs, 0) / Math.max(1, okSingles.length);
+							const executionMs =
+								okSingles.reduce((n, s) => n + s.executionMs, 0) / Math.max(1, okSingles.length);
+							results.push({
+								kind: 'n8n',
+								latency,
+								flow: 'DIY (1 user per execution)',
+								users: 1,
+								ok: okSingles.length === singles.length,
+								error: singles.find((s) => !s.ok)?.error,
+								wallMs,
+								executionMs,
+								writes: {
+									patches: singles.reduce((n, s) => n + s.writes.patches, 0) / singles.length,
+									rateLimited: singles.reduce((n, s) => n + s.writes.rateLimited, 0),
+								},
+								usersPerSec: okSingles.length ? 1000 / wallMs : undefined,
+							});
+							log(`    ${secs(wallMs)} wall per execution, ${fmt(executionMs)} ms inside n8n`);
+						} catch (error) {
+							log(`  n8n comparison failed: ${error.message}`);
+							results.push({
+								kind: 'n8n',
+								latency,
+								flow: 'setup',
+								users: 0,
+								ok: false,
+								error: error.message.split('\n')[0],
+							});
 						}
-						const listId = await n8nBench.prepareList(emulator.url);
-						log(`  n8n: ours, ${fmt(users)} users`);
-						const ours = await n8nBench.execute(emulator.url, 'benchOursBulk001');
-						results.push({ kind: 'n8n', latency, flow: 'ours (bulk)', users, ...ours, run: undefined, usersPerSec: ours.ok ? users / (ours.executionMs / 1000) : undefined });
-						log(`    ${ours.ok ? `${secs(ours.executionMs)} in n8n, ${secs(ours.wallMs)} wall` : `failed: ${ours.error}`}`);
-						log(`  n8n: do-it-yourself, ${fmt(users)} users`);
-						const diy = await n8nBench.execute(emulator.url, 'benchDiyBulk0001', listId);
-						results.push({ kind: 'n8n', latency, flow: 'DIY (bulk)', users, ...diy, run: undefined, usersPerSec: diy.ok ? users / (diy.executionMs / 1000) : undefined });
-						log(`    ${diy.ok ? `${secs(diy.executionMs)} in n8n, ${secs(diy.wallMs)} wall, ${diy.writes.rateLimited} × 429` : `failed: ${diy.error}`}`);
-						log('  n8n: do-it-yourself, one user per execution (2 executions)');
-						const singles = [];
-						for (let i = 0; i < 2; i++) singles.push(await n8nBench.execute(emulator.url, 'benchDiyUser0001', listId));
-						const okSingles = singles.filter((s) => s.ok);
-						const wallMs = okSingles.reduce((n, s) => n + s.wallMs, 0) / Math.max(1, okSingles.length);
-						const executionMs = okSingles.reduce((n, s) => n + s.executionMs, 0) / Math.max(1, okSingles.length);
-						results.push({
-							kind: 'n8n',
-							latency,
-							flow: 'DIY (1 user per execution)',
-							users: 1,
-							ok: okSingles.length === singles.length,
-							error: singles.find((s) => !s.ok)?.error,
-							wallMs,
-							executionMs,
-							writes: { patches: singles.reduce((n, s) => n + s.writes.patches, 0) / singles.length, rateLimited: singles.reduce((n, s) => n + s.writes.rateLimited, 0) },
-							usersPerSec: okSingles.length ? 1000 / wallMs : undefined,
-						});
-						log(`    ${secs(wallMs)} wall per execution, ${fmt(executionMs)} ms inside n8n`);
-					} catch (error) {
-						log(`  n8n comparison failed: ${error.message}`);
-						results.push({ kind: 'n8n', latency, flow: 'setup', users: 0, ok: false, error: error.message.split('\n')[0] });
-					}
 					if (wanted('live') && latency === LIVE_LATENCY) {
 						for (const version of LIVE_VERSIONS) {
-							const liveBench = new LiveStreamingBench(require(n8nLibPath), require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')), diyLiveNodes, log);
+							const liveBench = new LiveStreamingBench(
+								require(n8nLibPath),
+								require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')),
+								diyLiveNodes,
+								log,
+							);
 							try {
 								log(`  starting a live n8n ${version} server with the webhook flows published`);
 								await liveBench.start(emulator.url, version);
 								for (const rate of LIVE_RATES) {
 									// At 1,000 calls/s the do-it-yourself flow would only be refused faster; n8n alone and ours tell the cost.
-									const flows = rate > LIVE_RATES[0] ? ['n8nAlone', 'ours'] : ['n8nAlone', 'ours', 'diy'];
-									const durationSec = rate > LIVE_RATES[0] ? Math.ceil(liveSeconds / 2) : liveSeconds;
+									const flows =
+										rate > LIVE_RATES[0] ? ['n8nAlone', 'ours'] : ['n8nAlone', 'ours', 'diy'];
+									const durationSec =
+										rate > LIVE_RATES[0] ? Math.ceil(liveSeconds / 2) : liveSeconds;
 									for (const flow of flows) {
-										log(`  live n8n ${version}, a webhook per user: ${LIVE_FLOWS[flow]}, ${fmt(rate)} users/s for ${durationSec} s`);
-										const r = await liveBench.run(emulator.url, flow, { rate, durationSec, prefix: `live-${version}-${rate}-${flow}-${latency}-` });
+										log(
+											`  live n8n ${version}, a webhook per user: ${LIVE_FLOWS[flow]}, ${fmt(rate)} users/s for ${durationSec} s`,
+										);
+										const r = await liveBench.run(emulator.url, flow, {
+											rate,
+											durationSec,
+											prefix: `live-${version}-${rate}-${flow}-${latency}-`,
+										});
 										results.push({ kind: 'live', latency, version, rate, ...r });
-										log(`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}, drained ${secs(r.drainMs)}`);
+										log(
+											`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}, drained ${secs(r.drainMs)}`,
+										);
 									}
 								}
 							} catch (error) {
 								log(`  live n8n ${version} streaming failed: ${error.message}`);
-								results.push({ kind: 'live', latency, version, flow: 'setup', error: error.message.split('\n')[0] });
+								results.push({
+									kind: 'live',
+									latency,
+									version,
+									flow: 'setup',
+									error: error.message.split('\n')[0],
+								});
 							} finally {
 								await liveBench.stop().catch(() => undefined);
 							}
 						}
 					}
 				}
-				if (wanted('shapes') && args.n8n && latency === SHAPES_LATENCY && fs.existsSync(n8nLibPath)) {
+				if (
+					wanted('shapes') &&
+					args.n8n &&
+					latency === SHAPES_LATENCY &&
+					fs.existsSync(n8nLibPath)
+				) {
 					log('  workflow shapes in real n8n 2.8.4 (default options beside Flush Window 0)');
 					const workflowsLib = require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js'));
-					results.push(...(await runShapes(require(n8nLibPath), workflowsLib, emulator.url, { quick: args.quick, large: args.largeShapes, log })));
+					results.push(
+						...(await runShapes(require(n8nLibPath), workflowsLib, emulator.url, {
+							quick: args.quick,
+							large: args.largeShapes,
+							log,
+						})),
+					);
 				}
 			} finally {
 				await emulator.stop();
@@ -927,7 +1210,8 @@ async function main() {
 	const finishedAt = new Date();
 	let markdown = report({ machineInfo, results, startedAt, finishedAt });
 	const mirrorResult = results.find((r) => r.kind === 'mirror');
-	if (mirrorResult) markdown = `${markdown.trimEnd()}\n\n${mirrorSection(mirrorResult, machineInfo).trimEnd()}`;
+	if (mirrorResult)
+		markdown = `${markdown.trimEnd()}\n\n${mirrorSection(mirrorResult, machineInfo).trimEnd()}`;
 	const existing = fs.existsSync(args.out) ? fs.readFileSync(args.out, 'utf8') : '';
 	// With --only, the sections measured replace theirs in the file and the others stay.
 	let text = args.only && existing ? mergeSections(existing, `${markdown}\n`) : `${markdown}\n`;
@@ -935,8 +1219,14 @@ async function main() {
 	const queueMode = existing && !args.only ? extractResultsSection(existing) : '';
 	if (queueMode) text = `${text.trimEnd()}\n\n${queueMode}\n`;
 	fs.writeFileSync(args.out, text);
-	if (args.json) fs.writeFileSync(args.json, `${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`);
-	log(`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`);
+	if (args.json)
+		fs.writeFileSync(
+			args.json,
+			`${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`,
+		);
+	log(
+		`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`,
+	);
 }
 
 if (require.main === module) {

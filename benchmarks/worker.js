@@ -17,7 +17,13 @@ const { performance } = require('node:perf_hooks');
 
 const { lastLogSeq, logSince, emulatorJson } = require('./lib/emulatorAdmin');
 const { percentile } = require('./lib/stats');
-const { credentialFor, executeNode, requireDist, syncParameters, createExecuteContext } = require('./lib/inProcess');
+const {
+	credentialFor,
+	executeNode,
+	requireDist,
+	syncParameters,
+	createExecuteContext,
+} = require('./lib/inProcess');
 
 const gc = typeof global.gc === 'function' ? () => (global.gc(), global.gc()) : () => undefined;
 
@@ -44,14 +50,17 @@ function peakRss() {
 /** The shortest time in which `n + 1` writes arrived (above 1,000 ms: never more than n in a second). */
 function tightestWindow(times, n) {
 	let tightest;
-	for (let i = n; i < times.length; i++) tightest = Math.min(tightest ?? Infinity, times[i] - times[i - n]);
+	for (let i = n; i < times.length; i++)
+		tightest = Math.min(tightest ?? Infinity, times[i] - times[i - n]);
 	return tightest;
 }
 
 /** What the emulator saw: writes to the list, 429s, reads. */
 function summariseLog(entries, listId) {
 	const api = entries.filter((e) => e.category !== 'admin' && e.category !== 'oauth');
-	const writes = api.filter((e) => e.method === 'PATCH' && (!listId || e.path.endsWith(`/customer_lists/${listId}`)));
+	const writes = api.filter(
+		(e) => e.method === 'PATCH' && (!listId || e.path.endsWith(`/customer_lists/${listId}`)),
+	);
 	const accepted = writes.filter((e) => e.status >= 200 && e.status < 300);
 	return {
 		patches: accepted.length,
@@ -64,8 +73,13 @@ function summariseLog(entries, listId) {
 		firstWriteAt: accepted.length ? accepted[0].t : undefined,
 		lastWriteAt: accepted.length ? accepted[accepted.length - 1].t : undefined,
 		maxRecordsPerRequest: accepted.reduce((m, e) => Math.max(m, e.recordCount), 0),
-		rateLimitedAtMs: writes.filter((e) => e.status === 429).map((e) => e.t - (writes[0] ? writes[0].t : 0)),
-		tightestWindowMs: tightestWindow(writes.map((e) => e.t), 7),
+		rateLimitedAtMs: writes
+			.filter((e) => e.status === 429)
+			.map((e) => e.t - (writes[0] ? writes[0].t : 0)),
+		tightestWindowMs: tightestWindow(
+			writes.map((e) => e.t),
+			7,
+		),
 	};
 }
 
@@ -78,8 +92,14 @@ async function warmUp(emulatorUrl, name) {
 		parameters: syncParameters(demo.adAccountId, { name }, { flushWindowSeconds: 0 }),
 		items: [{ json: { email: `warm-up-${name.replace(/\W+/g, '-')}@example.com` } }],
 	});
-	if (metrics.json.usersSynced !== 1) throw new Error(`warm-up failed: ${JSON.stringify(metrics.json)}`);
-	return { demo, credential, audienceId: String(metrics.json.audienceId), listId: String(metrics.json.customerListId) };
+	if (metrics.json.usersSynced !== 1)
+		throw new Error(`warm-up failed: ${JSON.stringify(metrics.json)}`);
+	return {
+		demo,
+		credential,
+		audienceId: String(metrics.json.audienceId),
+		listId: String(metrics.json.customerListId),
+	};
 }
 
 function emailItems(count, prefix) {
@@ -114,7 +134,8 @@ async function measuredExecution({ emulatorUrl, credential, parameters, items, l
 	sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 	const peak = peakResettable ? Math.max(peakRss() ?? 0, sampledPeak) : sampledPeak;
 	const users = items.length;
-	if (output.length !== users) throw new Error(`Users output has ${output.length} items, expected ${users}`);
+	if (output.length !== users)
+		throw new Error(`Users output has ${output.length} items, expected ${users}`);
 	const log = summariseLog(await logSince(emulatorUrl, since), listId);
 	return {
 		users,
@@ -140,7 +161,13 @@ async function measuredExecution({ emulatorUrl, credential, parameters, items, l
 async function bulk({ emulatorUrl, users }) {
 	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
 	const items = emailItems(users, 'bulk-user-');
-	return await measuredExecution({ emulatorUrl, credential, parameters: syncParameters(demo.adAccountId, { id: audienceId }), items, listId });
+	return await measuredExecution({
+		emulatorUrl,
+		credential,
+		parameters: syncParameters(demo.adAccountId, { id: audienceId }),
+		items,
+		listId,
+	});
 }
 
 /**
@@ -153,20 +180,43 @@ async function mirror({ emulatorUrl, users, churn, phase, userFolder, audience }
 	process.env.N8N_USER_FOLDER = userFolder;
 	const warm = await warmUp(emulatorUrl, `Bench mirror ${phase} ${users}`);
 	const target = audience ?? (await warmUp(emulatorUrl, `Bench mirror ${users}`));
-	const parameters = { ...syncParameters(warm.demo.adAccountId, { id: target.audienceId }), action: 'mirror' };
+	const parameters = {
+		...syncParameters(warm.demo.adAccountId, { id: target.audienceId }),
+		action: 'mirror',
+	};
 	const items = emailItems(users, 'mirror-user-');
 	if (phase === 'first') {
-		const plainAdd = await measuredExecution({ emulatorUrl, credential: warm.credential, parameters: syncParameters(warm.demo.adAccountId, { id: warm.audienceId }), items, listId: warm.listId });
-		const first = await measuredExecution({ emulatorUrl, credential: warm.credential, parameters, items, listId: target.listId });
+		const plainAdd = await measuredExecution({
+			emulatorUrl,
+			credential: warm.credential,
+			parameters: syncParameters(warm.demo.adAccountId, { id: warm.audienceId }),
+			items,
+			listId: warm.listId,
+		});
+		const first = await measuredExecution({
+			emulatorUrl,
+			credential: warm.credential,
+			parameters,
+			items,
+			listId: target.listId,
+		});
 		return { plainAdd, first, audience: { audienceId: target.audienceId, listId: target.listId } };
 	}
 	// Tomorrow's segment: the first `changed` users left, as many new ones joined.
 	const changed = Math.round(users * churn);
 	const joined = emailItems(changed, 'mirror-joined-');
 	items.splice(0, changed, ...joined);
-	const churned = await measuredExecution({ emulatorUrl, credential: warm.credential, parameters, items, listId: target.listId });
+	const churned = await measuredExecution({
+		emulatorUrl,
+		credential: warm.credential,
+		parameters,
+		items,
+		listId: target.listId,
+	});
 	const memoryFolder = path.join(userFolder, '.n8n', 'pinterest-audience-sync', 'mirror');
-	const memoryFileBytes = fs.statSync(path.join(memoryFolder, `${warm.demo.adAccountId}-${target.listId}-email.bin`)).size;
+	const memoryFileBytes = fs.statSync(
+		path.join(memoryFolder, `${warm.demo.adAccountId}-${target.listId}-email.bin`),
+	).size;
 	return { changed, churned, memoryFileBytes };
 }
 
@@ -193,7 +243,13 @@ function nodeSide({ users }) {
 		const items = new Array(users);
 		for (let i = 0; i < users; i++) items[i] = { json: make(i) };
 		const context = createExecuteContext({
-			credential: { environment: 'custom', customBaseUrl: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'x', oauthTokenData: { access_token: 'x' } },
+			credential: {
+				environment: 'custom',
+				customBaseUrl: 'http://127.0.0.1:9',
+				clientId: 'x',
+				clientSecret: 'x',
+				oauthTokenData: { access_token: 'x' },
+			},
 			parameters: {
 				emailValue: '={{ $json.email }}',
 				maidValue: '={{ $json.maid }}',
@@ -206,9 +262,14 @@ function nodeSide({ users }) {
 		const reader = identifierReader(context, items, [field]);
 		/** Every group's users prepared on their own; one group (every user) unless targets are per item. */
 		const prepareAll = (count) => {
-			const groups = variant === 'perSegment' ? readSyncTargets(context, items.slice(0, count)) : [{ users: null }];
+			const groups =
+				variant === 'perSegment'
+					? readSyncTargets(context, items.slice(0, count))
+					: [{ users: null }];
 			return groups.map(({ users: members }) =>
-				members ? prepareUsers(members.length, [field], (user, f) => reader(members[user], f)) : prepareUsers(count, [field], reader),
+				members
+					? prepareUsers(members.length, [field], (user, f) => reader(members[user], f))
+					: prepareUsers(count, [field], reader),
 			);
 		};
 		// Warm the JIT on a slice first, then keep the best of three runs (the machine may be shared).
@@ -224,7 +285,8 @@ function nodeSide({ users }) {
 			let records = 0;
 			for (const prepared of preparedGroups) {
 				records += prepared.records.length;
-				if (prepared.notSynced.size !== 0) throw new Error(`${variant}: ${prepared.notSynced.size} not synced`);
+				if (prepared.notSynced.size !== 0)
+					throw new Error(`${variant}: ${prepared.notSynced.size} not synced`);
 				for (let start = 0; start < prepared.records.length; start += batchSize) {
 					const unique = new Set();
 					const end = Math.min(prepared.records.length, start + batchSize);
@@ -236,7 +298,14 @@ function nodeSide({ users }) {
 			const cpuUsed = process.cpuUsage(cpu);
 			if (records !== users) throw new Error(`${variant}: ${records} records`);
 			const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
-			runs.push({ prepareMs: t1 - t0, chunkMs: t2 - t1, wallMs: t2 - t0, cpuMs, bytes, groups: preparedGroups.length });
+			runs.push({
+				prepareMs: t1 - t0,
+				chunkMs: t2 - t1,
+				wallMs: t2 - t0,
+				cpuMs,
+				bytes,
+				groups: preparedGroups.length,
+			});
 		}
 		const best = runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
 		const median = [...runs].sort((a, b) => a.cpuMs - b.cpuMs)[1];
@@ -268,18 +337,38 @@ async function perItemTargets({ emulatorUrl, users, audiences }) {
 	const stamp = Date.now();
 	const measure = async (label, audienceName, prefix) => {
 		const items = new Array(users);
-		for (let i = 0; i < users; i++) items[i] = { json: { email: `${prefix}${i}@example.com`, segment: `Bench ${stamp} segment ${i % audiences}` } };
+		for (let i = 0; i < users; i++)
+			items[i] = {
+				json: {
+					email: `${prefix}${i}@example.com`,
+					segment: `Bench ${stamp} segment ${i % audiences}`,
+				},
+			};
 		gc();
-		const parameters = { ...syncParameters(demo.adAccountId, { name: audienceName }), audienceName };
+		const parameters = {
+			...syncParameters(demo.adAccountId, { name: audienceName }),
+			audienceName,
+		};
 		const cpu = process.cpuUsage();
 		const started = performance.now();
 		const [output, metrics] = await executeNode({ credential, parameters, items });
 		const wallMs = performance.now() - started;
 		const cpuUsed = process.cpuUsage(cpu);
 		const synced = metrics.reduce((n, m) => n + m.json.usersSynced, 0);
-		if (output.length !== users || synced !== users) throw new Error(`${label}: ${synced} of ${users} users synced over ${metrics.length} audiences`);
+		if (output.length !== users || synced !== users)
+			throw new Error(
+				`${label}: ${synced} of ${users} users synced over ${metrics.length} audiences`,
+			);
 		const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
-		return { label, users, audiences: metrics.length, wallMs, cpuMs, usersPerSecCpu: users / (cpuMs / 1000), requests: metrics.reduce((n, m) => n + m.json.requests, 0) };
+		return {
+			label,
+			users,
+			audiences: metrics.length,
+			wallMs,
+			cpuMs,
+			usersPerSecCpu: users / (cpuMs / 1000),
+			requests: metrics.reduce((n, m) => n + m.json.requests, 0),
+		};
 	};
 	const fixed = await measure('fixed audience', `Bench ${stamp} fixed`, 'fixed-target-');
 	const perItem = await measure('{{ $json.segment }}', '={{ $json.segment }}', 'per-item-target-');

@@ -202,7 +202,11 @@ export function createApiRoutes(
 	};
 
 	/** The rule checked as Pinterest checks it for the audience's type; other types keep theirs as given. */
-	const ruleFor = (acc: AdAccountRecord, type: AudienceType, rule: Record<string, unknown>): AudienceRule | Reply => {
+	const ruleFor = (
+		acc: AdAccountRecord,
+		type: AudienceType,
+		rule: Record<string, unknown>,
+	): AudienceRule | Reply => {
 		if (type === 'CUSTOMER_LIST') return customerListRule(acc, rule);
 		if (type === 'ACTALIKE') return actalikeRule(acc, rule);
 		return rule;
@@ -354,7 +358,8 @@ export function createApiRoutes(
 					const audienceType = type as AudienceType;
 					const finalRule = ruleFor(acc, audienceType, rule);
 					if (isReply(finalRule)) return finalRule;
-					const fixedSize = audienceType === 'ACTALIKE' ? Number(finalRule.percentage) * 1_000_000 : null;
+					const fixedSize =
+						audienceType === 'ACTALIKE' ? Number(finalRule.percentage) * 1_000_000 : null;
 					const aud = state.createAudience(acc.id, {
 						name,
 						audienceType,

@@ -34,7 +34,8 @@ export class FaultList {
 		if (typeof count !== 'number' || !(count >= 1))
 			throw new FaultValidationError('count must be >= 1');
 		const skip = spec.skip ?? 0;
-		if (typeof skip !== 'number' || !(skip >= 0)) throw new FaultValidationError('skip must be >= 0');
+		if (typeof skip !== 'number' || !(skip >= 0))
+			throw new FaultValidationError('skip must be >= 0');
 		const status = spec.status ?? 500;
 		if (!Number.isInteger(status) || status < 100 || status > 599) {
 			throw new FaultValidationError('status must be an HTTP status code');

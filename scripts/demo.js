@@ -60,7 +60,10 @@ async function main() {
 		});
 		step(`Fresh n8n ${VERSION} in a temporary folder, node loaded from a snapshot of dist/`);
 
-		const credential = demoCredential(emu, { id: 'pinDemoCred0001', name: 'Pinterest (bundled emulator)' });
+		const credential = demoCredential(emu, {
+			id: 'pinDemoCred0001',
+			name: 'Pinterest (bundled emulator)',
+		});
 		await n8n.importCredentials([credential]);
 		step(`Imported credential "${credential.name}" (Custom Base URL ${emu.url})`);
 

@@ -53,7 +53,10 @@ async function main() {
 	process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 	try {
-		const credential = demoCredential(emu, { id: 'pinDevCred00001', name: 'Pinterest (bundled emulator)' });
+		const credential = demoCredential(emu, {
+			id: 'pinDevCred00001',
+			name: 'Pinterest (bundled emulator)',
+		});
 		await n8n.importCredentials([credential]);
 
 		const [prospecting] = emu.findAudiences(emu.demo.adAccountId, 'Newsletter subscribers');

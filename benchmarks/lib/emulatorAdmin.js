@@ -5,7 +5,8 @@ const { httpJson } = require('../../scripts/lib/n8n');
 /** `method url` with a JSON body → the parsed JSON answer; throws on an HTTP error. */
 async function emulatorJson(method, url, body, headers) {
 	const res = await httpJson(method, url, body, headers);
-	if (res.status >= 400) throw new Error(`${method} ${url} → ${res.status}: ${res.text.slice(0, 300)}`);
+	if (res.status >= 400)
+		throw new Error(`${method} ${url} → ${res.status}: ${res.text.slice(0, 300)}`);
 	return res.body ?? null;
 }
 

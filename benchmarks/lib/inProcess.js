@@ -17,7 +17,11 @@ function requireTypeScript(file) {
 	const source = fs.readFileSync(file, 'utf8');
 	const { outputText } = ts.transpileModule(source, {
 		fileName: file,
-		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
+		compilerOptions: {
+			module: ts.ModuleKind.CommonJS,
+			target: ts.ScriptTarget.ES2020,
+			esModuleInterop: true,
+		},
 	});
 	const mod = new Module(file, module);
 	mod.filename = file;
@@ -28,12 +32,17 @@ function requireTypeScript(file) {
 
 function requireDist(relative) {
 	const file = path.join(DIST, relative);
-	if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "npm run build" (npm run bench does) first.`);
+	if (!fs.existsSync(file))
+		throw new Error(`${file} is missing: run "npm run build" (npm run bench does) first.`);
 	return require(file);
 }
 
-const { createExecuteContext } = requireTypeScript(path.join(REPO_ROOT, 'test', 'helpers', 'n8nContext.ts'));
-const { PinterestAudienceSync } = requireDist('nodes/PinterestAudienceSync/PinterestAudienceSync.node.js');
+const { createExecuteContext } = requireTypeScript(
+	path.join(REPO_ROOT, 'test', 'helpers', 'n8nContext.ts'),
+);
+const { PinterestAudienceSync } = requireDist(
+	'nodes/PinterestAudienceSync/PinterestAudienceSync.node.js',
+);
 
 /** The emulator's demo user as an n8n credential (Custom Base URL). */
 function credentialFor(emulatorUrl, demo) {
@@ -42,7 +51,12 @@ function credentialFor(emulatorUrl, demo) {
 		customBaseUrl: emulatorUrl,
 		clientId: demo.clientId,
 		clientSecret: demo.clientSecret,
-		oauthTokenData: { access_token: demo.accessToken, refresh_token: demo.refreshToken, token_type: 'bearer', expires_in: 2_592_000 },
+		oauthTokenData: {
+			access_token: demo.accessToken,
+			refresh_token: demo.refreshToken,
+			token_type: 'bearer',
+			expires_in: 2_592_000,
+		},
 	};
 }
 
@@ -64,9 +78,31 @@ function syncParameters(adAccountId, audience, options = {}) {
 const node = new PinterestAudienceSync();
 
 /** One execution of the node, as n8n would run it: returns [Users, Metrics]. */
-async function executeNode({ credential, credentialId = 'bench-credential', parameters, items, cancelSignal }) {
-	const context = createExecuteContext({ credential, credentialId, parameters, items, cancelSignal });
+async function executeNode({
+	credential,
+	credentialId = 'bench-credential',
+	parameters,
+	items,
+	cancelSignal,
+}) {
+	const context = createExecuteContext({
+		credential,
+		credentialId,
+		parameters,
+		items,
+		cancelSignal,
+	});
 	return await node.execute.call(context);
 }
 
-module.exports = { REPO_ROOT, DIST, requireDist, requireTypeScript, createExecuteContext, PinterestAudienceSync, credentialFor, syncParameters, executeNode };
+module.exports = {
+	REPO_ROOT,
+	DIST,
+	requireDist,
+	requireTypeScript,
+	createExecuteContext,
+	PinterestAudienceSync,
+	credentialFor,
+	syncParameters,
+	executeNode,
+};

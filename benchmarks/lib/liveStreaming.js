@@ -32,7 +32,8 @@ function webhookFlow({ id, name, webhookId, path, nodes }) {
 		...nodes,
 	];
 	const connections = {};
-	for (let i = 0; i + 1 < chain.length; i++) connections[chain[i].name] = { main: [[{ node: chain[i + 1].name, type: 'main', index: 0 }]] };
+	for (let i = 0; i + 1 < chain.length; i++)
+		connections[chain[i].name] = { main: [[{ node: chain[i + 1].name, type: 'main', index: 0 }]] };
 	return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes: chain, connections };
 }
 
@@ -81,17 +82,35 @@ function n8nAloneWorkflow() {
 		name: 'Live: webhook to No Operation (n8n alone)',
 		webhookId: '2f0c1a5e-0b1d-4c6e-9a51-5e3f7b0d1c03',
 		path: PATHS.n8nAlone,
-		nodes: [{ id: 'benchLiveNoopNode', name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} }],
+		nodes: [
+			{
+				id: 'benchLiveNoopNode',
+				name: 'No Operation',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: {},
+			},
+		],
 	});
 }
 
 function post(agent, url, body) {
 	return new Promise((resolve) => {
 		const data = JSON.stringify(body);
-		const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }, timeout: 180_000 }, (res) => {
-			res.resume();
-			res.on('end', () => resolve(res.statusCode));
-		});
+		const req = http.request(
+			url,
+			{
+				method: 'POST',
+				agent,
+				headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+				timeout: 180_000,
+			},
+			(res) => {
+				res.resume();
+				res.on('end', () => resolve(res.statusCode));
+			},
+		);
 		req.on('timeout', () => req.destroy(new Error('timeout')));
 		req.on('error', () => resolve(0));
 		req.end(data);
@@ -114,7 +133,11 @@ class LiveStreamingBench {
 	async start(emulatorUrl, version = '2.8.4') {
 		const demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
 		this.demo = demo;
-		this.instance = await this.lib.createN8nInstance({ version, env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' }, onProgress: this.log });
+		this.instance = await this.lib.createN8nInstance({
+			version,
+			env: { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' },
+			onProgress: this.log,
+		});
 		const credential = this.wf.emulatorCredential({
 			id: 'benchLiveCred001',
 			name: 'Pinterest (bench emulator, live)',
@@ -135,13 +158,19 @@ class LiveStreamingBench {
 		await this.instance.importWorkflow(workflows);
 		for (const workflow of workflows) {
 			const published = await this.instance.cli(['publish:workflow', `--id=${workflow.id}`]);
-			if (published.code !== 0) throw new Error(`publish:workflow ${workflow.id} failed:\n${published.stdout}${published.stderr}`);
+			if (published.code !== 0)
+				throw new Error(
+					`publish:workflow ${workflow.id} failed:\n${published.stdout}${published.stderr}`,
+				);
 		}
 		await this.instance.startServer();
 	}
 
 	async listNamed(emulatorUrl, name) {
-		const { items } = await emulatorJson('GET', `${emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists?name=${encodeURIComponent(name)}`);
+		const { items } = await emulatorJson(
+			'GET',
+			`${emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists?name=${encodeURIComponent(name)}`,
+		);
 		return items[0];
 	}
 
@@ -161,15 +190,33 @@ class LiveStreamingBench {
 			if (wait > 1) await sleep(wait);
 			const sentAt = performance.now();
 			const email = `${prefix}${i}@example.com`;
-			calls.push(post(agent, `${this.instance.baseUrl}/webhook/${path}`, { email }).then((status) => ({ email, status, sentAt, answeredAt: performance.now() })));
+			calls.push(
+				post(agent, `${this.instance.baseUrl}/webhook/${path}`, { email }).then((status) => ({
+					email,
+					status,
+					sentAt,
+					answeredAt: performance.now(),
+				})),
+			);
 		}
 		const lastSentAt = performance.now();
 		const answers = await Promise.all(calls);
 		agent.destroy();
 		const listName = { ours: OURS_AUDIENCE, diy: DIY_LIST }[flow];
 		const list = listName ? await this.listNamed(emulatorUrl, listName) : undefined;
-		const held = list ? new Set((await emulatorJson('GET', `${emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists/${list.id}/records`)).records) : new Set();
-		const inList = listName ? answers.filter((a) => held.has(this.wf.hashEmail(a.email))).length : undefined;
+		const held = list
+			? new Set(
+					(
+						await emulatorJson(
+							'GET',
+							`${emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists/${list.id}/records`,
+						)
+					).records,
+				)
+			: new Set();
+		const inList = listName
+			? answers.filter((a) => held.has(this.wf.hashEmail(a.email))).length
+			: undefined;
 		const writes = (await logSince(emulatorUrl, since)).filter((e) => e.category === 'ads_write');
 		const accepted = writes.filter((e) => e.status >= 200 && e.status < 300);
 		const delays = answers.map((a) => a.answeredAt - a.sentAt).sort((a, b) => a - b);

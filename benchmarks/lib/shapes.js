@@ -37,7 +37,8 @@ function shapeRows({ quick, large }) {
 
 const SHAPE_NAMES = {
 	loop: (r) => `Loop Over Items ${r.batch} × ${r.users / r.batch}`,
-	subWorkflow: (r) => `Execute Workflow per batch of ${r.batch} (${r.users / r.batch} sub-workflows)`,
+	subWorkflow: (r) =>
+		`Execute Workflow per batch of ${r.batch} (${r.users / r.batch} sub-workflows)`,
 	lone: () => 'lone webhook call',
 };
 const shapeName = (r) => SHAPE_NAMES[r.shape](r);
@@ -77,7 +78,9 @@ const link = (to, index = 0) => ({ main: [[{ node: to, type: 'main', index }]] }
 /** The workflows of one row (the sub-workflow first, when there is one); the first id is the one to run. */
 function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, options, prefix }) {
 	const trigger = node(`${id}-t`, 'Manual Trigger', 'n8n-nodes-base.manualTrigger', 1, [0, 0], {});
-	const users = node(`${id}-u`, 'Users', 'n8n-nodes-base.code', 2, [200, 0], { jsCode: usersCode(row.users, prefix) });
+	const users = node(`${id}-u`, 'Users', 'n8n-nodes-base.code', 2, [200, 0], {
+		jsCode: usersCode(row.users, prefix),
+	});
 	const base = { active: false, settings: { executionOrder: 'v1' } };
 	if (row.shape === 'lone') {
 		// The call's body carries the users; n8n answers when the execution ends.
@@ -88,15 +91,30 @@ function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, option
 				id,
 				name: `Shapes: ${shapeName(row)} of ${row.users}`,
 				nodes: [
-					node(`${id}-w`, 'Webhook', 'n8n-nodes-base.webhook', 2, [0, 0], { httpMethod: 'POST', path: id, responseMode: 'lastNode', options: {} }, { webhookId }),
-					node(`${id}-o`, 'Split Out', 'n8n-nodes-base.splitOut', 1, [200, 0], { fieldToSplitOut: 'body.users', include: 'noOtherFields', options: {} }),
+					node(
+						`${id}-w`,
+						'Webhook',
+						'n8n-nodes-base.webhook',
+						2,
+						[0, 0],
+						{ httpMethod: 'POST', path: id, responseMode: 'lastNode', options: {} },
+						{ webhookId },
+					),
+					node(`${id}-o`, 'Split Out', 'n8n-nodes-base.splitOut', 1, [200, 0], {
+						fieldToSplitOut: 'body.users',
+						include: 'noOtherFields',
+						options: {},
+					}),
 					syncNode(`${id}-s`, wf, credential, adAccountId, audienceId, options, [400, 0]),
 				],
 				connections: { Webhook: link('Split Out'), 'Split Out': link(SYNC_NODE) },
 			},
 		];
 	}
-	const loop = node(`${id}-l`, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [400, 0], { batchSize: row.batch, options: {} });
+	const loop = node(`${id}-l`, 'Loop Over Items', 'n8n-nodes-base.splitInBatches', 3, [400, 0], {
+		batchSize: row.batch,
+		options: {},
+	});
 	const loopConnections = {
 		'Manual Trigger': link('Users'),
 		Users: link('Loop Over Items'),
@@ -107,8 +125,17 @@ function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, option
 				...base,
 				id,
 				name: `Shapes: ${shapeName(row)}`,
-				nodes: [trigger, users, loop, syncNode(`${id}-s`, wf, credential, adAccountId, audienceId, options, [600, 100])],
-				connections: { ...loopConnections, 'Loop Over Items': { main: [[], [{ node: SYNC_NODE, type: 'main', index: 0 }]] }, [SYNC_NODE]: link('Loop Over Items') },
+				nodes: [
+					trigger,
+					users,
+					loop,
+					syncNode(`${id}-s`, wf, credential, adAccountId, audienceId, options, [600, 100]),
+				],
+				connections: {
+					...loopConnections,
+					'Loop Over Items': { main: [[], [{ node: SYNC_NODE, type: 'main', index: 0 }]] },
+					[SYNC_NODE]: link('Loop Over Items'),
+				},
 			},
 		];
 	}
@@ -118,7 +145,14 @@ function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, option
 		id: subId,
 		name: `Shapes: sub-workflow of ${id}`,
 		nodes: [
-			node(`${subId}-t`, 'Execute Workflow Trigger', 'n8n-nodes-base.executeWorkflowTrigger', 1, [0, 0], {}),
+			node(
+				`${subId}-t`,
+				'Execute Workflow Trigger',
+				'n8n-nodes-base.executeWorkflowTrigger',
+				1,
+				[0, 0],
+				{},
+			),
 			syncNode(`${subId}-s`, wf, credential, adAccountId, audienceId, options, [200, 0]),
 		],
 		connections: { 'Execute Workflow Trigger': link(SYNC_NODE) },
@@ -136,7 +170,11 @@ function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, option
 			id,
 			name: `Shapes: ${shapeName(row)}`,
 			nodes: [trigger, users, loop, call],
-			connections: { ...loopConnections, 'Loop Over Items': { main: [[], [{ node: SUB_NODE, type: 'main', index: 0 }]] }, [SUB_NODE]: link('Loop Over Items') },
+			connections: {
+				...loopConnections,
+				'Loop Over Items': { main: [[], [{ node: SUB_NODE, type: 'main', index: 0 }]] },
+				[SUB_NODE]: link('Loop Over Items'),
+			},
 		},
 	];
 }
@@ -144,7 +182,11 @@ function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, option
 /** Sum of a node's run times in an n8n run (every round of a loop), and its first start. */
 function nodeTimes(run, name) {
 	const runs = run?.data?.resultData?.runData?.[name] ?? [];
-	return { ms: runs.reduce((n, r) => n + (r.executionTime ?? 0), 0), runs: runs.length, firstStart: runs[0]?.startTime };
+	return {
+		ms: runs.reduce((n, r) => n + (r.executionTime ?? 0), 0),
+		runs: runs.length,
+		firstStart: runs[0]?.startTime,
+	};
 }
 
 class ShapesBench {
@@ -177,8 +219,18 @@ class ShapesBench {
 	async newAudience(name) {
 		const headers = { authorization: `Bearer ${this.demo.accessToken}` };
 		const base = `${this.emulatorUrl}/v5/ad_accounts/${this.demo.adAccountId}`;
-		const list = await emulatorJson('POST', `${base}/customer_lists`, { name, records: this.wf.hashEmail(`seed-${name}@example.com`), list_type: 'EMAIL' }, headers);
-		const audience = await emulatorJson('POST', `${base}/audiences`, { name, audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: list.id } }, headers);
+		const list = await emulatorJson(
+			'POST',
+			`${base}/customer_lists`,
+			{ name, records: this.wf.hashEmail(`seed-${name}@example.com`), list_type: 'EMAIL' },
+			headers,
+		);
+		const audience = await emulatorJson(
+			'POST',
+			`${base}/audiences`,
+			{ name, audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: list.id } },
+			headers,
+		);
 		return { listId: list.id, audienceId: audience.id };
 	}
 
@@ -190,13 +242,24 @@ class ShapesBench {
 		const { listId, audienceId } = await this.newAudience(`Shapes ${label}`);
 		const options = flushWindowSeconds === undefined ? {} : { flushWindowSeconds };
 		const prefix = `shape-${k}-`;
-		const workflows = rowWorkflows(row, { id, wf: this.wf, credential: this.credential, adAccountId: this.demo.adAccountId, audienceId, options, prefix });
+		const workflows = rowWorkflows(row, {
+			id,
+			wf: this.wf,
+			credential: this.credential,
+			adAccountId: this.demo.adAccountId,
+			audienceId,
+			options,
+			prefix,
+		});
 		await this.instance.importWorkflow(workflows);
 		// n8n 2 calls a sub-workflow's published version, and serves a published workflow's webhook.
 		const toPublish = row.shape === 'lone' ? workflows : workflows.slice(0, -1);
 		for (const workflow of toPublish) {
 			const published = await this.instance.cli(['publish:workflow', `--id=${workflow.id}`]);
-			if (published.code !== 0) throw new Error(`publish:workflow failed: ${(published.stdout + published.stderr).slice(-500)}`);
+			if (published.code !== 0)
+				throw new Error(
+					`publish:workflow failed: ${(published.stdout + published.stderr).slice(-500)}`,
+				);
 		}
 		return { row, flushWindowSeconds, id, listId, prefix };
 	}
@@ -204,11 +267,21 @@ class ShapesBench {
 	/** What the emulator saw of a row since `since`: its writes, its users in the list, when the last arrived. */
 	async outcome({ row, flushWindowSeconds, listId, prefix }, since) {
 		const entries = await logSince(this.emulatorUrl, since);
-		const writes = entries.filter((e) => e.method === 'PATCH' && e.path.endsWith(`/customer_lists/${listId}`));
+		const writes = entries.filter(
+			(e) => e.method === 'PATCH' && e.path.endsWith(`/customer_lists/${listId}`),
+		);
 		const accepted = writes.filter((e) => e.status >= 200 && e.status < 300);
-		const held = new Set((await emulatorJson('GET', `${this.emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists/${listId}/records`)).records);
+		const held = new Set(
+			(
+				await emulatorJson(
+					'GET',
+					`${this.emulatorUrl}/_emulator/ad_accounts/${this.demo.adAccountId}/customer_lists/${listId}/records`,
+				)
+			).records,
+		);
 		let inList = 0;
-		for (let i = 0; i < row.users; i++) if (held.has(this.wf.hashEmail(`${prefix}${i}@example.com`))) inList++;
+		for (let i = 0; i < row.users; i++)
+			if (held.has(this.wf.hashEmail(`${prefix}${i}@example.com`))) inList++;
 		return {
 			kind: 'shape',
 			...row,
@@ -217,7 +290,9 @@ class ShapesBench {
 			writes: accepted.length,
 			rateLimited: writes.filter((e) => e.status === 429).length,
 			inList,
-			lastInList: accepted.length ? Math.max(...accepted.map((e) => e.t + e.durationMs)) : undefined,
+			lastInList: accepted.length
+				? Math.max(...accepted.map((e) => e.t + e.durationMs))
+				: undefined,
 		};
 	}
 
@@ -234,13 +309,19 @@ class ShapesBench {
 		return {
 			...seen,
 			ok,
-			error: ok ? undefined : (run?.data?.resultData?.error?.message ?? result.stderr.trim().split('\n').slice(-3).join(' | ')),
+			error: ok
+				? undefined
+				: (run?.data?.resultData?.error?.message ??
+					result.stderr.trim().split('\n').slice(-3).join(' | ')),
 			executionMs: run && run.stoppedAt ? Date.parse(run.stoppedAt) - startedAt : undefined,
 			nodeMs: timed.ms,
 			nodeRuns: timed.runs,
 			wallMs: result.durationMs,
 			// From the execution's start until the last of its users was in the list.
-			inListAfterMs: seen.lastInList !== undefined && startedAt !== undefined ? seen.lastInList - startedAt : undefined,
+			inListAfterMs:
+				seen.lastInList !== undefined && startedAt !== undefined
+					? seen.lastInList - startedAt
+					: undefined,
 		};
 	}
 
@@ -252,13 +333,16 @@ class ShapesBench {
 	async runLone(rows, log) {
 		const warmUp = await this.prepare({ shape: 'lone', users: 1 }, 0);
 		const prepared = [];
-		for (const { row, flushWindowSeconds } of rows) prepared.push(await this.prepare(row, flushWindowSeconds));
+		for (const { row, flushWindowSeconds } of rows)
+			prepared.push(await this.prepare(row, flushWindowSeconds));
 		await this.instance.startServer();
 		await this.call(warmUp);
 		const results = [];
 		for (const p of prepared) {
 			await sleep(6000);
-			log(`  shapes: ${shapeName(p.row)}, ${p.row.users} users, flush window ${p.flushWindowSeconds ?? 'default'}`);
+			log(
+				`  shapes: ${shapeName(p.row)}, ${p.row.users} users, flush window ${p.flushWindowSeconds ?? 'default'}`,
+			);
 			const since = await lastLogSeq(this.emulatorUrl);
 			const answer = await this.call(p);
 			const seen = await this.outcome(p, since);
@@ -270,23 +354,41 @@ class ShapesBench {
 				executionMs: answer.answeredAt - answer.calledAt,
 				nodeMs: undefined,
 				nodeRuns: 1,
-				inListAfterMs: seen.lastInList !== undefined ? seen.lastInList - answer.calledAt : undefined,
+				inListAfterMs:
+					seen.lastInList !== undefined ? seen.lastInList - answer.calledAt : undefined,
 			};
 			results.push(r);
-			log(`    answered after ${(r.executionMs / 1000).toFixed(2)} s, ${r.writes} writes, ${r.inList} of ${r.users} in the list, last after ${(r.inListAfterMs / 1000).toFixed(2)} s`);
+			log(
+				`    answered after ${(r.executionMs / 1000).toFixed(2)} s, ${r.writes} writes, ${r.inList} of ${r.users} in the list, last after ${(r.inListAfterMs / 1000).toFixed(2)} s`,
+			);
 		}
 		return results;
 	}
 
 	/** POSTs a lone row's users to its webhook; resolves with the status and the wall-clock call and answer times. */
 	call({ row, id, prefix }) {
-		const body = JSON.stringify({ users: Array.from({ length: row.users }, (_, i) => ({ email: `${prefix}${i}@example.com` })) });
+		const body = JSON.stringify({
+			users: Array.from({ length: row.users }, (_, i) => ({ email: `${prefix}${i}@example.com` })),
+		});
 		return new Promise((resolve) => {
 			const calledAt = Date.now();
-			const req = http.request(`${this.instance.baseUrl}/webhook/${id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 120_000 }, (res) => {
-				res.resume();
-				res.on('end', () => resolve({ status: res.statusCode, calledAt, answeredAt: Date.now() }));
-			});
+			const req = http.request(
+				`${this.instance.baseUrl}/webhook/${id}`,
+				{
+					method: 'POST',
+					headers: {
+						'content-type': 'application/json',
+						'content-length': Buffer.byteLength(body),
+					},
+					timeout: 120_000,
+				},
+				(res) => {
+					res.resume();
+					res.on('end', () =>
+						resolve({ status: res.statusCode, calledAt, answeredAt: Date.now() }),
+					);
+				},
+			);
 			req.on('timeout', () => req.destroy(new Error('timeout')));
 			req.on('error', () => resolve({ status: 0, calledAt, answeredAt: Date.now() }));
 			req.end(body);
@@ -328,24 +430,45 @@ async function runShapes(n8nLib, wf, emulatorUrl, { quick, large, log }) {
 			const order = row.users <= 10_000 && !quick ? [undefined, 0, 0, undefined] : [undefined, 0];
 			const runs = new Map();
 			for (const flushWindowSeconds of order) {
-				log(`  shapes: ${shapeName(row)}, ${row.users} users, flush window ${flushWindowSeconds ?? 'default'}`);
+				log(
+					`  shapes: ${shapeName(row)}, ${row.users} users, flush window ${flushWindowSeconds ?? 'default'}`,
+				);
 				let r;
 				try {
 					r = await bench.run(row, flushWindowSeconds);
-					log(`    ${r.ok ? `execution ${(r.executionMs / 1000).toFixed(2)} s, node ${(r.nodeMs / 1000).toFixed(2)} s over ${r.nodeRuns} runs, ${r.writes} writes, ${r.inList} of ${r.users} in the list, last after ${(r.inListAfterMs / 1000).toFixed(2)} s` : `failed: ${r.error}`}`);
+					log(
+						`    ${r.ok ? `execution ${(r.executionMs / 1000).toFixed(2)} s, node ${(r.nodeMs / 1000).toFixed(2)} s over ${r.nodeRuns} runs, ${r.writes} writes, ${r.inList} of ${r.users} in the list, last after ${(r.inListAfterMs / 1000).toFixed(2)} s` : `failed: ${r.error}`}`,
+					);
 				} catch (error) {
-					r = { kind: 'shape', ...row, name: shapeName(row), flushWindow: flushWindowSeconds === undefined ? 'default (5 s)' : '0 s', ok: false, error: error.message.split('\n')[0] };
+					r = {
+						kind: 'shape',
+						...row,
+						name: shapeName(row),
+						flushWindow: flushWindowSeconds === undefined ? 'default (5 s)' : '0 s',
+						ok: false,
+						error: error.message.split('\n')[0],
+					};
 					log(`    failed: ${error.message}`);
 				}
 				runs.set(flushWindowSeconds, [...(runs.get(flushWindowSeconds) ?? []), r]);
 			}
 			for (const same of runs.values()) results.push(meanOf(same));
 		}
-		const lone = rows.filter((r) => r.shape === 'lone').flatMap((row) => [undefined, 0].map((flushWindowSeconds) => ({ row, flushWindowSeconds })));
+		const lone = rows
+			.filter((r) => r.shape === 'lone')
+			.flatMap((row) => [undefined, 0].map((flushWindowSeconds) => ({ row, flushWindowSeconds })));
 		try {
 			results.push(...(await bench.runLone(lone, log)));
 		} catch (error) {
-			results.push({ kind: 'shape', shape: 'lone', users: 0, name: 'lone webhook calls', flushWindow: '–', ok: false, error: error.message.split('\n')[0] });
+			results.push({
+				kind: 'shape',
+				shape: 'lone',
+				users: 0,
+				name: 'lone webhook calls',
+				flushWindow: '–',
+				ok: false,
+				error: error.message.split('\n')[0],
+			});
 			log(`    lone calls failed: ${error.message}`);
 		}
 	} finally {

@@ -1,4 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { router } from './actions/router';
@@ -12,8 +17,10 @@ export class PinterestAudienceSync implements INodeType {
 		icon: { light: 'file:../../icons/pinterest.svg', dark: 'file:../../icons/pinterest.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ {"syncUsers": "Sync users", "getAudience": "Get audience", "listAudiences": "List audiences", "createActalike": "Create Actalike audience"}[$parameter["operation"]] }}',
-		description: 'Add or remove workflow users in a Pinterest ad audience (customer list), like Braze\'s Audience Sync to Pinterest',
+		subtitle:
+			'={{ {"syncUsers": "Sync users", "getAudience": "Get audience", "listAudiences": "List audiences", "createActalike": "Create Actalike audience"}[$parameter["operation"]] }}',
+		description:
+			"Add or remove workflow users in a Pinterest ad audience (customer list), like Braze's Audience Sync to Pinterest",
 		defaults: { name: 'Pinterest Audience Sync' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -28,7 +28,10 @@ export interface N8nCredential {
 export declare function emulatorCredential(o: EmulatorCredentialOptions): N8nCredential;
 /** The credential of the emulator's seeded demo user (its ready token pair). */
 export declare function demoCredential(
-	emu: { url: string; demo: { clientId: string; clientSecret: string; accessToken: string; refreshToken: string } },
+	emu: {
+		url: string;
+		demo: { clientId: string; clientSecret: string; accessToken: string; refreshToken: string };
+	},
 	o: { id: string; name: string },
 ): N8nCredential;
 

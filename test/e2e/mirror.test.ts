@@ -7,7 +7,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startEmulator, type Emulator } from '../../emulator';
-import { createN8nInstance, ensureN8n, type ExecuteResult, type N8nInstance } from '../../scripts/lib/n8n';
+import {
+	createN8nInstance,
+	ensureN8n,
+	type ExecuteResult,
+	type N8nInstance,
+} from '../../scripts/lib/n8n';
 import { emulatorCredential, hashEmail, metricsOf, runError } from '../../scripts/lib/workflows';
 import { e2eVersions, rl, simpleEmails, simpleUsersCode, SYNC_NODE, syncWorkflow } from './support';
 
@@ -19,7 +24,9 @@ const AUDIENCE = 'E2E mirrored segment';
 function expectSuccess(r: ExecuteResult): void {
 	if (r.exitCode !== 0 || r.run?.status !== 'success') {
 		const e = runError(r.run);
-		throw new Error(`execution failed: exit ${r.exitCode}, status ${r.run?.status}, error: ${e?.message} ${e?.description ?? ''}\n${r.stderr.slice(-2000)}`);
+		throw new Error(
+			`execution failed: exit ${r.exitCode}, status ${r.run?.status}, error: ${e?.message} ${e?.description ?? ''}\n${r.stderr.slice(-2000)}`,
+		);
 	}
 }
 
@@ -33,7 +40,14 @@ describe.each(e2eVersions())('n8n %s: Mirror', (version) => {
 		n8n = await createN8nInstance({ version });
 		const demo = emu.demo;
 		await n8n.importCredentials([
-			emulatorCredential({ ...CRED, baseUrl: emu.url, clientId: demo.clientId, clientSecret: demo.clientSecret, accessToken: demo.accessToken, refreshToken: demo.refreshToken }),
+			emulatorCredential({
+				...CRED,
+				baseUrl: emu.url,
+				clientId: demo.clientId,
+				clientSecret: demo.clientSecret,
+				accessToken: demo.accessToken,
+				refreshToken: demo.refreshToken,
+			}),
 		]);
 	}, 40 * MINUTE);
 
@@ -73,17 +87,37 @@ describe.each(e2eVersions())('n8n %s: Mirror', (version) => {
 		'three runs with a changing input: the audience equals each input, across n8n restarts',
 		async () => {
 			const first = await mirrorRun(1, 300);
-			expect(first).toMatchObject({ action: 'mirror', audienceCreated: true, usersAdded: 300, usersRemoved: 0, usersSynced: 300 });
+			expect(first).toMatchObject({
+				action: 'mirror',
+				audienceCreated: true,
+				usersAdded: 300,
+				usersRemoved: 0,
+				usersSynced: 300,
+			});
 			expect(first.mirrorBaseline).toEqual(expect.stringContaining('first run'));
 			const memory = join(n8n.userFolder, '.n8n', 'pinterest-audience-sync', 'mirror');
-			expect(existsSync(memory) && readdirSync(memory)).toEqual([`${emu.demo.adAccountId}-${String(first.customerListId)}-email.bin`]);
+			expect(existsSync(memory) && readdirSync(memory)).toEqual([
+				`${emu.demo.adAccountId}-${String(first.customerListId)}-email.bin`,
+			]);
 
 			const second = await mirrorRun(101, 350);
-			expect(second).toMatchObject({ customerListId: first.customerListId, usersAdded: 150, usersUnchanged: 200, usersRemoved: 100, recordsSent: 250 });
+			expect(second).toMatchObject({
+				customerListId: first.customerListId,
+				usersAdded: 150,
+				usersUnchanged: 200,
+				usersRemoved: 100,
+				recordsSent: 250,
+			});
 			expect(second.mirrorBaseline).toBeUndefined();
 
 			const third = await mirrorRun(201, 250);
-			expect(third).toMatchObject({ customerListId: first.customerListId, usersAdded: 0, usersUnchanged: 250, usersRemoved: 100, recordsSent: 100 });
+			expect(third).toMatchObject({
+				customerListId: first.customerListId,
+				usersAdded: 0,
+				usersUnchanged: 250,
+				usersRemoved: 100,
+				recordsSent: 100,
+			});
 		},
 		10 * MINUTE,
 	);

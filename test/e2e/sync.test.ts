@@ -354,7 +354,7 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 	);
 
 	test(
-		'(a2) New Audience Name {{ $json.segment }}: each user goes to its own segment\'s audience, one Metrics item per audience',
+		"(a2) New Audience Name {{ $json.segment }}: each user goes to its own segment's audience, one Metrics item per audience",
 		async () => {
 			const r = await run('(a2) audience per item', WF.segments);
 			expectSuccess(r);
@@ -369,11 +369,15 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 				expect(lists[0].id).toBe(String(metrics[index].customerListId));
 				const held = emu.listRecords(emu.demo.adAccountId, lists[0].id);
 				const members = Array.from({ length: 10 }, (_, i) => i).filter((i) => i % 2 === index);
-				expect([...held].sort()).toEqual(members.map((i) => hashEmail(`segment-user${i}@example.com`)).sort());
+				expect([...held].sort()).toEqual(
+					members.map((i) => hashEmail(`segment-user${i}@example.com`)).sort(),
+				);
 				expect(emu.findAudiences(emu.demo.adAccountId, name)).toHaveLength(1);
 			}
 			const users = nodeOutput(r.run, SYNC_NODE, 0);
-			expect(users.map((u) => u.json.pinterestAudienceSync?.status)).toEqual(Array(10).fill('synced'));
+			expect(users.map((u) => u.json.pinterestAudienceSync?.status)).toEqual(
+				Array(10).fill('synced'),
+			);
 		},
 		5 * MINUTE,
 	);
@@ -388,11 +392,20 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 				[emu.demo.adAccountId, newsletter.id, 2],
 				[emu.demo.bigAdAccountId, segment010.id, 2],
 			]);
-			const newsletterList = emu.listRecords(emu.demo.adAccountId, String(metrics[0].customerListId));
-			const segmentList = emu.listRecords(emu.demo.bigAdAccountId, String(metrics[1].customerListId));
+			const newsletterList = emu.listRecords(
+				emu.demo.adAccountId,
+				String(metrics[0].customerListId),
+			);
+			const segmentList = emu.listRecords(
+				emu.demo.bigAdAccountId,
+				String(metrics[1].customerListId),
+			);
 			for (const i of [0, 1, 2, 3]) {
 				const hash = hashEmail(`routed${i}@example.com`);
-				expect([newsletterList.has(hash), segmentList.has(hash)]).toEqual([i % 2 === 0, i % 2 === 1]);
+				expect([newsletterList.has(hash), segmentList.has(hash)]).toEqual([
+					i % 2 === 0,
+					i % 2 === 1,
+				]);
 			}
 		},
 		5 * MINUTE,

@@ -42,10 +42,21 @@ afterAll(async () => {
 });
 
 /** `count` executions of the node at once, all with the same stored credential (as n8n runs them). */
-async function concurrentRuns(credential: FakeCredential, credentialId: string, count: number, usersEach: number, offset: number): Promise<NodeRun[]> {
+async function concurrentRuns(
+	credential: FakeCredential,
+	credentialId: string,
+	count: number,
+	usersEach: number,
+	offset: number,
+): Promise<NodeRun[]> {
 	return await Promise.all(
 		Array.from({ length: count }, (_, k) =>
-			runNode({ credential, credentialId, parameters: toTarget(target), items: emailItems(usersEach, offset + k * usersEach) }),
+			runNode({
+				credential,
+				credentialId,
+				parameters: toTarget(target),
+				items: emailItems(usersEach, offset + k * usersEach),
+			}),
 		),
 	);
 }
@@ -65,7 +76,11 @@ describe('expired access token, 20 concurrent executions sharing one credential'
 		expect(emu.tokenRequests().length - tokenCalls).toBe(1);
 		for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 150 });
 		expect(credential.oauthTokenData.access_token).not.toBe(emu.demo.accessToken);
-		expectAllHeld(emu, target.customerListId, runs.flatMap((r) => r.users));
+		expectAllHeld(
+			emu,
+			target.customerListId,
+			runs.flatMap((r) => r.users),
+		);
 	});
 
 	it('the token expires between runs while the lock is open: again exactly one call', async () => {
@@ -78,7 +93,11 @@ describe('expired access token, 20 concurrent executions sharing one credential'
 		expect(emu.tokenRequests().length - tokenCalls).toBe(1);
 		expect(credential.oauthTokenData.access_token).not.toBe(before);
 		for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 150 });
-		expectAllHeld(emu, target.customerListId, runs.flatMap((r) => r.users));
+		expectAllHeld(
+			emu,
+			target.customerListId,
+			runs.flatMap((r) => r.users),
+		);
 	});
 });
 
@@ -92,7 +111,11 @@ describe('expired access token, syncs and audience operations at once', () => {
 				createExecuteContext({
 					credential,
 					credentialId: 'cred-mixed',
-					parameters: { operation: 'getAudience', adAccount: byId(emu.demo.adAccountId), audience: byId(target.audienceId) },
+					parameters: {
+						operation: 'getAudience',
+						adAccount: byId(emu.demo.adAccountId),
+						audience: byId(target.audienceId),
+					},
 					items: [{ json: {} }],
 				}),
 			);
@@ -116,10 +139,15 @@ describe('revoked token', () => {
 		const error = await executeExpectingError({
 			credential: credentialFor(emu, 'second'),
 			credentialId: 'cred-revoked-stop',
-			parameters: syncParameters({ adAccount: secondAccount(), audienceName: uniqueName('Revoked') }),
+			parameters: syncParameters({
+				adAccount: secondAccount(),
+				audienceName: uniqueName('Revoked'),
+			}),
 			items: emailItems(3),
 		});
-		expect(error.message).toMatch(/token was revoked or can no longer be refreshed\. Reconnect the Pinterest credential in n8n/);
+		expect(error.message).toMatch(
+			/token was revoked or can no longer be refreshed\. Reconnect the Pinterest credential in n8n/,
+		);
 	});
 
 	it('on "continue": every user of 20 concurrent executions Errored, no retry storm', async () => {
@@ -130,7 +158,10 @@ describe('revoked token', () => {
 				runNode({
 					credential,
 					credentialId: 'cred-revoked',
-					parameters: syncParameters({ adAccount: secondAccount(), audienceName: uniqueName('Revoked') }),
+					parameters: syncParameters({
+						adAccount: secondAccount(),
+						audienceName: uniqueName('Revoked'),
+					}),
 					items: emailItems(10, k * 10),
 					continueOnFail: true,
 				}),
@@ -162,21 +193,30 @@ describe('no permission', () => {
 		});
 		expect(statusCounts(run)).toEqual({ 'errored: no permission on the ad account': 2000 });
 		expect(run.metrics.retries).toBe(0);
-		expect(run.metrics.error).toMatch(/may not manage audiences in ad account 549755885175\. .*Owner, Admin or Audience Manager role/);
+		expect(run.metrics.error).toMatch(
+			/may not manage audiences in ad account 549755885175\. .*Owner, Admin or Audience Manager role/,
+		);
 		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([403]);
 	});
 
 	it('403 stops the node with the same message when "continue" is off', async () => {
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 1, status: 403 });
-		const error = await executeExpectingError({ credential: freshCredential(emu), parameters: toTarget(target), items: emailItems(3, 6_000_000) });
+		const error = await executeExpectingError({
+			credential: freshCredential(emu),
+			parameters: toTarget(target),
+			items: emailItems(3, 6_000_000),
+		});
 		expect(error.message).toMatch(/Owner, Admin or Audience Manager role/);
 	});
 
-	it("an ad account of another Pinterest user: every user Errored, nothing created", async () => {
+	it('an ad account of another Pinterest user: every user Errored, nothing created', async () => {
 		const name = uniqueName('Foreign account');
 		const run = await runNode({
 			credential: freshCredential(emu),
-			parameters: syncParameters({ adAccount: { __rl: true, mode: 'id', value: emu.demo.secondUserAdAccountId }, audienceName: name }),
+			parameters: syncParameters({
+				adAccount: { __rl: true, mode: 'id', value: emu.demo.secondUserAdAccountId },
+				audienceName: name,
+			}),
 			items: emailItems(25),
 			continueOnFail: true,
 		});

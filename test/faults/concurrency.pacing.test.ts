@@ -6,7 +6,15 @@
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
 import type { TargetAudience } from './support';
-import { createTarget, credentialFor, emailItems, expectAllHeld, runNode, statusCounts, toTarget } from './support';
+import {
+	createTarget,
+	credentialFor,
+	emailItems,
+	expectAllHeld,
+	runNode,
+	statusCounts,
+	toTarget,
+} from './support';
 
 // Runs against a live server with real retries and rate limits: allow more than the 5 s default.
 jest.setTimeout(30_000);
@@ -30,7 +38,11 @@ it('50 concurrent executions, 5 audiences, no coalescing: one shared pace, none 
 	const since = emu.log.length;
 	const runs = await Promise.all(
 		Array.from({ length: 50 }, (_, k) =>
-			runNode({ credential: credentialFor(emu), parameters: toTarget(targets[k % 5]), items: emailItems(40, 100_000 + k * 40) }),
+			runNode({
+				credential: credentialFor(emu),
+				parameters: toTarget(targets[k % 5]),
+				items: emailItems(40, 100_000 + k * 40),
+			}),
 		),
 	);
 
@@ -38,5 +50,11 @@ it('50 concurrent executions, 5 audiences, no coalescing: one shared pace, none 
 	const writes = emu.log.slice(since).filter((e) => e.category === 'ads_write');
 	expect(writes.filter((e) => e.status === 200)).toHaveLength(50);
 	expect(writes.filter((e) => e.status === 429)).toEqual([]);
-	targets.forEach((target, t) => expectAllHeld(emu, target.customerListId, runs.filter((_, k) => k % 5 === t).flatMap((r) => r.users)));
+	targets.forEach((target, t) =>
+		expectAllHeld(
+			emu,
+			target.customerListId,
+			runs.filter((_, k) => k % 5 === t).flatMap((r) => r.users),
+		),
+	);
 });

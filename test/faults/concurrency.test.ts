@@ -5,7 +5,16 @@
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
 import type { TargetAudience } from './support';
-import { INJECTED_FAULTS_ONLY, createTarget, credentialFor, emailItems, expectAllHeld, runNode, statusCounts, toTarget } from './support';
+import {
+	INJECTED_FAULTS_ONLY,
+	createTarget,
+	credentialFor,
+	emailItems,
+	expectAllHeld,
+	runNode,
+	statusCounts,
+	toTarget,
+} from './support';
 
 // Runs against a live server with real retries and rate limits: allow more than the 5 s default.
 jest.setTimeout(30_000);
@@ -43,5 +52,9 @@ it('50 concurrent executions with a flush window: coalesced into a few writes, e
 	expect(accepted.reduce((n, e) => n + e.recordCount, 0)).toBe(50 * 30 + (49 * 50) / 2);
 	expect(accepted.length).toBeLessThanOrEqual(3);
 	expect(Math.max(...accepted.map((e) => e.recordCount))).toBeLessThanOrEqual(1900);
-	expectAllHeld(emu, target.customerListId, runs.flatMap((r) => r.users));
+	expectAllHeld(
+		emu,
+		target.customerListId,
+		runs.flatMap((r) => r.users),
+	);
 });

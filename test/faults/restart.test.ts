@@ -42,15 +42,26 @@ describe('the API restarts while a run is retrying', () => {
 	it('the audience exists after the restart: every user Synced, all held by the new server', async () => {
 		const before = await start();
 		// A seeded audience: a fresh emulator has it again under the same IDs.
-		const seeded = before.findAudiences(before.demo.adAccountId).find((a) => a.audience_type === 'CUSTOMER_LIST');
+		const seeded = before
+			.findAudiences(before.demo.adAccountId)
+			.find((a) => a.audience_type === 'CUSTOMER_LIST');
 		const audienceId = seeded?.id as string;
 		const customerListId = seeded?.rule.customer_list_id as string;
 		expect(audienceId).toBeDefined();
 		before.addFault({ method: 'PATCH', path: '/customer_lists/', count: 10_000, status: 503 });
 
 		const items = emailItems(6000);
-		const target = { audienceId, customerListId, locator: { __rl: true as const, mode: 'id' as const, value: audienceId } };
-		const run = runNode({ credential: credentialFor(before), parameters: toTarget(target), items, continueOnFail: true });
+		const target = {
+			audienceId,
+			customerListId,
+			locator: { __rl: true as const, mode: 'id' as const, value: audienceId },
+		};
+		const run = runNode({
+			credential: credentialFor(before),
+			parameters: toTarget(target),
+			items,
+			continueOnFail: true,
+		});
 		const after = await restartDuringRetries(before, 1000);
 		const result = await run;
 
@@ -65,7 +76,12 @@ describe('the API restarts while a run is retrying', () => {
 		const target = await createTarget(before, 'Restart');
 		before.addFault({ method: 'PATCH', path: '/customer_lists/', count: 10_000, status: 503 });
 
-		const run = runNode({ credential: credentialFor(before), parameters: toTarget(target), items: emailItems(6000, 50_000), continueOnFail: true });
+		const run = runNode({
+			credential: credentialFor(before),
+			parameters: toTarget(target),
+			items: emailItems(6000, 50_000),
+			continueOnFail: true,
+		});
 		const after = await restartDuringRetries(before, 500);
 		const result = await run;
 

@@ -6,7 +6,16 @@
  */
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
-import { createTarget, credentialFor, emailItems, expectAllHeld, patchesTo, runNode, statusCounts, toTarget } from './support';
+import {
+	createTarget,
+	credentialFor,
+	emailItems,
+	expectAllHeld,
+	patchesTo,
+	runNode,
+	statusCounts,
+	toTarget,
+} from './support';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -18,10 +27,20 @@ afterAll(async () => {
 
 it('20 consecutive 429s, then every user Synced', async () => {
 	const target = await createTarget(emu, 'Storm');
-	emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 20, status: 429, headers: { 'retry-after': '0' } });
+	emu.addFault({
+		method: 'PATCH',
+		path: '/customer_lists/',
+		count: 20,
+		status: 429,
+		headers: { 'retry-after': '0' },
+	});
 	const items = emailItems(1900);
 	const since = emu.log.length;
-	const run = await runNode({ credential: credentialFor(emu), parameters: toTarget(target), items });
+	const run = await runNode({
+		credential: credentialFor(emu),
+		parameters: toTarget(target),
+		items,
+	});
 
 	expect(statusCounts(run)).toEqual({ synced: 1900 });
 	expect(run.metrics.rateLimited).toBe(20);

@@ -7,9 +7,16 @@ import { PinterestAudienceSync } from '../../nodes/PinterestAudienceSync/Pintere
 import type { ContextOptions, FakeCredential } from '../helpers/n8nContext';
 import { createExecuteContext } from '../helpers/n8nContext';
 import type { NodeRun } from '../helpers/nodeRunner';
-import { credentialFor, emailItems, runNode, statusOf, syncParameters } from '../helpers/nodeRunner';
+import {
+	credentialFor,
+	emailItems,
+	runNode,
+	statusOf,
+	syncParameters,
+} from '../helpers/nodeRunner';
 
-export const sha = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+export const sha = (text: string): string =>
+	createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * Emulator options for tests that count exact answers: the emulator refuses only the faults a test
@@ -30,15 +37,26 @@ export interface TargetAudience {
 }
 
 /** Creates a customer-list audience through the node (one user) so that fault tests start with PATCHes only. */
-export async function createTarget(emu: Emulator, label: string, adAccountId = emu.demo.adAccountId): Promise<TargetAudience> {
+export async function createTarget(
+	emu: Emulator,
+	label: string,
+	adAccountId = emu.demo.adAccountId,
+): Promise<TargetAudience> {
 	const run = await runNode({
 		credential: credentialFor(emu),
-		parameters: syncParameters({ adAccount: { __rl: true, mode: 'id', value: adAccountId }, audienceName: uniqueName(label) }),
+		parameters: syncParameters({
+			adAccount: { __rl: true, mode: 'id', value: adAccountId },
+			audienceName: uniqueName(label),
+		}),
 		items: [{ json: { email: `seed-${label.replace(/\W+/g, '-')}@example.com` } }],
 	});
 	expect(run.metrics.usersSynced).toBe(1);
 	const audienceId = run.metrics.audienceId as string;
-	return { audienceId, customerListId: run.metrics.customerListId as string, locator: { __rl: true, mode: 'id', value: audienceId } };
+	return {
+		audienceId,
+		customerListId: run.metrics.customerListId as string,
+		locator: { __rl: true, mode: 'id', value: audienceId },
+	};
 }
 
 /** A credential holding a newly issued token pair of the demo user (the seeded pair may have been rotated). */
@@ -50,12 +68,23 @@ export function freshCredential(emu: Emulator): FakeCredential {
 }
 
 /** Node parameters that add users to an existing audience. */
-export function toTarget(target: TargetAudience, options: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-	return syncParameters({ audienceMode: 'existing', audience: target.locator, options, ...overrides });
+export function toTarget(
+	target: TargetAudience,
+	options: Record<string, unknown> = {},
+	overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+	return syncParameters({
+		audienceMode: 'existing',
+		audience: target.locator,
+		options,
+		...overrides,
+	});
 }
 
 export function patchesTo(emu: Emulator, customerListId: string, since = 0): RequestLogEntry[] {
-	return emu.log.slice(since).filter((e) => e.method === 'PATCH' && e.path.endsWith(`/customer_lists/${customerListId}`));
+	return emu.log
+		.slice(since)
+		.filter((e) => e.method === 'PATCH' && e.path.endsWith(`/customer_lists/${customerListId}`));
 }
 
 /** Users whose status field says `status`, with their reasons. */
@@ -70,14 +99,21 @@ export function statusCounts(run: NodeRun): Record<string, number> {
 }
 
 /** Every item reached Pinterest: its email's hash is a member of the list. */
-export function expectAllHeld(emu: Emulator, customerListId: string, items: INodeExecutionData[], adAccountId = emu.demo.adAccountId): void {
+export function expectAllHeld(
+	emu: Emulator,
+	customerListId: string,
+	items: INodeExecutionData[],
+	adAccountId = emu.demo.adAccountId,
+): void {
 	const held = emu.listRecords(adAccountId, customerListId);
 	const missing = items.filter((item) => !held.has(sha(String(item.json.email))));
 	expect(missing).toHaveLength(0);
 }
 
 /** Runs the node expecting it to fail (On Error: stop); returns the error. */
-export async function executeExpectingError(options: Omit<ContextOptions, 'parameters'> & { parameters: Record<string, unknown> }): Promise<Error> {
+export async function executeExpectingError(
+	options: Omit<ContextOptions, 'parameters'> & { parameters: Record<string, unknown> },
+): Promise<Error> {
 	const node = new PinterestAudienceSync();
 	try {
 		await node.execute.call(createExecuteContext(options));
@@ -88,7 +124,11 @@ export async function executeExpectingError(options: Omit<ContextOptions, 'param
 }
 
 /** Polls the request log until `predicate` holds for an entry (the emulator has no push hook). */
-export function whenLogged(emu: Emulator, predicate: (entry: RequestLogEntry) => boolean, since = 0): Promise<RequestLogEntry> {
+export function whenLogged(
+	emu: Emulator,
+	predicate: (entry: RequestLogEntry) => boolean,
+	since = 0,
+): Promise<RequestLogEntry> {
 	return new Promise((resolve, reject) => {
 		const giveUp = setTimeout(() => {
 			clearInterval(poll);

@@ -41,43 +41,80 @@ describe('audience deleted mid-run', () => {
 		const target = await createTarget(emu, 'Deleted mid-run');
 		// Pinterest's answer to writes once the audience is gone (pinterest-api.md §9: "expect a 404 on the
 		// GET/PATCH of a removed audience or list"): the first write passes, every later one is refused.
-		emu.addFault({ method: 'PATCH', path: `/customer_lists/${target.customerListId}`, count: 1, kind: 'hang', hangMs: 0 });
-		emu.addFault({ method: 'PATCH', path: `/customer_lists/${target.customerListId}`, count: 1000, status: 404, body: { code: 2, message: 'Customer list not found.' } });
+		emu.addFault({
+			method: 'PATCH',
+			path: `/customer_lists/${target.customerListId}`,
+			count: 1,
+			kind: 'hang',
+			hangMs: 0,
+		});
+		emu.addFault({
+			method: 'PATCH',
+			path: `/customer_lists/${target.customerListId}`,
+			count: 1000,
+			status: 404,
+			body: { code: 2, message: 'Customer list not found.' },
+		});
 		const since = emu.log.length;
-		const deleted = whenLogged(emu, (e) => e.method === 'PATCH' && e.path.endsWith(target.customerListId), since).then(() =>
-			emu.deleteAudience(emu.demo.adAccountId, target.audienceId),
-		);
+		const deleted = whenLogged(
+			emu,
+			(e) => e.method === 'PATCH' && e.path.endsWith(target.customerListId),
+			since,
+		).then(() => emu.deleteAudience(emu.demo.adAccountId, target.audienceId));
 		const items = emailItems(2000);
-		const run = await runNode({ credential: freshCredential(emu), parameters: toTarget(target, SLOW), items, continueOnFail: true });
+		const run = await runNode({
+			credential: freshCredential(emu),
+			parameters: toTarget(target, SLOW),
+			items,
+			continueOnFail: true,
+		});
 		await deleted;
 
 		expect(statusCounts(run)).toEqual({ synced: 500, 'errored: audience not found': 1500 });
 		expect(statusOf(run, 499)).toEqual({ status: 'synced' });
 		expect(statusOf(run, 500)).toEqual({ status: 'errored', reason: 'audience not found' });
 		expect(run.metrics.retries).toBe(0);
-		expect(run.metrics.error).toMatch(/no longer exists in ad account 549755885175.*Pick another audience, or choose "Create New Audience"/);
+		expect(run.metrics.error).toMatch(
+			/no longer exists in ad account 549755885175.*Pick another audience, or choose "Create New Audience"/,
+		);
 		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([200, 404]);
 	});
 
 	it("the emulator's model (the list keeps taking writes): the run that was going on completes, the next one is refused at once", async () => {
 		const target = await createTarget(emu, 'Deleted between runs');
 		const since = emu.log.length;
-		const deleted = whenLogged(emu, (e) => e.method === 'PATCH' && e.path.endsWith(target.customerListId), since).then(() =>
-			emu.deleteAudience(emu.demo.adAccountId, target.audienceId),
-		);
+		const deleted = whenLogged(
+			emu,
+			(e) => e.method === 'PATCH' && e.path.endsWith(target.customerListId),
+			since,
+		).then(() => emu.deleteAudience(emu.demo.adAccountId, target.audienceId));
 		const first = emailItems(1500, 10_000);
-		const running = await runNode({ credential: freshCredential(emu), parameters: toTarget(target, SLOW), items: first, continueOnFail: true });
+		const running = await runNode({
+			credential: freshCredential(emu),
+			parameters: toTarget(target, SLOW),
+			items: first,
+			continueOnFail: true,
+		});
 		await deleted;
 		expect(statusCounts(running)).toEqual({ synced: 1500 });
 		expectAllHeld(emu, target.customerListId, first);
 
 		const before = emu.log.length;
-		const next = await runNode({ credential: freshCredential(emu), parameters: toTarget(target, SLOW), items: emailItems(1500, 20_000), continueOnFail: true });
+		const next = await runNode({
+			credential: freshCredential(emu),
+			parameters: toTarget(target, SLOW),
+			items: emailItems(1500, 20_000),
+			continueOnFail: true,
+		});
 		expect(statusCounts(next)).toEqual({ 'errored: audience not found': 1500 });
 		expect(next.metrics.retries).toBe(0);
 		expect(patchesTo(emu, target.customerListId, before)).toHaveLength(0);
 
-		const error = await executeExpectingError({ credential: freshCredential(emu), parameters: toTarget(target), items: emailItems(2) });
+		const error = await executeExpectingError({
+			credential: freshCredential(emu),
+			parameters: toTarget(target),
+			items: emailItems(2),
+		});
 		expect(error.message).toMatch(/no longer exists.*Pick another audience/);
 	});
 });
@@ -94,19 +131,33 @@ describe('ad account gone', () => {
 	it('deleted mid-run: later users Errored "ad account not found", no retries; the next run is refused before any write', async () => {
 		const target = await createTarget(emu, 'Account gone');
 		const since = emu.log.length;
-		const deleted = whenLogged(emu, (e) => e.method === 'PATCH' && e.path.endsWith(target.customerListId), since).then(() =>
-			emu.deleteAdAccount(emu.demo.adAccountId),
-		);
-		const run = await runNode({ credential: freshCredential(emu), parameters: toTarget(target, SLOW), items: emailItems(2000), continueOnFail: true });
+		const deleted = whenLogged(
+			emu,
+			(e) => e.method === 'PATCH' && e.path.endsWith(target.customerListId),
+			since,
+		).then(() => emu.deleteAdAccount(emu.demo.adAccountId));
+		const run = await runNode({
+			credential: freshCredential(emu),
+			parameters: toTarget(target, SLOW),
+			items: emailItems(2000),
+			continueOnFail: true,
+		});
 		await deleted;
 
 		expect(statusCounts(run)).toEqual({ synced: 500, 'errored: ad account not found': 1500 });
 		expect(run.metrics.retries).toBe(0);
-		expect(run.metrics.error).toMatch(/does not know ad account 549755885175 \(deleted, or not shared with the connected user\)\. Pick another ad account/);
+		expect(run.metrics.error).toMatch(
+			/does not know ad account 549755885175 \(deleted, or not shared with the connected user\)\. Pick another ad account/,
+		);
 		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([200, 404]);
 
 		const before = emu.log.length;
-		const next = await runNode({ credential: freshCredential(emu), parameters: toTarget(target), items: emailItems(30), continueOnFail: true });
+		const next = await runNode({
+			credential: freshCredential(emu),
+			parameters: toTarget(target),
+			items: emailItems(30),
+			continueOnFail: true,
+		});
 		expect(statusCounts(next)).toEqual({ 'errored: ad account not found': 30 });
 		expect(emu.log.slice(before).filter((e) => e.category === 'ads_write')).toHaveLength(0);
 	});

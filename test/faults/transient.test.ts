@@ -45,15 +45,27 @@ describe('transient faults are retried to success', () => {
 	});
 
 	it('429 burst: five "too many requests" answers, then every user synced', async () => {
-		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 5, status: 429, headers: { 'retry-after': '0' } });
+		emu.addFault({
+			method: 'PATCH',
+			path: '/customer_lists/',
+			count: 5,
+			status: 429,
+			headers: { 'retry-after': '0' },
+		});
 		const items = freshUsers(3000);
 		const since = emu.log.length;
-		const run = await runNode({ credential: credentialFor(emu), parameters: toTarget(target), items });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: toTarget(target),
+			items,
+		});
 
 		expect(statusCounts(run)).toEqual({ synced: 3000 });
 		expect(run.metrics.rateLimited).toBe(5);
 		expect(run.metrics.retries).toBe(5);
-		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([429, 429, 429, 429, 429, 200, 200]);
+		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([
+			429, 429, 429, 429, 429, 200, 200,
+		]);
 		expectAllHeld(emu, target.customerListId, items);
 	});
 
@@ -61,7 +73,11 @@ describe('transient faults are retried to success', () => {
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 3, status });
 		const items = freshUsers(2500);
 		const since = emu.log.length;
-		const run = await runNode({ credential: credentialFor(emu), parameters: toTarget(target), items });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: toTarget(target),
+			items,
+		});
 
 		expect(statusCounts(run)).toEqual({ synced: 2500 });
 		expect(run.metrics.retries).toBe(3);
@@ -76,11 +92,17 @@ describe('transient faults are retried to success', () => {
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 2, kind: 'reset' });
 		const items = freshUsers(2000);
 		const since = emu.log.length;
-		const run = await runNode({ credential: credentialFor(emu), parameters: toTarget(target), items });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: toTarget(target),
+			items,
+		});
 
 		expect(statusCounts(run)).toEqual({ synced: 2000 });
 		expect(run.metrics.retries).toBe(2);
-		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([0, 0, 200, 200]);
+		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([
+			0, 0, 200, 200,
+		]);
 		expectAllHeld(emu, target.customerListId, items);
 	});
 
@@ -88,7 +110,11 @@ describe('transient faults are retried to success', () => {
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 1, kind: 'hang' });
 		const items = freshUsers(500);
 		const since = emu.log.length;
-		const run = await runNode({ credential: credentialFor(emu), parameters: toTarget(target, { requestTimeoutSeconds: 1 }), items });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: toTarget(target, { requestTimeoutSeconds: 1 }),
+			items,
+		});
 
 		expect(statusCounts(run)).toEqual({ synced: 500 });
 		expect(run.metrics.retries).toBe(1);
@@ -97,9 +123,19 @@ describe('transient faults are retried to success', () => {
 	});
 
 	it('an answer that arrives after the timeout (write applied, client gave up) is retried without harm', async () => {
-		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 1, kind: 'hang', hangMs: 1500 });
+		emu.addFault({
+			method: 'PATCH',
+			path: '/customer_lists/',
+			count: 1,
+			kind: 'hang',
+			hangMs: 1500,
+		});
 		const items = freshUsers(500);
-		const run = await runNode({ credential: credentialFor(emu), parameters: toTarget(target, { requestTimeoutSeconds: 1 }), items });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: toTarget(target, { requestTimeoutSeconds: 1 }),
+			items,
+		});
 
 		expect(statusCounts(run)).toEqual({ synced: 500 });
 		expect(run.metrics.retries).toBe(1);
@@ -110,7 +146,11 @@ describe('transient faults are retried to success', () => {
 		emu.addFault({ method: 'GET', path: '/audiences/', count: 2, status: 503 });
 		emu.addFault({ method: 'GET', path: '/audiences/', count: 1, kind: 'reset' });
 		const items = freshUsers(10);
-		const run = await runNode({ credential: credentialFor(emu), parameters: toTarget(target), items });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: toTarget(target),
+			items,
+		});
 		expect(statusCounts(run)).toEqual({ synced: 10 });
 		expect(run.metrics.retries).toBe(3);
 		expectAllHeld(emu, target.customerListId, items);
@@ -136,7 +176,9 @@ describe('creating the audience when an answer is lost', () => {
 		expect(run.metrics.audienceCreated).toBe(true);
 		expect(emu.findCustomerLists(emu.demo.adAccountId, name)).toHaveLength(1);
 		expect(emu.findAudiences(emu.demo.adAccountId, name)).toHaveLength(1);
-		expect(run.metrics.customerListId).toBe(emu.findCustomerLists(emu.demo.adAccountId, name)[0].id);
+		expect(run.metrics.customerListId).toBe(
+			emu.findCustomerLists(emu.demo.adAccountId, name)[0].id,
+		);
 		expect(run.metrics.audienceId).toBe(emu.findAudiences(emu.demo.adAccountId, name)[0].id);
 		expectAllHeld(emu, run.metrics.customerListId as string, items);
 	});
@@ -154,10 +196,16 @@ describe('the retry window running out', () => {
 			continueOnFail: true,
 		});
 
-		expect(statusCounts(run)).toEqual({ 'errored: Pinterest unavailable until the retry window ended': 3000 });
-		expect(run.metrics.errorReasons).toEqual({ 'Pinterest unavailable until the retry window ended': 3000 });
+		expect(statusCounts(run)).toEqual({
+			'errored: Pinterest unavailable until the retry window ended': 3000,
+		});
+		expect(run.metrics.errorReasons).toEqual({
+			'Pinterest unavailable until the retry window ended': 3000,
+		});
 		expect(run.metrics.retries).toBeGreaterThanOrEqual(2);
-		expect(run.metrics.error).toMatch(/for 3 seconds .*Run the workflow again later, or raise "Retry Window"/);
+		expect(run.metrics.error).toMatch(
+			/for 3 seconds .*Run the workflow again later, or raise "Retry Window"/,
+		);
 		expect(emu.listRecords(emu.demo.adAccountId, target.customerListId).size).toBe(1);
 	});
 
@@ -172,7 +220,9 @@ describe('the retry window running out', () => {
 			continueOnFail: true,
 		});
 
-		expect(statusCounts(run)).toEqual({ 'errored: rate limited until the retry window ended': 100 });
+		expect(statusCounts(run)).toEqual({
+			'errored: rate limited until the retry window ended': 100,
+		});
 		expect(run.metrics.rateLimited).toBeGreaterThanOrEqual(2);
 		expect(run.metrics.error).toMatch(/"too many requests"/);
 	});
@@ -180,8 +230,14 @@ describe('the retry window running out', () => {
 	it('without "continue on fail" the node stops with the same explanation', async () => {
 		const target = await createTarget(emu, 'Window stop');
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 10_000, status: 502 });
-		const error = await executeExpectingError({ credential: credentialFor(emu), parameters: toTarget(target, { retryWindowMinutes: 0.02 }), items: freshUsers(5) });
-		expect(error.message).toMatch(/Pinterest kept answering with errors or not at all .*raise "Retry Window"/);
+		const error = await executeExpectingError({
+			credential: credentialFor(emu),
+			parameters: toTarget(target, { retryWindowMinutes: 0.02 }),
+			items: freshUsers(5),
+		});
+		expect(error.message).toMatch(
+			/Pinterest kept answering with errors or not at all .*raise "Retry Window"/,
+		);
 		expect((error as Error & { description?: string }).description).toBe(
 			'5 of 5 users were not synced (Pinterest unavailable until the retry window ended).',
 		);
@@ -199,7 +255,10 @@ describe('the retry window running out', () => {
 			items,
 			continueOnFail: true,
 		});
-		expect(statusCounts(run)).toEqual({ synced: 1000, 'errored: Pinterest unavailable until the retry window ended': 3000 });
+		expect(statusCounts(run)).toEqual({
+			synced: 1000,
+			'errored: Pinterest unavailable until the retry window ended': 3000,
+		});
 		expect(statusOf(run, 0)).toEqual({ status: 'synced' });
 		expect(statusOf(run, 3999).status).toBe('errored');
 		expectAllHeld(emu, target.customerListId, items.slice(0, 1000));

@@ -10,7 +10,9 @@
  *   (hundreds of MB), which on a busy 2-core machine can take longer than those 500 ms.
  */
 const { promisify } = require('util');
-const { TestEnvironment } = require(require.resolve('jest-environment-node', { paths: [require.resolve('jest-config')] }));
+const { TestEnvironment } = require(
+	require.resolve('jest-environment-node', { paths: [require.resolve('jest-config')] }),
+);
 
 /** jest-worker's message to a worker process that the run is over. */
 const CHILD_MESSAGE_END = 2;
@@ -21,7 +23,8 @@ function exitAtEndOfRun() {
 	if (typeof process.send !== 'function' || process[EXIT_AT_END]) return;
 	process[EXIT_AT_END] = true;
 	process.on('message', (message) => {
-		if (Array.isArray(message) && message[0] === CHILD_MESSAGE_END) setImmediate(() => process.exit());
+		if (Array.isArray(message) && message[0] === CHILD_MESSAGE_END)
+			setImmediate(() => process.exit());
 	});
 }
 

@@ -58,13 +58,20 @@ function evaluate(value: unknown, item: INodeExecutionData | undefined): unknown
 	const template = value.slice(1);
 	const whole = /^\{\{([\s\S]*)\}\}$/.exec(template.trim());
 	// eslint-disable-next-line @typescript-eslint/no-implied-eval
-	const run = (code: string): unknown => new Function('$json', `return (${code});`)(item?.json ?? {});
+	const run = (code: string): unknown =>
+		new Function('$json', `return (${code});`)(item?.json ?? {});
 	if (whole) return run(whole[1]);
 	return template.replace(/\{\{([\s\S]*?)\}\}/g, (_, code: string) => String(run(code)));
 }
 
 function getPath(source: Record<string, unknown>, name: string): unknown {
-	return name.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), source);
+	return name
+		.split('.')
+		.reduce<unknown>(
+			(value, key) =>
+				value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+			source,
+		);
 }
 
 async function send(options: IHttpRequestOptions, authorization?: string): Promise<unknown> {
@@ -74,7 +81,10 @@ async function send(options: IHttpRequestOptions, authorization?: string): Promi
 		params: options.qs,
 		data: options.body,
 		timeout: options.timeout,
-		headers: { ...(options.headers as Record<string, string>), ...(authorization ? { Authorization: authorization } : {}) },
+		headers: {
+			...(options.headers as Record<string, string>),
+			...(authorization ? { Authorization: authorization } : {}),
+		},
 	};
 	const response = await axios.request(config);
 	return response.data;
@@ -86,7 +96,10 @@ function tokenUrl(credential: FakeCredential): string {
 
 let executions = 0;
 
-export function createExecuteContext(options: ContextOptions, recorder: ContextRecorder = { refreshes: 0 }): IExecuteFunctions {
+export function createExecuteContext(
+	options: ContextOptions,
+	recorder: ContextRecorder = { refreshes: 0 },
+): IExecuteFunctions {
 	const credentialId = options.credentialId ?? 'cred-1';
 	const executionId = options.executionId ?? `test-execution-${++executions}`;
 	const theNode = node(credentialId);
@@ -95,21 +108,39 @@ export function createExecuteContext(options: ContextOptions, recorder: ContextR
 
 	const refresh = async (): Promise<void> => {
 		recorder.refreshes++;
-		const body = new URLSearchParams({ refresh_token: String(credential.oauthTokenData.refresh_token ?? ''), grant_type: 'refresh_token' });
-		const basic = Buffer.from(`${credential.clientId}:${credential.clientSecret}`).toString('base64');
+		const body = new URLSearchParams({
+			refresh_token: String(credential.oauthTokenData.refresh_token ?? ''),
+			grant_type: 'refresh_token',
+		});
+		const basic = Buffer.from(`${credential.clientId}:${credential.clientSecret}`).toString(
+			'base64',
+		);
 		const response = await axios.post(tokenUrl(credential), body.toString(), {
-			headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+			headers: {
+				Authorization: `Basic ${basic}`,
+				'Content-Type': 'application/x-www-form-urlencoded',
+			},
 			validateStatus: () => true,
 		});
 		if (response.status >= 400) {
 			// As n8n's OAuth client does: an OAuth error body gives an AuthError (code EAUTH, no status).
 			const data = response.data as IDataObject;
 			const error = data?.error
-				? Object.assign(new Error(String(data.error_description ?? data.error)), { code: 'EAUTH', body: data })
-				: Object.assign(new Error(`HTTP status ${response.status}`), { code: 'ESTATUS', status: response.status, body: data });
+				? Object.assign(new Error(String(data.error_description ?? data.error)), {
+						code: 'EAUTH',
+						body: data,
+					})
+				: Object.assign(new Error(`HTTP status ${response.status}`), {
+						code: 'ESTATUS',
+						status: response.status,
+						body: data,
+					});
 			throw error;
 		}
-		credential.oauthTokenData = { ...credential.oauthTokenData, ...(response.data as IDataObject) } as FakeCredential['oauthTokenData'];
+		credential.oauthTokenData = {
+			...credential.oauthTokenData,
+			...(response.data as IDataObject),
+		} as FakeCredential['oauthTokenData'];
 	};
 
 	const context = {
@@ -118,23 +149,39 @@ export function createExecuteContext(options: ContextOptions, recorder: ContextR
 		getInputData: () => items,
 		continueOnFail: () => options.continueOnFail === true,
 		getExecutionCancelSignal: () => options.cancelSignal,
-		getCredentials: async () => ({ ...credential, oauthTokenData: { ...credential.oauthTokenData } }) as unknown as ICredentialDataDecryptedObject,
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown, opts?: { extractValue?: boolean; rawExpressions?: boolean }) => {
+		getCredentials: async () =>
+			({
+				...credential,
+				oauthTokenData: { ...credential.oauthTokenData },
+			}) as unknown as ICredentialDataDecryptedObject,
+		getNodeParameter: (
+			name: string,
+			itemIndex: number,
+			fallback?: unknown,
+			opts?: { extractValue?: boolean; rawExpressions?: boolean },
+		) => {
 			let value = getPath(options.parameters, name);
 			if (value === undefined) {
 				if (fallback !== undefined) return fallback;
 				throw new Error(`Could not get parameter "${name}"`);
 			}
-			if (opts?.extractValue && value && typeof value === 'object' && '__rl' in (value as object)) value = (value as { value: unknown }).value;
+			if (opts?.extractValue && value && typeof value === 'object' && '__rl' in (value as object))
+				value = (value as { value: unknown }).value;
 			if (opts?.rawExpressions) return value;
 			return evaluate(value, items[itemIndex]) as NodeParameterValueType;
 		},
 		getCurrentNodeParameter: (name: string, opts?: { extractValue?: boolean }) => {
 			let value = getPath(options.parameters, name);
-			if (opts?.extractValue && value && typeof value === 'object' && 'value' in (value as object)) value = (value as { value: unknown }).value;
+			if (opts?.extractValue && value && typeof value === 'object' && 'value' in (value as object))
+				value = (value as { value: unknown }).value;
 			return value;
 		},
-		logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+		logger: {
+			debug: () => undefined,
+			info: () => undefined,
+			warn: () => undefined,
+			error: () => undefined,
+		},
 		helpers: {
 			httpRequest: async (requestOptions: IHttpRequestOptions) => await send(requestOptions),
 			httpRequestWithAuthentication: async (_type: string, requestOptions: IHttpRequestOptions) => {
@@ -155,7 +202,9 @@ export function createExecuteContext(options: ContextOptions, recorder: ContextR
 	return context as unknown as IExecuteFunctions;
 }
 
-export function createLoadOptionsContext(options: Omit<ContextOptions, 'items'>): ILoadOptionsFunctions {
+export function createLoadOptionsContext(
+	options: Omit<ContextOptions, 'items'>,
+): ILoadOptionsFunctions {
 	return createExecuteContext(options) as unknown as ILoadOptionsFunctions;
 }
 

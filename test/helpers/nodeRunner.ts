@@ -29,7 +29,9 @@ export function credentialFor(emu: Emulator, user: 'demo' | 'second' = 'demo'): 
 }
 
 export function emailItems(count: number, offset = 0): INodeExecutionData[] {
-	return Array.from({ length: count }, (_, i) => ({ json: { email: `user${i + offset}@example.com`, n: i + offset } }));
+	return Array.from({ length: count }, (_, i) => ({
+		json: { email: `user${i + offset}@example.com`, n: i + offset },
+	}));
 }
 
 export function syncParameters(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -55,7 +57,10 @@ export function syncParameters(overrides: Record<string, unknown> = {}): Record<
  * accounting for each of them once, and together for all.
  */
 export async function runNode(
-	options: Omit<ContextOptions, 'parameters'> & { parameters: Record<string, unknown>; targets?: number },
+	options: Omit<ContextOptions, 'parameters'> & {
+		parameters: Record<string, unknown>;
+		targets?: number;
+	},
 	recorder?: ContextRecorder,
 ): Promise<NodeRun> {
 	const node = new PinterestAudienceSync();
@@ -70,12 +75,17 @@ export async function runNode(
 	});
 	const paired = new Set<number>();
 	for (const { json: metrics, pairedItem } of metricsOutput) {
-		const pairs = (Array.isArray(pairedItem) ? pairedItem : [pairedItem]) as Array<{ item: number }>;
+		const pairs = (Array.isArray(pairedItem) ? pairedItem : [pairedItem]) as Array<{
+			item: number;
+		}>;
 		for (const pair of pairs) paired.add(pair.item);
 		expect(metrics.entered).toBe(pairs.length);
 		expect(metrics.proceededToNextStep).toBe(pairs.length);
 		expect(
-			(metrics.usersSynced as number) + (metrics.usersNotSynced as number) + (metrics.usersErrored as number) + (metrics.usersPending as number),
+			(metrics.usersSynced as number) +
+				(metrics.usersNotSynced as number) +
+				(metrics.usersErrored as number) +
+				(metrics.usersPending as number),
 		).toBe(metrics.entered);
 	}
 	expect(paired.size).toBe(items.length);

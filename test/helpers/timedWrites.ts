@@ -6,7 +6,12 @@
 import { hashedEmail } from '../../emulator';
 import type { Emulator } from '../../emulator';
 import { nowMs } from '../../emulator/log';
-import { UserWriteLimiter, WINDOW_MARGIN_MS, inProcessLimiterFactory, writeWindowFor } from '../../nodes/PinterestAudienceSync/engine/limiter';
+import {
+	UserWriteLimiter,
+	WINDOW_MARGIN_MS,
+	inProcessLimiterFactory,
+	writeWindowFor,
+} from '../../nodes/PinterestAudienceSync/engine/limiter';
 import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/limiter';
 
 export interface TimedWrite {
@@ -18,9 +23,13 @@ export interface TimedWrite {
 /** A limiter of its own (a fresh id), at `requestsPerSecond`, all of whose starts happen in this process. */
 export function limiterFor(requestsPerSecond: number): UserWriteLimiter {
 	const id = `test-limiter-${Math.random()}`;
-	return new UserWriteLimiter(inProcessLimiterFactory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond, {
-		allStartsInThisProcess: true,
-	});
+	return new UserWriteLimiter(
+		inProcessLimiterFactory.create(id, writeWindowFor(requestsPerSecond)),
+		requestsPerSecond,
+		{
+			allStartsInThisProcess: true,
+		},
+	);
 }
 
 /** Adds one hashed email to the demo account's "Newsletter subscribers" list; `onSend` as the transport calls it. */
@@ -30,7 +39,10 @@ export function timedPatch(emu: Emulator, email: string, onSend?: SendMark): Pro
 	onSend?.();
 	return fetch(`${emu.apiBaseUrl}/ad_accounts/${emu.demo.adAccountId}/customer_lists/${list.id}`, {
 		method: 'PATCH',
-		headers: { Authorization: `Bearer ${emu.demo.accessToken}`, 'Content-Type': 'application/json' },
+		headers: {
+			Authorization: `Bearer ${emu.demo.accessToken}`,
+			'Content-Type': 'application/json',
+		},
 		body: JSON.stringify({ operation_type: 'ADD', records: hashedEmail(email) }),
 	}).then((response) => ({ startedAt, status: response.status }));
 }
@@ -50,7 +62,10 @@ export function expectStartsWithinWindow(writes: TimedWrite[], requestsPerSecond
  */
 export function expectRefusalsOnlyFromArrivalJitter(emu: Emulator, writes: TimedWrite[]): void {
 	expect(writes.filter((w) => w.status !== 200 && w.status !== 429)).toEqual([]);
-	const arrivals = emu.log.filter((e) => e.method === 'PATCH').map((e) => e.t).sort((a, b) => a - b);
+	const arrivals = emu.log
+		.filter((e) => e.method === 'PATCH')
+		.map((e) => e.t)
+		.sort((a, b) => a - b);
 	const starts = writes.map((w) => w.startedAt).sort((a, b) => a - b);
 	expect(arrivals).toHaveLength(starts.length);
 	const delays = arrivals.map((t, i) => t - starts[i]);

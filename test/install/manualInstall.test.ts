@@ -24,15 +24,29 @@ afterAll(() => {
 	rmSync(scratch, { recursive: true, force: true });
 });
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+function run(
+	command: string,
+	args: string[],
+	cwd: string,
+	env: NodeJS.ProcessEnv = process.env,
+): string {
 	const result = spawnSync(command, args, { cwd, env, encoding: 'utf8' });
-	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+	if (result.status !== 0)
+		throw new Error(
+			`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+		);
 	return result.stdout;
 }
 
 it('npm install --omit=peer installs the packed package without n8n-workflow, and n8n can load its node and credential', () => {
-	expect(existsSync(join(REPO, 'dist', 'nodes', 'PinterestAudienceSync', 'PinterestAudienceSync.node.js'))).toBe(true);
-	const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], REPO)) as Array<{ filename: string }>;
+	expect(
+		existsSync(
+			join(REPO, 'dist', 'nodes', 'PinterestAudienceSync', 'PinterestAudienceSync.node.js'),
+		),
+	).toBe(true);
+	const [packed] = JSON.parse(
+		run('npm', ['pack', '--json', '--pack-destination', scratch], REPO),
+	) as Array<{ filename: string }>;
 	const tarball = join(scratch, packed.filename);
 
 	// ~/.n8n/nodes
@@ -53,7 +67,9 @@ it('npm install --omit=peer installs the packed package without n8n-workflow, an
 	symlinkSync(join(REPO, 'node_modules', 'n8n-workflow'), join(n8nModules, 'n8n-workflow'), 'dir');
 
 	const installed = join(modules, PACKAGE);
-	const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } };
+	const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+		n8n: { nodes: string[]; credentials: string[] };
+	};
 	const load = `
 		const path = require('path');
 		const root = ${JSON.stringify(installed)};
@@ -63,7 +79,11 @@ it('npm install --omit=peer installs the packed package without n8n-workflow, an
 		const bottleneck = require.resolve('bottleneck', { paths: [root] });
 		console.log(JSON.stringify({ nodes, credentials, bottleneck }));`;
 	const env = { ...process.env, NODE_PATH: n8nModules };
-	const loaded = JSON.parse(run(process.execPath, ['-e', load], scratch, env)) as { nodes: string[]; credentials: string[]; bottleneck: string };
+	const loaded = JSON.parse(run(process.execPath, ['-e', load], scratch, env)) as {
+		nodes: string[];
+		credentials: string[];
+		bottleneck: string;
+	};
 	expect(loaded.nodes).toEqual(['pinterestAudienceSync']);
 	expect(loaded.credentials).toEqual(['pinterestOAuth2Api']);
 	expect(loaded.bottleneck.startsWith(modules)).toBe(true);

@@ -26,7 +26,13 @@ function rawForms(): string[] {
 	for (const p of people) {
 		for (const value of [p.email, p.maid, p.idfa]) {
 			const trimmed = value.trim();
-			for (const form of [trimmed, trimmed.toLowerCase(), trimmed.replace(/-/g, '').toLowerCase(), encodeURIComponent(trimmed.toLowerCase())]) forms.add(form);
+			for (const form of [
+				trimmed,
+				trimmed.toLowerCase(),
+				trimmed.replace(/-/g, '').toLowerCase(),
+				encodeURIComponent(trimmed.toLowerCase()),
+			])
+				forms.add(form);
 		}
 		forms.add(p.email.trim().split('@')[0].toLowerCase());
 	}
@@ -51,7 +57,11 @@ beforeAll(async () => {
 	const run = await runNode({
 		credential,
 		credentialId: 'cred-privacy',
-		parameters: syncParameters({ audienceName: 'Privacy audience', matchFields: ['email', 'maid', 'idfa'], options: { batchSize: 250 } }),
+		parameters: syncParameters({
+			audienceName: 'Privacy audience',
+			matchFields: ['email', 'maid', 'idfa'],
+			options: { batchSize: 250 },
+		}),
 		items,
 	});
 	expect(run.metrics.usersSynced).toBe(people.length);
@@ -61,7 +71,8 @@ afterAll(async () => {
 	await emu.close();
 });
 
-const everything = (r: WireRequest) => [r.method, r.url, JSON.stringify(r.headers), r.body].join('\n');
+const everything = (r: WireRequest) =>
+	[r.method, r.url, JSON.stringify(r.headers), r.body].join('\n');
 
 describe('what leaves the process', () => {
 	it('recorded the whole run, including a token refresh', () => {
@@ -70,8 +81,12 @@ describe('what leaves the process', () => {
 	});
 
 	it('sends every customer-list record as 64 lower-case hex, 900 records for 300 users × 3 fields', () => {
-		const writes = wire.requests.filter((r) => /\/customer_lists(\/\d+)?$/.test(r.url) && r.method !== 'GET');
-		const records = writes.flatMap((r) => String((JSON.parse(r.body) as { records: string }).records).split(','));
+		const writes = wire.requests.filter(
+			(r) => /\/customer_lists(\/\d+)?$/.test(r.url) && r.method !== 'GET',
+		);
+		const records = writes.flatMap((r) =>
+			String((JSON.parse(r.body) as { records: string }).records).split(','),
+		);
 		for (const record of records) expect(record).toMatch(HEX64);
 		expect(new Set(records).size).toBe(900);
 	});
@@ -91,7 +106,9 @@ describe('what leaves the process', () => {
 		expect(accessTokens[1]).not.toBe(accessTokens[0]);
 		for (const request of wire.requests) {
 			const { authorization, ...otherHeaders } = request.headers;
-			const outsideAuthorization = [request.url, JSON.stringify(otherHeaders), request.body].join('\n');
+			const outsideAuthorization = [request.url, JSON.stringify(otherHeaders), request.body].join(
+				'\n',
+			);
 			for (const token of accessTokens) expect(outsideAuthorization).not.toContain(token);
 			const isTokenRequest = request.url === '/v5/oauth/token';
 			for (const token of refreshTokens) {
@@ -100,7 +117,9 @@ describe('what leaves the process', () => {
 			}
 			expect(everything(request)).not.toContain(emu.demo.clientSecret);
 			if (isTokenRequest) {
-				expect(authorization).toBe(`Basic ${Buffer.from(`${emu.demo.clientId}:${emu.demo.clientSecret}`).toString('base64')}`);
+				expect(authorization).toBe(
+					`Basic ${Buffer.from(`${emu.demo.clientId}:${emu.demo.clientSecret}`).toString('base64')}`,
+				);
 			} else {
 				expect(authorization).toMatch(/^Bearer \S+$/);
 			}
@@ -114,7 +133,12 @@ describe('what leaves the process', () => {
 		for (const record of held) expect(record).toMatch(HEX64);
 		const log = JSON.stringify(emu.log).toLowerCase();
 		for (const form of rawForms()) expect(log).not.toContain(form.toLowerCase());
-		for (const secret of [oldTokens.access, oldTokens.refresh, String(credential.oauthTokenData.access_token), String(credential.oauthTokenData.refresh_token)]) {
+		for (const secret of [
+			oldTokens.access,
+			oldTokens.refresh,
+			String(credential.oauthTokenData.access_token),
+			String(credential.oauthTokenData.refresh_token),
+		]) {
 			expect(log).not.toContain(secret.toLowerCase());
 		}
 	});

@@ -35,7 +35,11 @@ beforeAll(async () => {
 beforeEach(() => {
 	logged = [];
 	for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-		consoleSpies.push(jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void logged.push(inspect(args, { depth: 6 }))));
+		consoleSpies.push(
+			jest
+				.spyOn(console, method)
+				.mockImplementation((...args: unknown[]) => void logged.push(inspect(args, { depth: 6 }))),
+		);
 	}
 });
 afterEach(() => {
@@ -52,29 +56,58 @@ function withFreshTokens(credential: FakeCredential, userId: string): FakeCreden
 }
 
 /** The node's context with a logger that records every call. */
-function contextFor(credential: FakeCredential, parameters: Record<string, unknown>, continueOnFail: boolean): IExecuteFunctions {
-	const context = createExecuteContext({ credential, credentialId: `cred-secrets-${continueOnFail}`, parameters, items: items(), continueOnFail });
+function contextFor(
+	credential: FakeCredential,
+	parameters: Record<string, unknown>,
+	continueOnFail: boolean,
+): IExecuteFunctions {
+	const context = createExecuteContext({
+		credential,
+		credentialId: `cred-secrets-${continueOnFail}`,
+		parameters,
+		items: items(),
+		continueOnFail,
+	});
 	const record =
 		(level: string) =>
 		(...args: unknown[]) =>
 			void logged.push(`${level} ${inspect(args, { depth: 6 })}`);
-	Object.assign(context, { logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } });
+	Object.assign(context, {
+		logger: {
+			debug: record('debug'),
+			info: record('info'),
+			warn: record('warn'),
+			error: record('error'),
+		},
+	});
 	return context;
 }
 
 /** Everything a user of the workflow can see after the run: outputs or the error, and the logs. */
-async function visibleText(credential: FakeCredential, parameters: Record<string, unknown>, continueOnFail: boolean): Promise<{ text: string; threw: boolean }> {
+async function visibleText(
+	credential: FakeCredential,
+	parameters: Record<string, unknown>,
+	continueOnFail: boolean,
+): Promise<{ text: string; threw: boolean }> {
 	const parts: string[] = [];
 	let threw = false;
 	try {
-		const [users, metrics] = await new PinterestAudienceSync().execute.call(contextFor(credential, parameters, continueOnFail));
+		const [users, metrics] = await new PinterestAudienceSync().execute.call(
+			contextFor(credential, parameters, continueOnFail),
+		);
 		expect(users).toHaveLength(items().length);
 		parts.push(JSON.stringify(metrics), JSON.stringify(users.map((u) => u.json[STATUS_FIELD])));
 	} catch (error) {
 		if (continueOnFail) throw error;
 		threw = true;
 		const e = error as Error & { description?: string };
-		parts.push(e.message, String(e.description), JSON.stringify(error), inspect(error, { depth: 10 }), String(e.stack));
+		parts.push(
+			e.message,
+			String(e.description),
+			JSON.stringify(error),
+			inspect(error, { depth: 10 }),
+			String(e.stack),
+		);
 	}
 	parts.push(...logged);
 	return { text: parts.join('\n'), threw };
@@ -106,8 +139,16 @@ interface Scenario {
 }
 
 async function existingAudience(credential: FakeCredential): Promise<Record<string, unknown>> {
-	const run = await runNode({ credential, parameters: syncParameters({ audienceName: `Secrets ${Date.now()} ${Math.random()}` }), items: [{ json: { email: 'setup@example.com' } }] });
-	return syncParameters({ audienceMode: 'existing', audience: byId(run.metrics.audienceId as string), options: { retryWindowMinutes: 0.01 } });
+	const run = await runNode({
+		credential,
+		parameters: syncParameters({ audienceName: `Secrets ${Date.now()} ${Math.random()}` }),
+		items: [{ json: { email: 'setup@example.com' } }],
+	});
+	return syncParameters({
+		audienceMode: 'existing',
+		audience: byId(run.metrics.audienceId as string),
+		options: { retryWindowMinutes: 0.01 },
+	});
 }
 
 const scenarios: Scenario[] = [
@@ -117,7 +158,13 @@ const scenarios: Scenario[] = [
 		arrange: async () => {
 			const credential = withFreshTokens(credentialFor(emu, 'second'), emu.demo.secondUserId);
 			emu.revokeTokens(emu.demo.secondUserId);
-			return { credential, parameters: syncParameters({ adAccount: byId(emu.demo.secondUserAdAccountId), audienceName: 'Revoked' }) };
+			return {
+				credential,
+				parameters: syncParameters({
+					adAccount: byId(emu.demo.secondUserAdAccountId),
+					audienceName: 'Revoked',
+				}),
+			};
 		},
 	},
 	{
@@ -176,7 +223,13 @@ const scenarios: Scenario[] = [
 		arrange: async () => {
 			const credential = withFreshTokens(credentialFor(emu), emu.demo.userId);
 			const parameters = await existingAudience(credential);
-			emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 5, status: 400, body: { code: 1, message: 'Invalid parameters: records' } });
+			emu.addFault({
+				method: 'PATCH',
+				path: '/customer_lists/',
+				count: 5,
+				status: 400,
+				body: { code: 1, message: 'Invalid parameters: records' },
+			});
 			return { credential, parameters };
 		},
 	},
@@ -185,23 +238,36 @@ const scenarios: Scenario[] = [
 		fails: false,
 		arrange: async () => {
 			const credential = withFreshTokens(credentialFor(emu), emu.demo.userId);
-			return { credential, parameters: syncParameters({ audienceName: 'Throwing', emailValue: '={{ (() => { throw new Error("bad " + $json.email) })() }}' }) };
+			return {
+				credential,
+				parameters: syncParameters({
+					audienceName: 'Throwing',
+					emailValue: '={{ (() => { throw new Error("bad " + $json.email) })() }}',
+				}),
+			};
 		},
 	},
 ];
 
 describe.each(scenarios)('$name', (scenario) => {
-	it.each([true, false])('continue on fail: %s — no raw email, token or secret in outputs, errors or logs', async (continueOnFail) => {
-		const { credential, parameters } = await scenario.arrange();
-		const { text, threw } = await visibleText(credential, parameters, continueOnFail);
-		expect(threw).toBe(scenario.fails && !continueOnFail);
-		expectNothingSecret(text, credential);
-	});
+	it.each([true, false])(
+		'continue on fail: %s — no raw email, token or secret in outputs, errors or logs',
+		async (continueOnFail) => {
+			const { credential, parameters } = await scenario.arrange();
+			const { text, threw } = await visibleText(credential, parameters, continueOnFail);
+			expect(threw).toBe(scenario.fails && !continueOnFail);
+			expectNothingSecret(text, credential);
+		},
+	);
 });
 
 it('a successful run reports and logs no identifier or token either', async () => {
 	const credential = withFreshTokens(credentialFor(emu), emu.demo.userId);
-	const { text, threw } = await visibleText(credential, syncParameters({ audienceName: 'Secrets success' }), false);
+	const { text, threw } = await visibleText(
+		credential,
+		syncParameters({ audienceName: 'Secrets success' }),
+		false,
+	);
 	expect(threw).toBe(false);
 	expect(text).toContain('"usersSynced":12');
 	expectNothingSecret(text, credential);

@@ -27,9 +27,20 @@ export async function recordingProxy(targetUrl: string): Promise<Wire> {
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('end', () => {
 			const body = Buffer.concat(chunks);
-			requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: body.toString('utf8') });
+			requests.push({
+				method: req.method ?? 'GET',
+				url: req.url ?? '/',
+				headers: req.headers,
+				body: body.toString('utf8'),
+			});
 			const upstream = httpRequest(
-				{ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+				{
+					host: target.hostname,
+					port: target.port,
+					method: req.method,
+					path: req.url,
+					headers: { ...req.headers, host: target.host },
+				},
 				(answer) => {
 					res.writeHead(answer.statusCode ?? 502, answer.headers);
 					answer.pipe(res);

@@ -61,7 +61,12 @@ function writeArrivals(): number[] {
 		.map((entry) => entry.t);
 }
 
-function expectEveryUserIn(customerListId: string, name: string, worker: number, users: number): void {
+function expectEveryUserIn(
+	customerListId: string,
+	name: string,
+	worker: number,
+	users: number,
+): void {
 	const stored = emu.listRecords(emu.demo.adAccountId, customerListId);
 	for (let u = 0; u < users; u++) {
 		if (!stored.has(hashedEmail(`${name}-w${worker}-${u}@example.com`)))
@@ -85,7 +90,11 @@ describe('find-or-create by name', () => {
 		expect(emu.findAudiences(emu.demo.adAccountId, audienceName)).toHaveLength(1);
 		const [list] = emu.findCustomerLists(emu.demo.adAccountId, audienceName);
 		outputs.forEach((output, i) => {
-			expect(output).toMatchObject({ usersSynced: users, usersErrored: 0, customerListId: list.id });
+			expect(output).toMatchObject({
+				usersSynced: users,
+				usersErrored: 0,
+				customerListId: list.id,
+			});
 			expectEveryUserIn(list.id, 'same', i + 1, users);
 		});
 	});
@@ -122,11 +131,18 @@ it('three processes on one Redis: at most 7 writes arrive in any second, none an
 		join(scratch, 'limit.go'),
 	);
 	outputs.forEach((output, i) => {
-		expect(output).toMatchObject({ usersSynced: users, usersErrored: 0, usersPending: 0, rateLimited: 0 });
+		expect(output).toMatchObject({
+			usersSynced: users,
+			usersErrored: 0,
+			usersPending: 0,
+			rateLimited: 0,
+		});
 		expectEveryUserIn(output.customerListId as string, 'limit', i + 1, users);
 	});
 	expect(mostInAnyWindow(writeArrivals())).toBeLessThanOrEqual(WRITES_PER_SECOND);
-	console.log(`queue mode, 3 processes, 1 Redis, ${LATENCY_MS} ms latency: ${throughput(outputs)}; most writes in any second: ${mostInAnyWindow(writeArrivals())}`);
+	console.log(
+		`queue mode, 3 processes, 1 Redis, ${LATENCY_MS} ms latency: ${throughput(outputs)}; most writes in any second: ${mostInAnyWindow(writeArrivals())}`,
+	);
 });
 
 describe('token expiry with writes in flight in every process', () => {
@@ -139,7 +155,10 @@ describe('token expiry with writes in flight in every process', () => {
 			clientId: emu.demo.clientId,
 			clientSecret: emu.demo.clientSecret,
 		};
-		writeTokens(store.file, { access_token: emu.demo.accessToken, refresh_token: emu.demo.refreshToken });
+		writeTokens(store.file, {
+			access_token: emu.demo.accessToken,
+			refresh_token: emu.demo.refreshToken,
+		});
 	});
 
 	it('one token request, every user synced, at most 7 writes in any second', async () => {
@@ -172,6 +191,8 @@ describe('token expiry with writes in flight in every process', () => {
 			expectEveryUserIn(output.customerListId as string, 'expiry', i + 1, users);
 		});
 		expect(mostInAnyWindow(writeArrivals())).toBeLessThanOrEqual(WRITES_PER_SECOND);
-		console.log(`token expiry, 2 processes: ${emu.tokenRequests().length} token request(s); ${throughput(outputs)}; most writes in any second: ${mostInAnyWindow(writeArrivals())}`);
+		console.log(
+			`token expiry, 2 processes: ${emu.tokenRequests().length} token request(s); ${throughput(outputs)}; most writes in any second: ${mostInAnyWindow(writeArrivals())}`,
+		);
 	});
 });

@@ -49,7 +49,10 @@ async function refresh(store: CredentialStore, refreshToken: string): Promise<vo
 				Authorization: `Basic ${Buffer.from(`${store.clientId}:${store.clientSecret}`).toString('base64')}`,
 				'Content-Type': 'application/x-www-form-urlencoded',
 			},
-			body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+			body: new URLSearchParams({
+				grant_type: 'refresh_token',
+				refresh_token: refreshToken,
+			}).toString(),
 		});
 	} catch {
 		throw new PinterestApiError('Pinterest could not be reached', { network: 'reset' });
@@ -66,7 +69,11 @@ async function refresh(store: CredentialStore, refreshToken: string): Promise<vo
 }
 
 export function fetchClient(apiBaseUrl: string, token: string | CredentialStore): PinterestClient {
-	const send = async <T>(request: PinterestRequest, accessToken: string, onSend?: SendMark): Promise<T> => {
+	const send = async <T>(
+		request: PinterestRequest,
+		accessToken: string,
+		onSend?: SendMark,
+	): Promise<T> => {
 		const url = new URL(`${apiBaseUrl}${request.path}`);
 		for (const [key, value] of Object.entries(request.qs ?? {}))
 			url.searchParams.set(key, String(value));
@@ -95,15 +102,18 @@ export function fetchClient(apiBaseUrl: string, token: string | CredentialStore)
 				status: response.status,
 				pinterestCode: details.code,
 				pinterestMessage: details.message,
-				retryAfterMs:
-					Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+				retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
 			});
 		}
 		return body as T;
 	};
 	return {
 		isCancelled: () => false,
-		async request<T>(request: PinterestRequest, allowTokenRefresh: boolean, onSend?: SendMark): Promise<T> {
+		async request<T>(
+			request: PinterestRequest,
+			allowTokenRefresh: boolean,
+			onSend?: SendMark,
+		): Promise<T> {
 			if (typeof token === 'string') return await send<T>(request, token, onSend);
 			const stored = readTokens(token);
 			if (!allowTokenRefresh) return await send<T>(request, stored.access_token, onSend);

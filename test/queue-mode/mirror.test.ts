@@ -64,16 +64,24 @@ async function mirrorInWorkers(ranges: Array<[number, number]>): Promise<WorkerO
 function listEquals(customerListId: string, from: number, to: number): boolean {
 	const held = emu.listRecords(emu.demo.adAccountId, customerListId);
 	if (held.size !== to - from) return false;
-	for (let u = from; u < to; u++) if (!held.has(hashedEmail(`mirror-${u}@example.com`))) return false;
+	for (let u = from; u < to; u++)
+		if (!held.has(hashedEmail(`mirror-${u}@example.com`))) return false;
 	return true;
 }
 
 const redisCli = (...args: string[]): string =>
-	spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), ...args], { encoding: 'utf8' }).stdout.trim();
+	spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redis.port), ...args], {
+		encoding: 'utf8',
+	}).stdout.trim();
 
 it('a second worker process removes what the first one added and the second input lacks', async () => {
 	const [first] = await mirrorInWorkers([[0, 3000]]);
-	expect(first).toMatchObject({ usersSynced: 3000, usersAdded: 3000, usersRemoved: 0, usersErrored: 0 });
+	expect(first).toMatchObject({
+		usersSynced: 3000,
+		usersAdded: 3000,
+		usersRemoved: 0,
+		usersErrored: 0,
+	});
 	const customerListId = first.customerListId as string;
 	// One binary value: a 12-byte header and 32 bytes per member; a lock key only while a run holds it.
 	const key = `pinterest-audience-sync:mirror:${emu.demo.adAccountId}-${customerListId}-email`;
@@ -81,7 +89,13 @@ it('a second worker process removes what the first one added and the second inpu
 	expect(redisCli('EXISTS', `${key}:lock`)).toBe('0');
 
 	const [second] = await mirrorInWorkers([[1000, 4000]]);
-	expect(second).toMatchObject({ customerListId, usersSynced: 3000, usersAdded: 1000, usersUnchanged: 2000, usersRemoved: 1000 });
+	expect(second).toMatchObject({
+		customerListId,
+		usersSynced: 3000,
+		usersAdded: 1000,
+		usersUnchanged: 2000,
+		usersRemoved: 1000,
+	});
 	expect(listEquals(customerListId, 1000, 4000)).toBe(true);
 });
 
@@ -90,7 +104,8 @@ it('two workers mirroring one list at once take turns: the list and the memory m
 		[2000, 5000],
 		[3000, 6000],
 	]);
-	for (const output of outputs) expect(output).toMatchObject({ usersSynced: 3000, usersErrored: 0, usersPending: 0 });
+	for (const output of outputs)
+		expect(output).toMatchObject({ usersSynced: 3000, usersErrored: 0, usersPending: 0 });
 	const customerListId = outputs[0].customerListId as string;
 	// The run that went second found the first one's memory, not the state before both.
 	const later = listEquals(customerListId, 2000, 5000) ? 0 : 1;

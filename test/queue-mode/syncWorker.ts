@@ -8,7 +8,10 @@ import {
 	closeLimiterFactories,
 	limiterFactoryFromEnvironment,
 } from '../../nodes/PinterestAudienceSync/engine/queueMode';
-import { closeMirrorStores, mirrorStoreFromEnvironment } from '../../nodes/PinterestAudienceSync/engine/mirrorMemory';
+import {
+	closeMirrorStores,
+	mirrorStoreFromEnvironment,
+} from '../../nodes/PinterestAudienceSync/engine/mirrorMemory';
 import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync';
 import { fetchClient, type CredentialStore } from './fetchClient';
 
@@ -64,7 +67,10 @@ async function main(): Promise<void> {
 		adAccountId: input.adAccountId,
 		audience: { mode: 'createNew', name: input.audienceName },
 		action: input.action ?? 'add',
-		mirror: input.action === 'mirror' ? { store: mirrorStoreFromEnvironment(process.env), resendAll: false, lockWaitMs: 60_000 } : undefined,
+		mirror:
+			input.action === 'mirror'
+				? { store: mirrorStoreFromEnvironment(process.env), resendAll: false, lockWaitMs: 60_000 }
+				: undefined,
 		fields: ['email'],
 		userCount: input.users,
 		readIdentifier: (user) => `${input.emailPrefix}${(input.firstUser ?? 0) + user}@example.com`,

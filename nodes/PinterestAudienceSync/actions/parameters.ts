@@ -48,7 +48,11 @@ export function showableValue(value: string): string | undefined {
 	return value.length > 80 ? `${value.slice(0, 77)}...` : value;
 }
 
-export function pinterestIdProblem(value: string, what: string, fix: string): ParameterProblem | undefined {
+export function pinterestIdProblem(
+	value: string,
+	what: string,
+	fix: string,
+): ParameterProblem | undefined {
 	if (PINTEREST_ID.test(value)) return undefined;
 	const showable = showableValue(value);
 	const shown = showable === undefined ? 'The value given' : `"${showable}"`;
@@ -58,13 +62,27 @@ export function pinterestIdProblem(value: string, what: string, fix: string): Pa
 	};
 }
 
-export function requirePinterestId(context: IExecuteFunctions, value: string, what: string, fix: string): string {
+export function requirePinterestId(
+	context: IExecuteFunctions,
+	value: string,
+	what: string,
+	fix: string,
+): string {
 	const problem = pinterestIdProblem(value, what, fix);
-	if (problem) throw new NodeOperationError(context.getNode(), problem.message, { description: problem.description });
+	if (problem)
+		throw new NodeOperationError(context.getNode(), problem.message, {
+			description: problem.description,
+		});
 	return value;
 }
 
-function inRange(context: IExecuteFunctions, value: number, min: number, max: number, label: string): number {
+function inRange(
+	context: IExecuteFunctions,
+	value: number,
+	min: number,
+	max: number,
+	label: string,
+): number {
 	if (!Number.isFinite(value) || value < min || value > max) {
 		throw new NodeOperationError(context.getNode(), `${label} must be between ${min} and ${max}`, {
 			description: `It is ${value}. Change it under Options.`,
@@ -79,27 +97,68 @@ function inRange(context: IExecuteFunctions, value: number, min: number, max: nu
  */
 export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 	const chosenAction = context.getNodeParameter('action', 0);
-	const action: SyncAction = chosenAction === 'remove' || chosenAction === 'mirror' ? chosenAction : 'add';
+	const action: SyncAction =
+		chosenAction === 'remove' || chosenAction === 'mirror' ? chosenAction : 'add';
 	const chosen = context.getNodeParameter('matchFields', 0, []) as string[];
 	const fields = MATCH_FIELDS.filter((field) => chosen.includes(field));
 	if (fields.length === 0) {
 		throw new NodeOperationError(context.getNode(), 'No field to match users by is selected', {
-			description: 'Choose at least one of Email, Mobile Advertising ID or Apple IDFA under "Fields to Match".',
+			description:
+				'Choose at least one of Email, Mobile Advertising ID or Apple IDFA under "Fields to Match".',
 		});
 	}
 	const options = context.getNodeParameter('options', 0, {}) as SyncOptions;
 	const d = DEFAULT_SYNC_SETTINGS;
 	const settings: SyncSettings = {
-		batchSize: Math.floor(inRange(context, options.batchSize ?? d.batchSize, 1, 1900, 'Batch Size')),
-		requestsPerSecond: inRange(context, options.requestsPerSecond ?? d.requestsPerSecond, 0.1, 7, 'Requests per Second'),
-		retryWindowMs: inRange(context, options.retryWindowMinutes ?? d.retryWindowMs / 60_000, 0, 780, 'Retry Window (Minutes)') * 60_000,
-		flushWindowMs: inRange(context, options.flushWindowSeconds ?? d.flushWindowMs / 1000, 0, 60, 'Flush Window (Seconds)') * 1000,
-		requestTimeoutMs: inRange(context, options.requestTimeoutSeconds ?? d.requestTimeoutMs / 1000, 1, 600, 'Request Timeout (Seconds)') * 1000,
+		batchSize: Math.floor(
+			inRange(context, options.batchSize ?? d.batchSize, 1, 1900, 'Batch Size'),
+		),
+		requestsPerSecond: inRange(
+			context,
+			options.requestsPerSecond ?? d.requestsPerSecond,
+			0.1,
+			7,
+			'Requests per Second',
+		),
+		retryWindowMs:
+			inRange(
+				context,
+				options.retryWindowMinutes ?? d.retryWindowMs / 60_000,
+				0,
+				780,
+				'Retry Window (Minutes)',
+			) * 60_000,
+		flushWindowMs:
+			inRange(
+				context,
+				options.flushWindowSeconds ?? d.flushWindowMs / 1000,
+				0,
+				60,
+				'Flush Window (Seconds)',
+			) * 1000,
+		requestTimeoutMs:
+			inRange(
+				context,
+				options.requestTimeoutSeconds ?? d.requestTimeoutMs / 1000,
+				1,
+				600,
+				'Request Timeout (Seconds)',
+			) * 1000,
 	};
-	return { action, fields, settings, writeStatus: options.writeStatus === true, resendAll: action === 'mirror' && options.resendAll === true };
+	return {
+		action,
+		fields,
+		settings,
+		writeStatus: options.writeStatus === true,
+		resendAll: action === 'mirror' && options.resendAll === true,
+	};
 }
 
-const FIELD_PARAMETER: Record<MatchField, string> = { email: 'emailValue', maid: 'maidValue', idfa: 'idfaValue' };
+const FIELD_PARAMETER: Record<MatchField, string> = {
+	email: 'emailValue',
+	maid: 'maidValue',
+	idfa: 'idfaValue',
+};
 // `$json.a.b` or `$json["a"]`: the common mappings are read straight from the item, which is what n8n
 // would evaluate them to, at a fraction of the cost of evaluating an expression per item.
 const JSON_PATH = String.raw`\$json((?:\.[A-Za-z_$][\w$]*|\[\s*(?:'[^'\\]*'|"[^"\\]*")\s*\])+)`;
@@ -121,7 +180,9 @@ function readPath(json: unknown, path: string[]): unknown {
 	let value = json;
 	for (const key of path) {
 		if (value === null || typeof value !== 'object') return undefined;
-		value = Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+		value = Object.prototype.hasOwnProperty.call(value, key)
+			? (value as Record<string, unknown>)[key]
+			: undefined;
 	}
 	return value;
 }
@@ -153,7 +214,8 @@ export function itemTemplate(raw: string): ItemTemplate | undefined {
 		for (let part = 0; part < paths.length; part++) {
 			const value = readPath(json, paths[part]);
 			if (typeof value === 'string') text += literals[part] + value;
-			else if (typeof value === 'number' && Number.isFinite(value)) text += literals[part] + String(value);
+			else if (typeof value === 'number' && Number.isFinite(value))
+				text += literals[part] + String(value);
 			else return undefined;
 		}
 		return text + tail;
@@ -168,7 +230,10 @@ export function identifierReader(
 ): (userIndex: number, field: MatchField) => unknown {
 	const paths = new Map<MatchField, string[] | undefined>();
 	for (const field of fields) {
-		paths.set(field, simplePath(context.getNodeParameter(FIELD_PARAMETER[field], 0, '', { rawExpressions: true })));
+		paths.set(
+			field,
+			simplePath(context.getNodeParameter(FIELD_PARAMETER[field], 0, '', { rawExpressions: true })),
+		);
 	}
 	return (userIndex, field) => {
 		const path = paths.get(field);

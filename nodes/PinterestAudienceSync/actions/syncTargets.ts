@@ -24,10 +24,12 @@ export interface TargetGroup {
 }
 
 const AD_ACCOUNT_FIX = 'Pick an ad account from the list or paste its ID.';
-const AUDIENCE_FIX = 'Pick an audience from the list, paste its ID, or choose "Create New Audience".';
+const AUDIENCE_FIX =
+	'Pick an audience from the list, paste its ID, or choose "Create New Audience".';
 const NAME_PROBLEM: ParameterProblem = {
 	message: 'The new audience has no name',
-	description: 'Enter a name under "New Audience Name". The same name finds the same audience on later runs.',
+	description:
+		'Enter a name under "New Audience Name". The same name finds the same audience on later runs.',
 };
 
 /** A target parameter read once when it is fixed, or per item when it is an expression. */
@@ -37,7 +39,10 @@ interface TargetParameter {
 }
 
 function expressionOf(raw: unknown): string | undefined {
-	const text = raw !== null && typeof raw === 'object' && '__rl' in raw ? (raw as { value?: unknown }).value : raw;
+	const text =
+		raw !== null && typeof raw === 'object' && '__rl' in raw
+			? (raw as { value?: unknown }).value
+			: raw;
 	return typeof text === 'string' && text.startsWith('=') ? text : undefined;
 }
 
@@ -53,8 +58,13 @@ function targetParameter(
 	isLocator: boolean,
 ): TargetParameter {
 	const evaluate = (itemIndex: number): string =>
-		isLocator ? locatorValue(context, name, itemIndex) : String(context.getNodeParameter(name, itemIndex, '') ?? '').trim();
-	const expression = items.length > 1 ? expressionOf(context.getNodeParameter(name, 0, '', { rawExpressions: true })) : undefined;
+		isLocator
+			? locatorValue(context, name, itemIndex)
+			: String(context.getNodeParameter(name, itemIndex, '') ?? '').trim();
+	const expression =
+		items.length > 1
+			? expressionOf(context.getNodeParameter(name, 0, '', { rawExpressions: true }))
+			: undefined;
 	if (expression === undefined) {
 		const value = evaluate(0);
 		return { fixed: true, read: () => value };
@@ -79,15 +89,29 @@ function describeTarget(mode: string, adAccountId: string, audienceValue: string
 	};
 	const problem =
 		pinterestIdProblem(adAccountId, 'ad account', AD_ACCOUNT_FIX) ??
-		(mode === 'existing' ? pinterestIdProblem(audienceValue, 'audience', AUDIENCE_FIX) : audienceValue === '' ? NAME_PROBLEM : undefined);
+		(mode === 'existing'
+			? pinterestIdProblem(audienceValue, 'audience', AUDIENCE_FIX)
+			: audienceValue === ''
+				? NAME_PROBLEM
+				: undefined);
 	if (problem) return { users: null, problem, given };
-	const audience: AudienceChoice = mode === 'existing' ? { mode: 'existing', audienceId: audienceValue } : { mode: 'createNew', name: audienceValue };
+	const audience: AudienceChoice =
+		mode === 'existing'
+			? { mode: 'existing', audienceId: audienceValue }
+			: { mode: 'createNew', name: audienceValue };
 	return { users: null, target: { adAccountId, audience }, given };
 }
 
-function launchError(context: IExecuteFunctions, group: TargetGroup, itemIndex?: number): NodeOperationError {
+function launchError(
+	context: IExecuteFunctions,
+	group: TargetGroup,
+	itemIndex?: number,
+): NodeOperationError {
 	const problem = group.problem as ParameterProblem;
-	return new NodeOperationError(context.getNode(), problem.message, { description: problem.description, itemIndex });
+	return new NodeOperationError(context.getNode(), problem.message, {
+		description: problem.description,
+		itemIndex,
+	});
 }
 
 /**
@@ -96,10 +120,16 @@ function launchError(context: IExecuteFunctions, group: TargetGroup, itemIndex?:
  * node before any Pinterest call (launch validation); an item whose own target is wrong makes a group with a
  * `problem`, whose users are not synced while the other groups' users are.
  */
-export function readSyncTargets(context: IExecuteFunctions, items: INodeExecutionData[]): TargetGroup[] {
+export function readSyncTargets(
+	context: IExecuteFunctions,
+	items: INodeExecutionData[],
+): TargetGroup[] {
 	const mode = context.getNodeParameter('audienceMode', 0) as string;
 	const adAccount = targetParameter(context, items, 'adAccount', true);
-	const audience = mode === 'existing' ? targetParameter(context, items, 'audience', true) : targetParameter(context, items, 'audienceName', false);
+	const audience =
+		mode === 'existing'
+			? targetParameter(context, items, 'audience', true)
+			: targetParameter(context, items, 'audienceName', false);
 
 	if (adAccount.fixed && audience.fixed) {
 		const only = describeTarget(mode, adAccount.read(0), audience.read(0));
@@ -114,7 +144,11 @@ export function readSyncTargets(context: IExecuteFunctions, items: INodeExecutio
 	for (let user = 0; user < items.length; user++) {
 		const adAccountId = adAccount.read(user);
 		const audienceValue = audience.read(user);
-		const key = adAccount.fixed ? audienceValue : audience.fixed ? adAccountId : `${adAccountId}\u0000${audienceValue}`;
+		const key = adAccount.fixed
+			? audienceValue
+			: audience.fixed
+				? adAccountId
+				: `${adAccountId}\u0000${audienceValue}`;
 		let group = groupByKey.get(key);
 		if (group === undefined) {
 			group = groups.push(describeTarget(mode, adAccountId, audienceValue)) - 1;

@@ -1,4 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, IPairedItemData, JsonObject } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	IPairedItemData,
+	JsonObject,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { AudienceProblem } from '../engine/errors';
@@ -10,7 +16,13 @@ import { nextTurn } from '../engine/retry';
 import type { MarketerMessage } from '../engine/messages';
 import { audienceLabel } from '../engine/messages';
 import type { SyncResult } from '../engine/sync';
-import { DEFAULT_MIRROR_LOCK_WAIT_MS, USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../engine/sync';
+import {
+	DEFAULT_MIRROR_LOCK_WAIT_MS,
+	USER_STATUS_NAMES,
+	UserStatus,
+	notSyncedResult,
+	runSync,
+} from '../engine/sync';
 import { CREDENTIAL_TYPE, apiBaseUrlFor, credentialKey, pinterestClientFor } from '../transport';
 import type { ParameterProblem } from './parameters';
 import { identifierReader, readSyncParameters } from './parameters';
@@ -60,17 +72,27 @@ async function passThroughUsers(
 /** Names a target in a user's reason when a run has several: which audience failed matters then. */
 function targetLabel(result: SyncResult): string {
 	const { adAccountId, audienceName, audienceId, customerListId } = result.metrics;
-	const audience = audienceLabel({ audienceName: audienceName ?? undefined, audienceId: audienceId ?? undefined, customerListId: customerListId ?? undefined });
+	const audience = audienceLabel({
+		audienceName: audienceName ?? undefined,
+		audienceId: audienceId ?? undefined,
+		customerListId: customerListId ?? undefined,
+	});
 	return ` (${audience} in ad account ${adAccountId})`;
 }
 
 /** *Add Sync Status to Users*: each user's outcome (and reason) in its own copy of the item's JSON. */
-function writeStatuses(users: INodeExecutionData[], group: TargetGroup, result: SyncResult, manyTargets: boolean): void {
+function writeStatuses(
+	users: INodeExecutionData[],
+	group: TargetGroup,
+	result: SyncResult,
+	manyTargets: boolean,
+): void {
 	const errorSuffix = manyTargets ? targetLabel(result) : '';
 	for (let index = 0; index < result.statuses.length; index++) {
 		const status: IDataObject = { status: USER_STATUS_NAMES[result.statuses[index]] };
 		const reason = result.reasons.get(index);
-		if (reason !== undefined) status.reason = result.statuses[index] === UserStatus.Errored ? reason + errorSuffix : reason;
+		if (reason !== undefined)
+			status.reason = result.statuses[index] === UserStatus.Errored ? reason + errorSuffix : reason;
 		const user = users[group.users ? group.users[index] : index];
 		user.json = { ...user.json, [STATUS_FIELD]: status };
 	}
@@ -83,20 +105,29 @@ function pairsOf(group: TargetGroup, pairs: IPairedItemData[]): IPairedItemData[
 function describeShortfall(result: SyncResult, reason: string): string {
 	const { usersErrored, entered, usersNotRemoved } = result.metrics;
 	const parts: string[] = [];
-	if (usersErrored > 0 || !usersNotRemoved) parts.push(`${usersErrored} of ${entered} users were not synced (${reason}).`);
-	if (usersNotRemoved) parts.push(`${usersNotRemoved} users who are no longer in the input were not removed (${reason}); the next Mirror run removes them.`);
+	if (usersErrored > 0 || !usersNotRemoved)
+		parts.push(`${usersErrored} of ${entered} users were not synced (${reason}).`);
+	if (usersNotRemoved)
+		parts.push(
+			`${usersNotRemoved} users who are no longer in the input were not removed (${reason}); the next Mirror run removes them.`,
+		);
 	return parts.join(' ');
 }
 
 /** The error that fails the node for a target whose users could not be synced. */
 function nodeErrorFor(context: IExecuteFunctions, result: SyncResult): Error {
 	const failure = result.failure as MarketerMessage;
-	if (result.failureCause instanceof AudienceProblem) return new NodeOperationError(context.getNode(), result.failureCause.message);
-	return new NodeApiError(context.getNode(), { message: failure.message, reason: failure.reason } as JsonObject, {
-		message: failure.message,
-		description: describeShortfall(result, failure.reason),
-		httpCode: failure.httpStatus !== undefined ? String(failure.httpStatus) : undefined,
-	});
+	if (result.failureCause instanceof AudienceProblem)
+		return new NodeOperationError(context.getNode(), result.failureCause.message);
+	return new NodeApiError(
+		context.getNode(),
+		{ message: failure.message, reason: failure.reason } as JsonObject,
+		{
+			message: failure.message,
+			description: describeShortfall(result, failure.reason),
+			httpCode: failure.httpStatus !== undefined ? String(failure.httpStatus) : undefined,
+		},
+	);
 }
 
 /**
@@ -104,19 +135,35 @@ function nodeErrorFor(context: IExecuteFunctions, result: SyncResult): Error {
  * Users are grouped by the ad account and audience their item names (one group unless those parameters are
  * per-item expressions); each group is synced as one job, all at once, sharing the Pinterest user's limit.
  */
-export async function execute(this: IExecuteFunctions, items: INodeExecutionData[]): Promise<INodeExecutionData[][]> {
+export async function execute(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+): Promise<INodeExecutionData[][]> {
 	const parameters = readSyncParameters(this);
 	const groups = readSyncTargets(this, items);
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 	if (credentials.environment === 'sandbox') {
-		throw new NodeOperationError(this.getNode(), "Pinterest's sandbox has no audiences or customer lists", {
-			description: 'Audience sync only works against production Pinterest (or a Custom Base URL such as the bundled emulator). Change the environment of the Pinterest credential.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			"Pinterest's sandbox has no audiences or customer lists",
+			{
+				description:
+					'Audience sync only works against production Pinterest (or a Custom Base URL such as the bundled emulator). Change the environment of the Pinterest credential.',
+			},
+		);
 	}
-	if (credentials.environment === 'custom' && !/^https?:\/\/[^/]+/.test(apiBaseUrlFor(credentials))) {
-		throw new NodeOperationError(this.getNode(), 'The Pinterest credential has no valid Custom Base URL', {
-			description: 'Enter an address such as http://127.0.0.1:8787 in the credential, or choose the Production environment.',
-		});
+	if (
+		credentials.environment === 'custom' &&
+		!/^https?:\/\/[^/]+/.test(apiBaseUrlFor(credentials))
+	) {
+		throw new NodeOperationError(
+			this.getNode(),
+			'The Pinterest credential has no valid Custom Base URL',
+			{
+				description:
+					'Enter an address such as http://127.0.0.1:8787 in the credential, or choose the Production environment.',
+			},
+		);
 	}
 
 	let limiterFactory: LimiterFactory;
@@ -127,7 +174,10 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		// Mirror's memory lives beside the limit: in that Redis, else under n8n's user folder.
 		if (parameters.action === 'mirror') mirrorStore = mirrorStoreFromEnvironment();
 	} catch (error) {
-		throw new NodeOperationError(this.getNode(), error instanceof Error ? error.message : String(error));
+		throw new NodeOperationError(
+			this.getNode(),
+			error instanceof Error ? error.message : String(error),
+		);
 	}
 
 	const client = pinterestClientFor(this);
@@ -151,7 +201,11 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 			adAccountId: group.target.adAccountId,
 			audience: group.target.audience,
 			action: parameters.action,
-			mirror: mirrorStore && { store: mirrorStore, resendAll: parameters.resendAll, lockWaitMs: DEFAULT_MIRROR_LOCK_WAIT_MS },
+			mirror: mirrorStore && {
+				store: mirrorStore,
+				resendAll: parameters.resendAll,
+				lockWaitMs: DEFAULT_MIRROR_LOCK_WAIT_MS,
+			},
 			fields: parameters.fields,
 			userCount,
 			readIdentifier: users ? (user, field) => readIdentifier(users[user], field) : readIdentifier,
@@ -176,7 +230,13 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 	// With one target, its failure fails the node (as it always has); with several, the node fails only when
 	// no target could be synced, and each failed target's users are Errored or Not Synced with the reason.
 	const failed = results.filter((result) => result.failure);
-	if (!this.continueOnFail() && failed.length > 0 && results.every((result) => result.failure || result.metrics.usersNotSynced === result.metrics.entered)) {
+	if (
+		!this.continueOnFail() &&
+		failed.length > 0 &&
+		results.every(
+			(result) => result.failure || result.metrics.usersNotSynced === result.metrics.entered,
+		)
+	) {
 		throw nodeErrorFor(this, failed[0]);
 	}
 
@@ -185,6 +245,9 @@ export async function execute(this: IExecuteFunctions, items: INodeExecutionData
 		if (result.failure) metrics.error = result.failure.message;
 		return { json: metrics, pairedItem: pairsOf(groups[index], pairs) };
 	});
-	if (parameters.writeStatus) results.forEach((result, index) => writeStatuses(users, groups[index], result, groups.length > 1));
+	if (parameters.writeStatus)
+		results.forEach((result, index) =>
+			writeStatuses(users, groups[index], result, groups.length > 1),
+		);
 	return [users, metricsItems];
 }

@@ -1,11 +1,23 @@
-import type { PinterestAudience, PinterestCustomerList, PinterestPage, PinterestUserAccount } from '../helpers/interfaces';
+import type {
+	PinterestAudience,
+	PinterestCustomerList,
+	PinterestPage,
+	PinterestUserAccount,
+} from '../helpers/interfaces';
 import type { AuthGate } from './authGate';
 import { AudienceProblem, PinterestApiError } from './errors';
 import type { CallStats, PinterestClient, PinterestRequest } from './client';
 import type { UserWriteLimiter } from './limiter';
 import type { MatchField } from './normalise';
 import type { SharedLocks } from './sharedLock';
-import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, RetryWindowEnded, backoffDelay, callPinterest, sleep } from './retry';
+import {
+	DEFAULT_BASE_DELAY_MS,
+	DEFAULT_MAX_DELAY_MS,
+	RetryWindowEnded,
+	backoffDelay,
+	callPinterest,
+	sleep,
+} from './retry';
 
 export interface CallEnvironment {
 	client: PinterestClient;
@@ -15,7 +27,11 @@ export interface CallEnvironment {
 	requestTimeoutMs: number;
 }
 
-export function call<T>(env: CallEnvironment, request: PinterestRequest, limiter?: UserWriteLimiter): Promise<T> {
+export function call<T>(
+	env: CallEnvironment,
+	request: PinterestRequest,
+	limiter?: UserWriteLimiter,
+): Promise<T> {
 	return callPinterest<T>(
 		{ timeoutMs: env.requestTimeoutMs, ...request },
 		{
@@ -41,7 +57,12 @@ const userLookups = new Map<string, Promise<string>>();
  * failed looks up once more itself: the failure may have been the other execution's own (cancelled, a
  * shorter retry window).
  */
-async function sharedLookup<T>(running: Map<string, Promise<T>>, key: string, load: () => Promise<T>, joined = false): Promise<T> {
+async function sharedLookup<T>(
+	running: Map<string, Promise<T>>,
+	key: string,
+	load: () => Promise<T>,
+	joined = false,
+): Promise<T> {
 	const current = running.get(key);
 	if (current) {
 		if (joined) return await current;
@@ -61,7 +82,10 @@ async function sharedLookup<T>(running: Map<string, Promise<T>>, key: string, lo
 }
 
 /** The Pinterest user behind a credential: the key of the shared rate limiter. */
-export async function pinterestUserOf(env: CallEnvironment, credentialKey: string): Promise<string> {
+export async function pinterestUserOf(
+	env: CallEnvironment,
+	credentialKey: string,
+): Promise<string> {
 	const cached = pinterestUsers.get(credentialKey);
 	if (cached && cached.until > Date.now()) return cached.id;
 	// Many executions starting at once (a webhook per user) send one GET /user_account, not one each.
@@ -93,7 +117,11 @@ async function* pages<T>(env: CallEnvironment, path: string): AsyncGenerator<T[]
 }
 
 /** An existing audience picked by ID: must be a customer-list audience; gives its list. */
-export async function existingAudience(env: CallEnvironment, adAccountId: string, audienceId: string): Promise<ResolvedAudience> {
+export async function existingAudience(
+	env: CallEnvironment,
+	adAccountId: string,
+	audienceId: string,
+): Promise<ResolvedAudience> {
 	const audience = await call<PinterestAudience>(env, {
 		method: 'GET',
 		path: `/ad_accounts/${adAccountId}/audiences/${audienceId}`,
@@ -105,7 +133,13 @@ export async function existingAudience(env: CallEnvironment, adAccountId: string
 			'not a customer-list audience',
 		);
 	}
-	return { audienceId, audienceName: audience.name, customerListId, created: false, recordsSentOnCreate: 0 };
+	return {
+		audienceId,
+		audienceName: audience.name,
+		customerListId,
+		created: false,
+		recordsSentOnCreate: 0,
+	};
 }
 
 interface SharedTarget {
@@ -144,7 +178,10 @@ export async function sharedTarget(
 	try {
 		const target = await entry.lookup;
 		entry.resolved = target;
-		return { target: current ? { ...target, created: false, recordsSentOnCreate: 0 } : target, release };
+		return {
+			target: current ? { ...target, created: false, recordsSentOnCreate: 0 } : target,
+			release,
+		};
 	} catch (error) {
 		if (sharedTargets.get(key) === entry) sharedTargets.delete(key);
 		release();
@@ -165,19 +202,35 @@ export function listTypeFor(fields: MatchField[]): 'EMAIL' | 'MAID' | 'IDFA' {
 	return fields.includes('maid') ? 'MAID' : 'IDFA';
 }
 
-async function findByName(env: CallEnvironment, adAccountId: string, name: string): Promise<{ audience?: PinterestAudience; list?: PinterestCustomerList }> {
-	for await (const items of pages<PinterestAudience>(env, `/ad_accounts/${adAccountId}/audiences`)) {
-		const audience = items.find((a) => a.name === name && a.audience_type === 'CUSTOMER_LIST' && a.rule?.customer_list_id);
+async function findByName(
+	env: CallEnvironment,
+	adAccountId: string,
+	name: string,
+): Promise<{ audience?: PinterestAudience; list?: PinterestCustomerList }> {
+	for await (const items of pages<PinterestAudience>(
+		env,
+		`/ad_accounts/${adAccountId}/audiences`,
+	)) {
+		const audience = items.find(
+			(a) => a.name === name && a.audience_type === 'CUSTOMER_LIST' && a.rule?.customer_list_id,
+		);
 		if (audience) return { audience };
 	}
-	for await (const items of pages<PinterestCustomerList>(env, `/ad_accounts/${adAccountId}/customer_lists`)) {
+	for await (const items of pages<PinterestCustomerList>(
+		env,
+		`/ad_accounts/${adAccountId}/customer_lists`,
+	)) {
 		const list = items.find((l) => l.name === name);
 		if (list) return { list };
 	}
 	return {};
 }
 
-async function findInPages<T>(env: CallEnvironment, path: string, match: (item: T) => boolean): Promise<T | undefined> {
+async function findInPages<T>(
+	env: CallEnvironment,
+	path: string,
+	match: (item: T) => boolean,
+): Promise<T | undefined> {
 	for await (const items of pages<T>(env, path)) {
 		const found = items.find(match);
 		if (found) return found;
@@ -202,13 +255,23 @@ async function createOnce<T>(
 	limiter: UserWriteLimiter,
 	lookUp: () => Promise<T | undefined>,
 ): Promise<T> {
-	const policy = { deadline: Date.now() + env.retryWindowMs, baseDelayMs: DEFAULT_BASE_DELAY_MS, maxDelayMs: DEFAULT_MAX_DELAY_MS };
+	const policy = {
+		deadline: Date.now() + env.retryWindowMs,
+		baseDelayMs: DEFAULT_BASE_DELAY_MS,
+		maxDelayMs: DEFAULT_MAX_DELAY_MS,
+	};
 	for (let attempt = 0; ; attempt++) {
 		try {
 			// A deadline in the past: one attempt per call, transient failures come back as RetryWindowEnded.
 			return await callPinterest<T>(
 				{ timeoutMs: env.requestTimeoutMs, ...request },
-				{ client: () => env.client, gate: env.gate, limiter, policy: { ...policy, deadline: 0 }, stats: [env.stats] },
+				{
+					client: () => env.client,
+					gate: env.gate,
+					limiter,
+					policy: { ...policy, deadline: 0 },
+					stats: [env.stats],
+				},
 			);
 		} catch (error) {
 			if (!(error instanceof RetryWindowEnded)) throw error;
@@ -216,7 +279,8 @@ async function createOnce<T>(
 				const created = await lookUp();
 				if (created) return created;
 			}
-			const retryAfterMs = error.lastError instanceof PinterestApiError ? error.lastError.retryAfterMs : undefined;
+			const retryAfterMs =
+				error.lastError instanceof PinterestApiError ? error.lastError.retryAfterMs : undefined;
 			const delay = backoffDelay(attempt, policy, retryAfterMs);
 			if (Date.now() + delay > policy.deadline) throw error;
 			env.stats.retries++;
@@ -256,62 +320,83 @@ export async function findOrCreateAudience(
 		const resolved = await running;
 		return { ...resolved, created: false, recordsSentOnCreate: 0 };
 	}
-	const creation = args.locks.run(`audience:${args.adAccountId}:${args.name}`, async (): Promise<ResolvedAudience> => {
-		const found = await findByName(env, args.adAccountId, args.name);
-		if (found.audience) {
-			return {
-				audienceId: found.audience.id,
-				audienceName: args.name,
-				customerListId: found.audience.rule?.customer_list_id as string,
-				created: false,
-				recordsSentOnCreate: 0,
-			};
-		}
-		let list = found.list;
-		let recordsSentOnCreate = 0;
-		if (!list) {
-			if (!args.mayCreate || args.firstRecords.length === 0) {
-				throw new AudienceProblem(
-					`There is no audience named "${args.name}" in ad account ${args.adAccountId}${args.mayCreate ? ', and no user had a usable identifier to create it with' : ', so there is nobody to remove'}. Pick an existing audience, or check the name.`,
-					'audience does not exist',
-				);
+	const creation = args.locks.run(
+		`audience:${args.adAccountId}:${args.name}`,
+		async (): Promise<ResolvedAudience> => {
+			const found = await findByName(env, args.adAccountId, args.name);
+			if (found.audience) {
+				return {
+					audienceId: found.audience.id,
+					audienceName: args.name,
+					customerListId: found.audience.rule?.customer_list_id as string,
+					created: false,
+					recordsSentOnCreate: 0,
+				};
 			}
-			list = await createOnce<PinterestCustomerList>(
+			let list = found.list;
+			let recordsSentOnCreate = 0;
+			if (!list) {
+				if (!args.mayCreate || args.firstRecords.length === 0) {
+					throw new AudienceProblem(
+						`There is no audience named "${args.name}" in ad account ${args.adAccountId}${args.mayCreate ? ', and no user had a usable identifier to create it with' : ', so there is nobody to remove'}. Pick an existing audience, or check the name.`,
+						'audience does not exist',
+					);
+				}
+				list = await createOnce<PinterestCustomerList>(
+					env,
+					{
+						method: 'POST',
+						path: `/ad_accounts/${args.adAccountId}/customer_lists`,
+						body: {
+							name: args.name,
+							records: args.firstRecords.join(','),
+							list_type: listTypeFor(args.fields),
+						},
+					},
+					limiter,
+					() =>
+						findInPages<PinterestCustomerList>(
+							env,
+							`/ad_accounts/${args.adAccountId}/customer_lists`,
+							(l) => l.name === args.name,
+						),
+				);
+				recordsSentOnCreate = args.firstRecords.length;
+			}
+			const listId = list.id;
+			const audience = await createOnce<PinterestAudience>(
 				env,
 				{
 					method: 'POST',
-					path: `/ad_accounts/${args.adAccountId}/customer_lists`,
-					body: { name: args.name, records: args.firstRecords.join(','), list_type: listTypeFor(args.fields) },
+					path: `/ad_accounts/${args.adAccountId}/audiences`,
+					body: {
+						ad_account_id: args.adAccountId,
+						name: args.name,
+						audience_type: 'CUSTOMER_LIST',
+						description: 'Synced from n8n (Pinterest Audience Sync)',
+						rule: { customer_list_id: listId },
+					},
 				},
 				limiter,
-				() => findInPages<PinterestCustomerList>(env, `/ad_accounts/${args.adAccountId}/customer_lists`, (l) => l.name === args.name),
+				() =>
+					findInPages<PinterestAudience>(
+						env,
+						`/ad_accounts/${args.adAccountId}/audiences`,
+						(a) =>
+							a.name === args.name &&
+							a.audience_type === 'CUSTOMER_LIST' &&
+							a.rule?.customer_list_id === listId,
+					),
 			);
-			recordsSentOnCreate = args.firstRecords.length;
-		}
-		const listId = list.id;
-		const audience = await createOnce<PinterestAudience>(
-			env,
-			{
-				method: 'POST',
-				path: `/ad_accounts/${args.adAccountId}/audiences`,
-				body: {
-					ad_account_id: args.adAccountId,
-					name: args.name,
-					audience_type: 'CUSTOMER_LIST',
-					description: 'Synced from n8n (Pinterest Audience Sync)',
-					rule: { customer_list_id: listId },
-				},
-			},
-			limiter,
-			() =>
-				findInPages<PinterestAudience>(
-					env,
-					`/ad_accounts/${args.adAccountId}/audiences`,
-					(a) => a.name === args.name && a.audience_type === 'CUSTOMER_LIST' && a.rule?.customer_list_id === listId,
-				),
-		);
-		return { audienceId: audience.id, audienceName: args.name, customerListId: list.id, created: true, recordsSentOnCreate };
-	});
+			return {
+				audienceId: audience.id,
+				audienceName: args.name,
+				customerListId: list.id,
+				created: true,
+				recordsSentOnCreate,
+			};
+		},
+	);
 	creations.set(key, creation);
 	try {
 		return await creation;

@@ -50,7 +50,10 @@ export class AuthGate {
 	 * probe and `call` is only ever sent with refresh disabled: a write is then sent exactly once per
 	 * attempt, while n8n's refresh path would send it twice (before and after refreshing).
 	 */
-	async run<T>(call: (allowTokenRefresh: boolean) => Promise<T>, probe?: () => Promise<unknown>): Promise<T> {
+	async run<T>(
+		call: (allowTokenRefresh: boolean) => Promise<T>,
+		probe?: () => Promise<unknown>,
+	): Promise<T> {
 		for (;;) {
 			if (this.state === 'open') {
 				this.inFlight++;
@@ -79,7 +82,10 @@ export class AuthGate {
 					return result;
 				} catch (error) {
 					// Only a request that reached Pinterest and was answered proves the token works.
-					this.state = isAnsweredByPinterest(error) && classifyFailure(error) !== 'authExpired' ? 'open' : 'unverified';
+					this.state =
+						isAnsweredByPinterest(error) && classifyFailure(error) !== 'authExpired'
+							? 'open'
+							: 'unverified';
 					throw error;
 				} finally {
 					this.wake();

@@ -105,7 +105,8 @@ export class ListDispatcher {
 	}
 
 	private cutFullBatches(): void {
-		while (this.waitingRecords >= this.settings.batchSize) this.send(this.cut(this.settings.batchSize));
+		while (this.waitingRecords >= this.settings.batchSize)
+			this.send(this.cut(this.settings.batchSize));
 		// Nobody is held any more: no timer keeps the process (or a finished test) waiting.
 		if (this.waitingRecords === 0) this.stopFlushTimer();
 	}
@@ -167,22 +168,19 @@ export class ListDispatcher {
 			},
 		};
 		try {
-			await callPinterest(
-				request,
-				{
-					client: () =>
-						(contributions.find((c) => !c.client.isCancelled()) ?? contributions[0]).client,
-					gate: this.gate,
-					limiter: this.limiter,
-					policy: {
-						deadline: Date.now() + this.settings.retryWindowMs,
-						baseDelayMs: DEFAULT_BASE_DELAY_MS,
-						maxDelayMs: DEFAULT_MAX_DELAY_MS,
-					},
-					stats: contributions.map((c) => c.stats),
-					shouldStop: () => this.fatalError,
+			await callPinterest(request, {
+				client: () =>
+					(contributions.find((c) => !c.client.isCancelled()) ?? contributions[0]).client,
+				gate: this.gate,
+				limiter: this.limiter,
+				policy: {
+					deadline: Date.now() + this.settings.retryWindowMs,
+					baseDelayMs: DEFAULT_BASE_DELAY_MS,
+					maxDelayMs: DEFAULT_MAX_DELAY_MS,
 				},
-			);
+				stats: contributions.map((c) => c.stats),
+				shouldStop: () => this.fatalError,
+			});
 			return { ok: true };
 		} catch (error) {
 			if (isTargetFatal(error) && this.fatalError === undefined) this.fatalError = error;

@@ -74,7 +74,10 @@ export function writeWindowFor(requestsPerSecond: number): WriteWindow {
 }
 
 /** Bottleneck's settings for a window, with a wider spacing of starts while slowed down (0 = none). */
-export function bottleneckSettings(window: WriteWindow, slowedMinTime = 0): { minTime: number; maxConcurrent: number } {
+export function bottleneckSettings(
+	window: WriteWindow,
+	slowedMinTime = 0,
+): { minTime: number; maxConcurrent: number } {
 	return { minTime: Math.max(window.minSpacingMs, slowedMinTime), maxConcurrent: window.slots };
 }
 
@@ -169,10 +172,19 @@ export class UserWriteLimiter {
 					const windowEnd = sentAt + this.window.holdMs - this.earlyHandbackMs;
 					if (answeredAt === undefined && !resent) {
 						const answered = new Promise<void>((resume) => (wake = resume));
-						await Promise.race([answered, sleep(Math.max(0, Math.ceil(windowEnd - performance.now())))]);
+						await Promise.race([
+							answered,
+							sleep(Math.max(0, Math.ceil(windowEnd - performance.now()))),
+						]);
 					}
-					if (answeredAt !== undefined && !resent) start.t = sentAt + this.arrivalLag(answeredAt - sentAt);
-					await sleep(Math.max(0, Math.ceil(start.t + this.window.holdMs - this.earlyHandbackMs - performance.now())));
+					if (answeredAt !== undefined && !resent)
+						start.t = sentAt + this.arrivalLag(answeredAt - sentAt);
+					await sleep(
+						Math.max(
+							0,
+							Math.ceil(start.t + this.window.holdMs - this.earlyHandbackMs - performance.now()),
+						),
+					);
 				})
 				.catch((error: unknown) => {
 					// Only a limiter failure before the start (e.g. Redis unreachable) fails the write here.
@@ -299,9 +311,13 @@ export async function writeLimiterFor(
 	let limiter = limiters.get(pinterestUserId);
 	if (!limiter) {
 		const id = `pinterest-audience-sync:writes:${pinterestUserId}`;
-		limiter = new UserWriteLimiter(factory.create(id, writeWindowFor(requestsPerSecond)), requestsPerSecond, {
-			allStartsInThisProcess: !factory.sharedAcrossProcesses,
-		});
+		limiter = new UserWriteLimiter(
+			factory.create(id, writeWindowFor(requestsPerSecond)),
+			requestsPerSecond,
+			{
+				allStartsInThisProcess: !factory.sharedAcrossProcesses,
+			},
+		);
 		limiters.set(pinterestUserId, limiter);
 	}
 	return limiter;

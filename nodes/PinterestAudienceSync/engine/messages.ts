@@ -20,7 +20,8 @@ export interface MarketerMessage {
 }
 
 export function audienceLabel(context: Omit<FailureContext, 'adAccountId'>): string {
-	if (context.audienceName && context.audienceId) return `audience "${context.audienceName}" (ID ${context.audienceId})`;
+	if (context.audienceName && context.audienceId)
+		return `audience "${context.audienceName}" (ID ${context.audienceId})`;
 	if (context.audienceName) return `audience "${context.audienceName}"`;
 	if (context.audienceId) return `audience ${context.audienceId}`;
 	if (context.customerListId) return `customer list ${context.customerListId}`;
@@ -46,7 +47,9 @@ export function describeFailure(error: unknown, context: FailureContext): Market
 		const last = error.lastError;
 		const rateLimited = last instanceof PinterestApiError && last.status === 429;
 		return {
-			reason: rateLimited ? 'rate limited until the retry window ended' : 'Pinterest unavailable until the retry window ended',
+			reason: rateLimited
+				? 'rate limited until the retry window ended'
+				: 'Pinterest unavailable until the retry window ended',
 			message: `Pinterest kept answering ${rateLimited ? '"too many requests"' : 'with errors or not at all'} for ${minutes(context.retryWindowMs)} while syncing to ${audienceLabel(context)} in ${account}, so these users were not synced. Run the workflow again later, or raise "Retry Window" in the node's options.`,
 			httpStatus: last instanceof PinterestApiError ? last.status : undefined,
 		};
@@ -66,7 +69,8 @@ export function describeFailure(error: unknown, context: FailureContext): Market
 				httpStatus: status,
 			};
 		case 'notFound': {
-			const adAccountGone = error instanceof PinterestApiError && /ad ?account/i.test(error.pinterestMessage ?? '');
+			const adAccountGone =
+				error instanceof PinterestApiError && /ad ?account/i.test(error.pinterestMessage ?? '');
 			return adAccountGone
 				? {
 						reason: 'ad account not found',

@@ -46,7 +46,9 @@ const FAST_SORT_LIMIT = 2 ** 22;
 /** The first 31 bits of digest `index`. */
 function prefixOf(bytes: Uint8Array, index: number): number {
 	const at = index * DIGEST_BYTES;
-	return ((bytes[at] << 23) | (bytes[at + 1] << 15) | (bytes[at + 2] << 7) | (bytes[at + 3] >>> 1)) >>> 0;
+	return (
+		((bytes[at] << 23) | (bytes[at + 1] << 15) | (bytes[at + 2] << 7) | (bytes[at + 3] >>> 1)) >>> 0
+	);
 }
 
 /**
@@ -81,7 +83,11 @@ export function sortOrder(bytes: Uint8Array, count: number): Uint32Array {
 }
 
 /** The digests of `bytes` in `order`, as one sorted block. */
-export function gather(bytes: Uint8Array, order: ArrayLike<number>, count = order.length): SortedDigests {
+export function gather(
+	bytes: Uint8Array,
+	order: ArrayLike<number>,
+	count = order.length,
+): SortedDigests {
 	const out = new Uint8Array(count * DIGEST_BYTES);
 	for (let i = 0; i < count; i++) {
 		const at = order[i] * DIGEST_BYTES;
@@ -112,7 +118,10 @@ export function combine(a: SortedDigests, b: SortedDigests, keep: Keep): SortedD
 			if (keep(inA, inB)) {
 				if (out) {
 					const [from, index] = inA ? [a, i] : [b, j];
-					out.set(from.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), n * DIGEST_BYTES);
+					out.set(
+						from.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES),
+						n * DIGEST_BYTES,
+					);
 				}
 				n++;
 			}
@@ -125,7 +134,11 @@ export function combine(a: SortedDigests, b: SortedDigests, keep: Keep): SortedD
 }
 
 /** Digests `positions` (indices into `digests`) as 64 lower-case hex, read when a request body is built. */
-export function digestSource(digests: Uint8Array, positions?: ArrayLike<number>, count = positions?.length ?? digestCount(digests)): RecordSource {
+export function digestSource(
+	digests: Uint8Array,
+	positions?: ArrayLike<number>,
+	count = positions?.length ?? digestCount(digests),
+): RecordSource {
 	const view = Buffer.from(digests.buffer, digests.byteOffset, digests.byteLength);
 	return {
 		length: count,
@@ -187,7 +200,11 @@ export interface MirrorLease {
 }
 
 /** The memory's name for one customer list and match-field set (safe as a file name and Redis key). */
-export function mirrorKey(adAccountId: string, customerListId: string, fields: readonly MatchField[]): string {
+export function mirrorKey(
+	adAccountId: string,
+	customerListId: string,
+	fields: readonly MatchField[],
+): string {
 	return `${adAccountId}-${customerListId}-${[...fields].sort().join('+')}`;
 }
 
@@ -207,7 +224,11 @@ export interface MirrorJob extends MirrorOptions {
 	/** Records [0, alreadyAdded) were acknowledged on the audience's creation. */
 	alreadyAdded: number;
 	/** Sends records with one operation through the dispatcher; outcomes per slice of `records`. */
-	send(operation: ListOperation, records: RecordSource, onOutcome: (start: number, count: number, outcome: BatchOutcome) => void): Promise<void>;
+	send(
+		operation: ListOperation,
+		records: RecordSource,
+		onOutcome: (start: number, count: number, outcome: BatchOutcome) => void,
+	): Promise<void>;
 	/** Records of the input that were neither sent nor need to be: already members. */
 	onUnchanged(position: number): void;
 	/** Outcome of a record of the input that was sent as ADD. */
@@ -234,7 +255,10 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 		const stored = await lease.read();
 		const remembered = stored === undefined ? undefined : decodeMirrorState(stored);
 		const firstRun = remembered === undefined;
-		const { members, uncertain } = remembered ?? { members: EMPTY_DIGESTS, uncertain: EMPTY_DIGESTS };
+		const { members, uncertain } = remembered ?? {
+			members: EMPTY_DIGESTS,
+			uncertain: EMPTY_DIGESTS,
+		};
 		const { addRecords, attempted, removals } = plan(job, members, uncertain);
 
 		const adds = addRecords.length;
@@ -248,7 +272,12 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 		}
 		if (sendPositions.length > 0) {
 			// Whatever is about to be sent may end up in the list: remembered as uncertain before it leaves.
-			await lease.write(encodeMirrorState({ members, uncertain: combine(uncertain, combine(attempted, members, DIFFERENCE), UNION) }));
+			await lease.write(
+				encodeMirrorState({
+					members,
+					uncertain: combine(uncertain, combine(attempted, members, DIFFERENCE), UNION),
+				}),
+			);
 			await job.send('ADD', digestSource(attempted, sendPositions), (start, count, outcome) => {
 				for (let i = start; i < start + count; i++) {
 					const k = sendPositions[i];
@@ -272,7 +301,11 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 		const removedPositions = indicesOf(removeOutcome, OK);
 		const acknowledgedRemovals = gather(removals, removedPositions);
 		const nextMembers = applyChanges(members, acknowledgedRemovals, acknowledgedAdds);
-		const nextUncertain = combine(combine(combine(uncertain, attempted, UNION), nextMembers, DIFFERENCE), acknowledgedRemovals, DIFFERENCE);
+		const nextUncertain = combine(
+			combine(combine(uncertain, attempted, UNION), nextMembers, DIFFERENCE),
+			acknowledgedRemovals,
+			DIFFERENCE,
+		);
 		await lease.write(encodeMirrorState({ members: nextMembers, uncertain: nextUncertain }));
 		return {
 			firstRun,
@@ -328,7 +361,11 @@ function plan(
 }
 
 /** `(base − removed) ∪ added` in one merge, allocated once (`removed` ⊆ `base`; all three sorted). */
-export function applyChanges(base: SortedDigests, removed: SortedDigests, added: SortedDigests): SortedDigests {
+export function applyChanges(
+	base: SortedDigests,
+	removed: SortedDigests,
+	added: SortedDigests,
+): SortedDigests {
 	const nb = digestCount(base);
 	const nr = digestCount(removed);
 	const na = digestCount(added);

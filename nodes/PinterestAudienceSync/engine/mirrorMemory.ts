@@ -39,10 +39,13 @@ function busy(key: string, waitMs: number, where: string): MirrorMemoryUnavailab
 
 function failed(what: string, where: string, error: unknown): MirrorMemoryUnavailable {
 	const detail = error instanceof Error ? error.message : String(error);
-	return new MirrorMemoryUnavailable(`Mirror could not ${what} its memory in ${where} (${detail}). Check that n8n can write there, then run the workflow again.`);
+	return new MirrorMemoryUnavailable(
+		`Mirror could not ${what} its memory in ${where} (${detail}). Check that n8n can write there, then run the workflow again.`,
+	);
 }
 
-const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+const code = (error: unknown): string | undefined =>
+	(error as NodeJS.ErrnoException | undefined)?.code;
 
 /** n8n's user folder as n8n itself finds it: `$N8N_USER_FOLDER/.n8n`, by default `~/.n8n`. */
 export function n8nDataFolder(env: Environment = process.env): string {
@@ -90,7 +93,8 @@ export class FileMirrorStore implements MirrorStore {
 			utimes(lock, now, now).catch(() => undefined);
 		}, RENEW_EVERY_MS);
 		renew.unref();
-		const stillHeld = async (): Promise<boolean> => (await readFile(lock, 'utf8').catch(() => '')) === token;
+		const stillHeld = async (): Promise<boolean> =>
+			(await readFile(lock, 'utf8').catch(() => '')) === token;
 		return {
 			read: async () => {
 				try {
@@ -125,9 +129,12 @@ export class FileMirrorStore implements MirrorStore {
 	}
 }
 
-const RENEW_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
-const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
-const WRITE_SCRIPT = "if redis.call('get', KEYS[2]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 end return 0";
+const RENEW_SCRIPT =
+	"if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+const RELEASE_SCRIPT =
+	"if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+const WRITE_SCRIPT =
+	"if redis.call('get', KEYS[2]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2]) return 1 end return 0";
 
 /**
  * One binary string value per list (`pinterest-audience-sync:mirror:<key>`) and a lock key beside it
@@ -176,7 +183,14 @@ export class RedisMirrorStore implements MirrorStore {
 			write: async (parts) => {
 				let written: unknown;
 				try {
-					written = await this.client.eval(WRITE_SCRIPT, 2, dataKey, lockKey, token, Buffer.concat(parts));
+					written = await this.client.eval(
+						WRITE_SCRIPT,
+						2,
+						dataKey,
+						lockKey,
+						token,
+						Buffer.concat(parts),
+					);
 				} catch (error) {
 					throw failed('write', this.description, error);
 				}
@@ -196,10 +210,20 @@ function redisStoreFor(choice: RedisChoice): RedisMirrorStore {
 	const key = JSON.stringify(choice.redis);
 	let entry = redisStores.get(key);
 	if (!entry) {
-		const client = new Redis({ ...choice.redis, commandTimeout: choice.unavailableAfterMs ?? 10_000, maxRetriesPerRequest: 2 });
+		const client = new Redis({
+			...choice.redis,
+			commandTimeout: choice.unavailableAfterMs ?? 10_000,
+			maxRetriesPerRequest: 2,
+		});
 		// Errors surface on the commands; without a listener ioredis would also print each one.
 		client.on('error', () => undefined);
-		entry = { client, store: new RedisMirrorStore(client, `${choice.redis.host ?? 'localhost'}:${choice.redis.port ?? 6379}`) };
+		entry = {
+			client,
+			store: new RedisMirrorStore(
+				client,
+				`${choice.redis.host ?? 'localhost'}:${choice.redis.port ?? 6379}`,
+			),
+		};
 		redisStores.set(key, entry);
 	}
 	return entry.store;
@@ -208,7 +232,9 @@ function redisStoreFor(choice: RedisChoice): RedisMirrorStore {
 /** Redis when the rate limit is shared through Redis (queueMode.ts decides), else the user folder. */
 export function mirrorStoreFromEnvironment(env: Environment = process.env): MirrorStore {
 	const choice = redisChoiceFromEnvironment(env);
-	return choice ? redisStoreFor(choice) : new FileMirrorStore(join(n8nDataFolder(env), 'pinterest-audience-sync', 'mirror'));
+	return choice
+		? redisStoreFor(choice)
+		: new FileMirrorStore(join(n8nDataFolder(env), 'pinterest-audience-sync', 'mirror'));
 }
 
 /** Closes the Redis connections this module opened (tests, shutdown). */

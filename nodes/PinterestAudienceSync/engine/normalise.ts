@@ -22,7 +22,8 @@ const EMAIL = /^[^\s@,;"<>()[\]\\]{1,64}@[^\s@,;"<>()[\]\\_]{1,253}$/u;
 const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
 // The common case in one pass: two or more ASCII labels that DOMAIN_LABEL accepts. Anything else (IDN,
 // digits of other scripts, invalid) goes through the label-by-label check.
-const ASCII_DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const ASCII_DOMAIN =
+	/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const MAX_EMAIL_LENGTH = 254;
 // Invisible characters that text copied from web pages and spreadsheets carries (zero-width space, word
 // joiner, byte-order mark, soft hyphen). They never belong to an address, and left in, the hash could
@@ -70,7 +71,8 @@ export function normaliseIdentifier(field: MatchField, raw: unknown): NormaliseR
 	const trimmed = raw.trim();
 	if (trimmed === '') return { ok: false, reason: `${label} is blank` };
 	if (trimmed.length > 1024) return { ok: false, reason: `${label} is too long to be valid` };
-	if (trimmed.length === 64 && SHA256_HEX.test(trimmed)) return { ok: true, record: trimmed.toLowerCase() };
+	if (trimmed.length === 64 && SHA256_HEX.test(trimmed))
+		return { ok: true, record: trimmed.toLowerCase() };
 
 	if (field === 'email') {
 		if ((trimmed.length === 32 || trimmed.length === 40) && OTHER_HASH_HEX.test(trimmed)) {

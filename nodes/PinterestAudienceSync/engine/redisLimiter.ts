@@ -389,7 +389,10 @@ class ClusteredLimiter extends Bottleneck {
 
 	/** Waits (at most `ms`) for the jobs of this process to end, so that their slots are freed in Redis. */
 	async settle(ms: number): Promise<void> {
-		await Promise.race([Promise.allSettled([...this.jobsUnderWay]), new Promise((resolve) => setTimeout(resolve, ms).unref?.())]);
+		await Promise.race([
+			Promise.allSettled([...this.jobsUnderWay]),
+			new Promise((resolve) => setTimeout(resolve, ms).unref?.()),
+		]);
 	}
 
 	/**
@@ -422,7 +425,8 @@ class ClusteredLimiter extends Bottleneck {
 	 */
 	override updateSettings(options?: Bottleneck.ConstructorOptions): Bottleneck {
 		if (typeof options?.minTime === 'number') this.minTime = options.minTime;
-		if (typeof options?.maxConcurrent === 'number') this.window = { ...this.window, slots: options.maxConcurrent };
+		if (typeof options?.maxConcurrent === 'number')
+			this.window = { ...this.window, slots: options.maxConcurrent };
 		const updated = this.guarded(async () => {
 			await this.current().updateSettings(options);
 		}).then(() => this);

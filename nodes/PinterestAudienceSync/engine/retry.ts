@@ -16,7 +16,8 @@ export const DEFAULT_MAX_DELAY_MS = 30_000;
 
 /** Exponential backoff with full jitter, or the server's own wait when it names one. */
 export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
-	if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, policy.maxDelayMs);
+	if (retryAfterMs !== undefined && retryAfterMs >= 0)
+		return Math.min(retryAfterMs, policy.maxDelayMs);
 	const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
 	return ceiling / 2 + Math.random() * (ceiling / 2);
 }
@@ -49,7 +50,10 @@ export interface CallOptions {
  * resets until the policy's deadline. Permanent failures (401 after refresh, 403, 404, 400) are thrown
  * at once.
  */
-export async function callPinterest<T>(request: PinterestRequest, options: CallOptions): Promise<T> {
+export async function callPinterest<T>(
+	request: PinterestRequest,
+	options: CallOptions,
+): Promise<T> {
 	const now = options.now ?? Date.now;
 	// A write verifies the token with this read: the write itself is then sent once per attempt.
 	const probe = (): Promise<unknown> => options.client().request(TOKEN_PROBE, true);

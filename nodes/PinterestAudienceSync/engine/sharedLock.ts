@@ -87,9 +87,12 @@ export class RedisLocks implements SharedLocks {
 			if (acquired === 'OK') break;
 			await sleep(this.retryMs);
 		}
-		const renewal = setInterval(() => {
-			redis.eval(RENEW_SCRIPT, 1, redisKey, token, this.leaseMs).catch(() => undefined);
-		}, Math.max(1, Math.floor(this.leaseMs / 3)));
+		const renewal = setInterval(
+			() => {
+				redis.eval(RENEW_SCRIPT, 1, redisKey, token, this.leaseMs).catch(() => undefined);
+			},
+			Math.max(1, Math.floor(this.leaseMs / 3)),
+		);
 		renewal.unref?.();
 		try {
 			return await work();

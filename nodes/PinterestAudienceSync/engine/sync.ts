@@ -1,7 +1,13 @@
 import { authGateFor } from './authGate';
 import { company } from './company';
 import type { CallEnvironment, ResolvedAudience } from './audienceTarget';
-import { existingAudience, findOrCreateAudience, forgetCustomerList, pinterestUserOf, sharedTarget } from './audienceTarget';
+import {
+	existingAudience,
+	findOrCreateAudience,
+	forgetCustomerList,
+	pinterestUserOf,
+	sharedTarget,
+} from './audienceTarget';
 import type { PinterestClient } from './client';
 import { newCallStats } from './client';
 import type { BatchOutcome, ListOperation } from './dispatcher';
@@ -20,7 +26,8 @@ import { nextTurn } from './retry';
 
 export type SyncAction = 'add' | 'remove' | 'mirror';
 
-export type AudienceChoice = { mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
+export type AudienceChoice =
+	{ mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
 
 export interface SyncSettings {
 	batchSize: number;
@@ -126,7 +133,6 @@ export const DEFAULT_MIRROR_LOCK_WAIT_MS = 10 * 60_000;
 export const MIRROR_BASELINE = 'first run: no earlier membership known, nothing removed';
 let syncsWithoutExecutionId = 0;
 
-
 /** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
 export async function runSync(job: SyncJob): Promise<SyncResult> {
 	const started = Date.now();
@@ -155,7 +161,11 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	let settledRecords = 0;
 	let toldNearlyDone = false;
 	const tellIfNearlyDone = (force = false): void => {
-		if (toldNearlyDone || !(force || (prepared.done && records.length - settledRecords <= NEARLY_DONE_RECORDS))) return;
+		if (
+			toldNearlyDone ||
+			!(force || (prepared.done && records.length - settledRecords <= NEARLY_DONE_RECORDS))
+		)
+			return;
 		toldNearlyDone = true;
 		job.onNearlyDone?.();
 	};
@@ -172,7 +182,8 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 		recordOutcome.fill(OUTCOME_FAILED, start, start + count);
 		recordError.fill(errorIndex, start, start + count);
 		const kind = classifyFailure(outcome.error);
-		if (target && (kind === 'notFound' || kind === 'forbidden')) forgetCustomerList(target.customerListId);
+		if (target && (kind === 'notFound' || kind === 'forbidden'))
+			forgetCustomerList(target.customerListId);
 	};
 
 	if (records.length > 0 || job.audience.mode === 'existing' || job.action === 'mirror') {
@@ -180,19 +191,39 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 		// at the same moment are company worth waiting for (company.ts).
 		const executionId = job.executionId || `sync-${++syncsWithoutExecutionId}`;
 		const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
-		const audienceKey = job.audience.mode === 'existing' ? job.audience.audienceId : job.audience.name;
-		const companyKey = [job.credentialKey, job.adAccountId, job.audience.mode, audienceKey, job.action, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|');
+		const audienceKey =
+			job.audience.mode === 'existing' ? job.audience.audienceId : job.audience.name;
+		const companyKey = [
+			job.credentialKey,
+			job.adAccountId,
+			job.audience.mode,
+			audienceKey,
+			job.action,
+			batchSize,
+			flushWindowMs,
+			retryWindowMs,
+			requestTimeoutMs,
+		].join('|');
 		const leaveCompany = company.join(companyKey, executionId, flushWindowMs, Date.now());
 		let releaseRate: (() => Promise<void>) | undefined;
 		let releaseTarget: (() => void) | undefined;
 		try {
 			const setUp = (async () => {
 				const pinterestUserId = await pinterestUserOf(env, job.credentialKey);
-				const limiter = await writeLimiterFor(pinterestUserId, settings.requestsPerSecond, job.limiterFactory ?? inProcessLimiterFactory);
+				const limiter = await writeLimiterFor(
+					pinterestUserId,
+					settings.requestsPerSecond,
+					job.limiterFactory ?? inProcessLimiterFactory,
+				);
 				releaseRate = await limiter.useRate(settings.requestsPerSecond);
 				const audience = job.audience;
 				const shared = await sharedTarget(
-					[job.credentialKey, job.adAccountId, audience.mode, audience.mode === 'existing' ? audience.audienceId : audience.name].join('|'),
+					[
+						job.credentialKey,
+						job.adAccountId,
+						audience.mode,
+						audience.mode === 'existing' ? audience.audienceId : audience.name,
+					].join('|'),
 					() =>
 						audience.mode === 'existing'
 							? existingAudience(env, job.adAccountId, audience.audienceId)
@@ -235,13 +266,28 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 				onOutcome: (start: number, count: number, outcome: BatchOutcome) => void,
 			): Promise<void> =>
 				dispatcherFor(
-					[job.credentialKey, job.adAccountId, resolved.customerListId, operation, batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|'),
-					{ adAccountId: job.adAccountId, customerListId: resolved.customerListId, operation, ...settings },
+					[
+						job.credentialKey,
+						job.adAccountId,
+						resolved.customerListId,
+						operation,
+						batchSize,
+						flushWindowMs,
+						retryWindowMs,
+						requestTimeoutMs,
+					].join('|'),
+					{
+						adAccountId: job.adAccountId,
+						customerListId: resolved.customerListId,
+						operation,
+						...settings,
+					},
 					env.gate,
 					limiter,
 				).submit({ records: source, client: job.client, stats, holdRemainder, onOutcome });
 			if (job.action === 'mirror') {
-				if (!job.mirror) throw new Error('A mirror run needs the memory of the list (SyncJob.mirror)');
+				if (!job.mirror)
+					throw new Error('A mirror run needs the memory of the list (SyncJob.mirror)');
 				// The whole input is the membership: it is known only once every user is read.
 				while (!prepared.done) {
 					await nextTurn();
@@ -266,7 +312,8 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 						if (position >= skip) markRange(position, 1, outcome);
 					},
 				});
-				if (mirrored.removeFailure !== undefined && !failures.includes(mirrored.removeFailure)) failures.push(mirrored.removeFailure);
+				if (mirrored.removeFailure !== undefined && !failures.includes(mirrored.removeFailure))
+					failures.push(mirrored.removeFailure);
 			} else {
 				const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
 				const submissions: Array<Promise<void>> = [];
@@ -280,7 +327,9 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 							operation,
 							recordRange(records, start, end),
 							// Only a small execution's users wait, and only for company; a large one's last part leaves at once.
-							!last || (records.length - skip < batchSize && company.worthWaiting(companyKey, executionId, Date.now())),
+							!last ||
+								(records.length - skip < batchSize &&
+									company.worthWaiting(companyKey, executionId, Date.now())),
 							(offset, count, outcome) => markRange(start + offset, count, outcome),
 						),
 					);
@@ -313,8 +362,11 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 
 	const context = {
 		adAccountId: job.adAccountId,
-		audienceId: target?.audienceId ?? (job.audience.mode === 'existing' ? job.audience.audienceId : undefined),
-		audienceName: target?.audienceName ?? (job.audience.mode === 'createNew' ? job.audience.name : undefined),
+		audienceId:
+			target?.audienceId ??
+			(job.audience.mode === 'existing' ? job.audience.audienceId : undefined),
+		audienceName:
+			target?.audienceName ?? (job.audience.mode === 'createNew' ? job.audience.name : undefined),
 		customerListId: target?.customerListId,
 		retryWindowMs: settings.retryWindowMs,
 	};
@@ -383,8 +435,11 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 			usersPending: counts[UserStatus.Pending],
 			usersErrored: counts[UserStatus.Errored],
 			recordsSent:
-				recordOutcome.reduce((n, o, record) => n + (o === OUTCOME_OK && (!recordAdded || recordAdded[record] === 1) ? 1 : 0), 0) +
-				(mirrored?.removed ?? 0),
+				recordOutcome.reduce(
+					(n, o, record) =>
+						n + (o === OUTCOME_OK && (!recordAdded || recordAdded[record] === 1) ? 1 : 0),
+					0,
+				) + (mirrored?.removed ?? 0),
 			requests: stats.requests,
 			retries: stats.retries,
 			rateLimited: stats.rateLimited,
@@ -413,7 +468,12 @@ export interface GivenTarget {
  * The result for users whose item named no usable target (e.g. an empty audience name): each is Not Synced
  * with `reason`, and nothing was sent.
  */
-export function notSyncedResult(userCount: number, reason: string, action: SyncAction, given: GivenTarget): SyncResult {
+export function notSyncedResult(
+	userCount: number,
+	reason: string,
+	action: SyncAction,
+	given: GivenTarget,
+): SyncResult {
 	const reasons = new Map<number, string>();
 	for (let user = 0; user < userCount; user++) reasons.set(user, reason);
 	return {

@@ -27,7 +27,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export function apiBaseUrlFor(credentials: ICredentialDataDecryptedObject): string {
 	if (credentials.environment === 'sandbox') return SANDBOX_API;
 	if (credentials.environment === 'custom') {
-		const origin = String(credentials.customBaseUrl ?? '').trim().replace(/\/+$/, '');
+		const origin = String(credentials.customBaseUrl ?? '')
+			.trim()
+			.replace(/\/+$/, '');
 		return `${origin}/v5`;
 	}
 	return PRODUCTION_API;
@@ -48,7 +50,9 @@ function retryAfterMs(headers: unknown): number | undefined {
 		const date = Date.parse(retryAfter);
 		if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
 	}
-	const reset = headerValue(headers, 'x-ratelimit-reset') ?? headerValue(headers, 'x-userendpoint-ratelimit-reset-seconds');
+	const reset =
+		headerValue(headers, 'x-ratelimit-reset') ??
+		headerValue(headers, 'x-userendpoint-ratelimit-reset-seconds');
 	if (reset !== undefined && Number.isFinite(Number(reset))) {
 		const value = Number(reset);
 		return value > 1e9 ? Math.max(0, value * 1000 - Date.now()) : Math.max(0, value * 1000);
@@ -145,18 +149,26 @@ export function toPinterestApiError(error: unknown, mayHaveRefreshed = false): P
 	const pinterestCode = typeof pinterestBody?.code === 'number' ? pinterestBody.code : undefined;
 	// n8n does not always keep the OAuth client's error: a 400/401 without Pinterest's `{code, message}`
 	// body on a call that may refresh came from the token endpoint.
-	if (mayHaveRefreshed && (status === 400 || status === 401) && pinterestCode === undefined) refreshFailed = true;
+	if (mayHaveRefreshed && (status === 400 || status === 401) && pinterestCode === undefined)
+		refreshFailed = true;
 	if (refreshFailed) status = 401;
-	const pinterestMessage = typeof pinterestBody?.message === 'string' ? pinterestBody.message : undefined;
+	const pinterestMessage =
+		typeof pinterestBody?.message === 'string' ? pinterestBody.message : undefined;
 	if (status !== undefined) network = undefined;
-	const summary = status !== undefined ? `Pinterest answered ${status}` : `Pinterest could not be reached (${network ?? 'unknown network error'})`;
-	return new PinterestApiError(refreshFailed ? 'The Pinterest token could not be refreshed' : summary, {
-		status,
-		pinterestCode,
-		pinterestMessage: refreshFailed ? 'token refresh failed' : pinterestMessage,
-		retryAfterMs: status === 429 || (status ?? 0) >= 500 ? retryAfterMs(headers) : undefined,
-		network: status === undefined ? (network ?? 'other') : undefined,
-	});
+	const summary =
+		status !== undefined
+			? `Pinterest answered ${status}`
+			: `Pinterest could not be reached (${network ?? 'unknown network error'})`;
+	return new PinterestApiError(
+		refreshFailed ? 'The Pinterest token could not be refreshed' : summary,
+		{
+			status,
+			pinterestCode,
+			pinterestMessage: refreshFailed ? 'token refresh failed' : pinterestMessage,
+			retryAfterMs: status === 429 || (status ?? 0) >= 500 ? retryAfterMs(headers) : undefined,
+			network: status === undefined ? (network ?? 'other') : undefined,
+		},
+	);
 }
 
 function safeJson(text: string): unknown {
@@ -200,7 +212,11 @@ export async function sendPinterestRequest<T>(
 			// n8n may refresh the token after a 401 and send the request again before this settles.
 			onSend?.(true);
 			try {
-				return (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, options)) as T;
+				return (await this.helpers.httpRequestWithAuthentication.call(
+					this,
+					CREDENTIAL_TYPE,
+					options,
+				)) as T;
 			} finally {
 				onSend?.();
 			}
@@ -255,12 +271,11 @@ export async function pinterestApiPage<T>(
 	path: string,
 	qs: Record<string, string | number | boolean> = {},
 ): Promise<PinterestPage<T>> {
-	const page = await pinterestApiRequest.call<PinterestContext, [PinterestRequest['method'], string, { qs: PinterestRequest['qs'] }], Promise<PinterestPage<T>>>(
-		this,
-		'GET',
-		path,
-		{ qs: { page_size: 250, ...qs } },
-	);
+	const page = await pinterestApiRequest.call<
+		PinterestContext,
+		[PinterestRequest['method'], string, { qs: PinterestRequest['qs'] }],
+		Promise<PinterestPage<T>>
+	>(this, 'GET', path, { qs: { page_size: 250, ...qs } });
 	return { items: page.items ?? [], bookmark: page.bookmark ?? null };
 }
 
@@ -268,12 +283,11 @@ export async function pinterestApiPage<T>(
 export function pinterestClientFor(context: IExecuteFunctions): PinterestClient {
 	return {
 		request: <T>(request: PinterestRequest, allowTokenRefresh: boolean, onSend?: SendMark) =>
-			sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean, SendMark | undefined], Promise<T>>(
-				context,
-				request,
-				allowTokenRefresh,
-				onSend,
-			),
+			sendPinterestRequest.call<
+				PinterestContext,
+				[PinterestRequest, boolean, SendMark | undefined],
+				Promise<T>
+			>(context, request, allowTokenRefresh, onSend),
 		isCancelled: () => context.getExecutionCancelSignal?.()?.aborted ?? false,
 	};
 }

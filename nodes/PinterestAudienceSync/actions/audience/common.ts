@@ -270,7 +270,11 @@ export type OncePerExecution = <T>(key: string, load: () => Promise<T>) => Promi
 export async function outputPerItem(
 	context: IExecuteFunctions,
 	itemCount: number,
-	perItem: (itemIndex: number, subject: FailureSubject, once: OncePerExecution) => Promise<IDataObject | IDataObject[]>,
+	perItem: (
+		itemIndex: number,
+		subject: FailureSubject,
+		once: OncePerExecution,
+	) => Promise<IDataObject | IDataObject[]>,
 ): Promise<INodeExecutionData[][]> {
 	const loads = new Map<string, Promise<unknown>>();
 	const once: OncePerExecution = async <T>(key: string, load: () => Promise<T>): Promise<T> => {

@@ -322,7 +322,11 @@ export async function execute(
 		const request = requests[i];
 		// Refused before any call (only kept when "On Error" says continue).
 		if (request instanceof NodeOperationError) throw request;
-		Object.assign(subject, { adAccountId: request.adAccountId, role: 'seed audience', audienceId: request.seedId });
+		Object.assign(subject, {
+			adAccountId: request.adAccountId,
+			role: 'seed audience',
+			audienceId: request.seedId,
+		});
 		return await once(JSON.stringify(request), () => run(this, request, i));
 	});
 }

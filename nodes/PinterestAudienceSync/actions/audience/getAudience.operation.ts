@@ -67,6 +67,8 @@ export async function execute(
 			'Pick an audience from the list or paste its ID.',
 		);
 		subject.audienceId = audienceId;
-		return await once(`${adAccountId}/${audienceId}`, () => fetchAudience(this, adAccountId, audienceId));
+		return await once(`${adAccountId}/${audienceId}`, () =>
+			fetchAudience(this, adAccountId, audienceId),
+		);
 	});
 }

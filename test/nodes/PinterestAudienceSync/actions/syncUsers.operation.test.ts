@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import type { Emulator } from '../../../../emulator';
 import { startEmulator } from '../../../../emulator';
 import { createExecuteContext } from '../../../helpers/n8nContext';
-import { credentialFor, emailItems, runNode, statusOf, syncParameters } from '../../../helpers/nodeRunner';
+import {
+	credentialFor,
+	emailItems,
+	runNode,
+	statusOf,
+	syncParameters,
+} from '../../../helpers/nodeRunner';
 import { PinterestAudienceSync } from '../../../../nodes/PinterestAudienceSync/PinterestAudienceSync.node';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -21,7 +27,9 @@ afterAll(async () => {
 });
 
 function patchesTo(listId: string) {
-	return emu.log.filter((e) => e.method === 'PATCH' && e.path.endsWith(`/customer_lists/${listId}`));
+	return emu.log.filter(
+		(e) => e.method === 'PATCH' && e.path.endsWith(`/customer_lists/${listId}`),
+	);
 }
 
 describe('Sync Users: chunking and records', () => {
@@ -30,27 +38,39 @@ describe('Sync Users: chunking and records', () => {
 		[1900, 1],
 		[1901, 2],
 		[10_000, 6],
-	])('%i users reach the list as their hashes in %i accepted request(s) of at most 1,900 records', async (count, expectedRequests) => {
-		const items = emailItems(count);
-		const name = uniqueName('Chunking');
-		const run = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: name }), items });
+	])(
+		'%i users reach the list as their hashes in %i accepted request(s) of at most 1,900 records',
+		async (count, expectedRequests) => {
+			const items = emailItems(count);
+			const name = uniqueName('Chunking');
+			const run = await runNode({
+				credential: credentialFor(emu),
+				parameters: syncParameters({ audienceName: name }),
+				items,
+			});
 
-		expect(run.metrics.usersSynced).toBe(count);
-		expect(run.metrics.audienceCreated).toBe(true);
-		const listId = run.metrics.customerListId as string;
-		const held = emu.listRecords(ACCOUNT, listId);
-		expect(held.size).toBe(count);
-		expect(items.filter((item) => !held.has(sha(String(item.json.email))))).toEqual([]);
+			expect(run.metrics.usersSynced).toBe(count);
+			expect(run.metrics.audienceCreated).toBe(true);
+			const listId = run.metrics.customerListId as string;
+			const held = emu.listRecords(ACCOUNT, listId);
+			expect(held.size).toBe(count);
+			expect(items.filter((item) => !held.has(sha(String(item.json.email))))).toEqual([]);
 
-		// Chunking is about the requests Pinterest accepted: a write refused with 429 and retried (as a
-		// loaded machine can cause) carries the same records again and does not count.
-		const create = emu.log.filter((e) => e.method === 'POST' && e.path.endsWith('/customer_lists') && e.status < 300).pop();
-		const writes = [create ?? fail('no customer list was created'), ...patchesTo(listId).filter((e) => e.status >= 200 && e.status < 300)];
-		expect(writes).toHaveLength(expectedRequests);
-		expect(writes.reduce((n, e) => n + e.recordCount, 0)).toBe(count);
-		expect(Math.max(...writes.map((e) => e.recordCount))).toBeLessThanOrEqual(1900);
-		expect(statusOf(run, 0)).toEqual({ status: 'synced' });
-	});
+			// Chunking is about the requests Pinterest accepted: a write refused with 429 and retried (as a
+			// loaded machine can cause) carries the same records again and does not count.
+			const create = emu.log
+				.filter((e) => e.method === 'POST' && e.path.endsWith('/customer_lists') && e.status < 300)
+				.pop();
+			const writes = [
+				create ?? fail('no customer list was created'),
+				...patchesTo(listId).filter((e) => e.status >= 200 && e.status < 300),
+			];
+			expect(writes).toHaveLength(expectedRequests);
+			expect(writes.reduce((n, e) => n + e.recordCount, 0)).toBe(count);
+			expect(Math.max(...writes.map((e) => e.recordCount))).toBeLessThanOrEqual(1900);
+			expect(statusOf(run, 0)).toEqual({ status: 'synced' });
+		},
+	);
 
 	it('sends identical records once and counts every duplicate user as synced', async () => {
 		const items = [
@@ -58,10 +78,16 @@ describe('Sync Users: chunking and records', () => {
 			{ json: { email: ' DUP@example.com ' } },
 			{ json: { email: 'other@example.com' } },
 		];
-		const run = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: uniqueName('Dupes') }), items });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: uniqueName('Dupes') }),
+			items,
+		});
 		expect(run.metrics.usersSynced).toBe(3);
 		expect(run.metrics.recordsSent).toBe(2);
-		const create = emu.log.filter((e) => e.method === 'POST' && e.path.endsWith('/customer_lists')).pop();
+		const create = emu.log
+			.filter((e) => e.method === 'POST' && e.path.endsWith('/customer_lists'))
+			.pop();
 		expect(create?.recordCount).toBe(2);
 	});
 });
@@ -69,8 +95,16 @@ describe('Sync Users: chunking and records', () => {
 describe('Sync Users: audiences', () => {
 	it('creates the audience once and reuses it on a re-run', async () => {
 		const name = uniqueName('Reuse');
-		const first = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: name }), items: emailItems(10) });
-		const second = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: name }), items: emailItems(10, 10) });
+		const first = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: name }),
+			items: emailItems(10),
+		});
+		const second = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: name }),
+			items: emailItems(10, 10),
+		});
 		expect(first.metrics.audienceCreated).toBe(true);
 		expect(second.metrics.audienceCreated).toBe(false);
 		expect(second.metrics.audienceId).toBe(first.metrics.audienceId);
@@ -83,7 +117,13 @@ describe('Sync Users: audiences', () => {
 	it('creates one audience when executions with the same new name run at once', async () => {
 		const name = uniqueName('Concurrent');
 		const runs = await Promise.all(
-			[0, 1, 2, 3].map((k) => runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: name }), items: emailItems(50, k * 50) })),
+			[0, 1, 2, 3].map((k) =>
+				runNode({
+					credential: credentialFor(emu),
+					parameters: syncParameters({ audienceName: name }),
+					items: emailItems(50, k * 50),
+				}),
+			),
 		);
 		expect(new Set(runs.map((r) => r.metrics.audienceId)).size).toBe(1);
 		expect(runs.filter((r) => r.metrics.audienceCreated)).toHaveLength(1);
@@ -93,11 +133,19 @@ describe('Sync Users: audiences', () => {
 
 	it('adds to an existing audience, then removes the same users', async () => {
 		const name = uniqueName('AddRemove');
-		const created = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: name }), items: emailItems(5) });
+		const created = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: name }),
+			items: emailItems(5),
+		});
 		const audience = { __rl: true, mode: 'id', value: created.metrics.audienceId };
 		const listId = created.metrics.customerListId as string;
 
-		const added = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceMode: 'existing', audience }), items: emailItems(5, 5) });
+		const added = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceMode: 'existing', audience }),
+			items: emailItems(5, 5),
+		});
 		expect(added.metrics.usersSynced).toBe(5);
 		expect(emu.listRecords(ACCOUNT, listId).size).toBe(10);
 
@@ -112,23 +160,39 @@ describe('Sync Users: audiences', () => {
 	});
 
 	it('fails clearly when an existing audience was deleted, and counts users as errored on continue', async () => {
-		const created = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: uniqueName('Deleted') }), items: emailItems(3) });
+		const created = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: uniqueName('Deleted') }),
+			items: emailItems(3),
+		});
 		emu.deleteAudience(ACCOUNT, created.metrics.audienceId as string);
-		const parameters = syncParameters({ audienceMode: 'existing', audience: { __rl: true, mode: 'id', value: created.metrics.audienceId } });
+		const parameters = syncParameters({
+			audienceMode: 'existing',
+			audience: { __rl: true, mode: 'id', value: created.metrics.audienceId },
+		});
 
 		const node = new PinterestAudienceSync();
-		await expect(node.execute.call(createExecuteContext({ credential: credentialFor(emu), parameters, items: emailItems(3) }))).rejects.toThrow(
-			/no longer exists in ad account 549755885175.*Pick another audience/,
-		);
+		await expect(
+			node.execute.call(
+				createExecuteContext({ credential: credentialFor(emu), parameters, items: emailItems(3) }),
+			),
+		).rejects.toThrow(/no longer exists in ad account 549755885175.*Pick another audience/);
 
-		const run = await runNode({ credential: credentialFor(emu), parameters, items: emailItems(3), continueOnFail: true });
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters,
+			items: emailItems(3),
+			continueOnFail: true,
+		});
 		expect(run.metrics.usersErrored).toBe(3);
 		expect(run.metrics.errorReasons).toEqual({ 'audience not found': 3 });
 		expect(statusOf(run, 2)).toEqual({ status: 'errored', reason: 'audience not found' });
 	});
 
 	it('refuses a non-customer-list audience before sending any user', async () => {
-		const visitor = emu.findAudiences('549755885176').find((a) => a.audience_type !== 'CUSTOMER_LIST');
+		const visitor = emu
+			.findAudiences('549755885176')
+			.find((a) => a.audience_type !== 'CUSTOMER_LIST');
 		expect(visitor).toBeDefined();
 		const parameters = syncParameters({
 			adAccount: { __rl: true, mode: 'id', value: '549755885176' },
@@ -137,7 +201,9 @@ describe('Sync Users: audiences', () => {
 		});
 		const before = emu.log.filter((e) => e.method === 'PATCH').length;
 		await expect(
-			new PinterestAudienceSync().execute.call(createExecuteContext({ credential: credentialFor(emu), parameters, items: emailItems(2) })),
+			new PinterestAudienceSync().execute.call(
+				createExecuteContext({ credential: credentialFor(emu), parameters, items: emailItems(2) }),
+			),
 		).rejects.toThrow(/only be synced to customer-list audiences/);
 		expect(emu.log.filter((e) => e.method === 'PATCH').length).toBe(before);
 	});
@@ -146,7 +212,11 @@ describe('Sync Users: audiences', () => {
 describe('Sync Users: retries and tokens', () => {
 	it('retries 429 bursts and 503s to success', async () => {
 		const name = uniqueName('Retry');
-		const created = await runNode({ credential: credentialFor(emu), parameters: syncParameters({ audienceName: name }), items: emailItems(1) });
+		const created = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: name }),
+			items: emailItems(1),
+		});
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 2, status: 429 });
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', count: 2, status: 503 });
 		const run = await runNode({
@@ -163,11 +233,21 @@ describe('Sync Users: retries and tokens', () => {
 	it('refreshes an expired access token exactly once, even with requests in flight', async () => {
 		const recorder = { refreshes: 0 };
 		const credential = credentialFor(emu);
-		await runNode({ credential, credentialId: 'cred-expiry', parameters: syncParameters({ audienceName: uniqueName('Expiry') }), items: emailItems(1) });
+		await runNode({
+			credential,
+			credentialId: 'cred-expiry',
+			parameters: syncParameters({ audienceName: uniqueName('Expiry') }),
+			items: emailItems(1),
+		});
 		emu.expireAccessTokens(emu.demo.userId);
 		const tokenCallsBefore = emu.tokenRequests().length;
 		const run = await runNode(
-			{ credential, credentialId: 'cred-expiry', parameters: syncParameters({ audienceName: uniqueName('Expiry') }), items: emailItems(12_000) },
+			{
+				credential,
+				credentialId: 'cred-expiry',
+				parameters: syncParameters({ audienceName: uniqueName('Expiry') }),
+				items: emailItems(12_000),
+			},
 			recorder,
 		);
 		expect(run.metrics.usersSynced).toBe(12_000);
@@ -179,9 +259,19 @@ describe('Sync Users: retries and tokens', () => {
 	it('fails with a reconnect message when the token is revoked', async () => {
 		const credential = credentialFor(emu, 'second');
 		emu.revokeTokens(emu.demo.secondUserId);
-		const parameters = syncParameters({ adAccount: { __rl: true, mode: 'id', value: emu.demo.secondUserAdAccountId }, audienceName: uniqueName('Revoked') });
+		const parameters = syncParameters({
+			adAccount: { __rl: true, mode: 'id', value: emu.demo.secondUserAdAccountId },
+			audienceName: uniqueName('Revoked'),
+		});
 		await expect(
-			new PinterestAudienceSync().execute.call(createExecuteContext({ credential, credentialId: 'cred-revoked', parameters, items: emailItems(3) })),
+			new PinterestAudienceSync().execute.call(
+				createExecuteContext({
+					credential,
+					credentialId: 'cred-revoked',
+					parameters,
+					items: emailItems(3),
+				}),
+			),
 		).rejects.toThrow(/Reconnect the Pinterest credential/);
 	});
 });
@@ -189,15 +279,27 @@ describe('Sync Users: retries and tokens', () => {
 describe('Sync Users: launch validation', () => {
 	it.each([
 		[{ adAccount: { __rl: true, mode: 'id', value: '' } }, /No ad account is selected/],
-		[{ adAccount: { __rl: true, mode: 'id', value: 'acme' } }, /"acme" is not a valid ad account ID/],
+		[
+			{ adAccount: { __rl: true, mode: 'id', value: 'acme' } },
+			/"acme" is not a valid ad account ID/,
+		],
 		[{ audienceName: '  ' }, /The new audience has no name/],
-		[{ audienceMode: 'existing', audience: { __rl: true, mode: 'id', value: '' } }, /No audience is selected/],
+		[
+			{ audienceMode: 'existing', audience: { __rl: true, mode: 'id', value: '' } },
+			/No audience is selected/,
+		],
 		[{ matchFields: [] }, /No field to match users by is selected/],
 		[{ options: { batchSize: 5000 } }, /Batch Size must be between 1 and 1900/],
 	])('stops before any call: %j', async (overrides, message) => {
 		const before = emu.log.length;
 		await expect(
-			new PinterestAudienceSync().execute.call(createExecuteContext({ credential: credentialFor(emu), parameters: syncParameters(overrides), items: emailItems(2) })),
+			new PinterestAudienceSync().execute.call(
+				createExecuteContext({
+					credential: credentialFor(emu),
+					parameters: syncParameters(overrides),
+					items: emailItems(2),
+				}),
+			),
 		).rejects.toThrow(message);
 		expect(emu.log.length).toBe(before);
 	});

@@ -15,7 +15,10 @@ describe('Sync Users: pacing', () => {
 		try {
 			const run = await runNode({
 				credential: credentialFor(lenient),
-				parameters: syncParameters({ audienceName: `Rate ${Date.now()}`, options: { batchSize: 1000 } }),
+				parameters: syncParameters({
+					audienceName: `Rate ${Date.now()}`,
+					options: { batchSize: 1000 },
+				}),
 				items: emailItems(30_000, 100_000),
 			});
 			expect(run.metrics.usersSynced).toBe(30_000);

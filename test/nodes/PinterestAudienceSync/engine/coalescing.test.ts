@@ -320,66 +320,91 @@ describe('Waiting only for company', () => {
 		timers = jest.spyOn(global, 'setTimeout');
 	});
 	afterEach(() => timers.mockRestore());
-	const flushTimersArmed = () => timers.mock.calls.filter(([, delay]) => delay === WINDOW * 1000).length;
+	const flushTimersArmed = () =>
+		timers.mock.calls.filter(([, delay]) => delay === WINDOW * 1000).length;
 
-	it('sends each of ten rounds of one execution (Loop Over Items) at once, one request each, arming no flush timer', async () => {
-		const audience = await newAudience('Loop');
-		const since = patchesTo(audience.listId).length;
-		for (let round = 0; round < 10; round++) {
-			const run = await runNode({
-				credential: credentialFor(emu),
-				executionId: 'loop-over-items',
-				parameters: existing(audience, { flushWindowSeconds: WINDOW, writeStatus: true }),
-				items: emailItems(10, 750_000 + round * 10),
-			});
-			expectAllSynced(run, 10);
-		}
-		expect(patchesTo(audience.listId).slice(since).map((e) => e.recordCount)).toEqual(Array(10).fill(10));
-		expect(flushTimersArmed()).toBe(0);
-	}, BUDGET_MS);
+	it(
+		'sends each of ten rounds of one execution (Loop Over Items) at once, one request each, arming no flush timer',
+		async () => {
+			const audience = await newAudience('Loop');
+			const since = patchesTo(audience.listId).length;
+			for (let round = 0; round < 10; round++) {
+				const run = await runNode({
+					credential: credentialFor(emu),
+					executionId: 'loop-over-items',
+					parameters: existing(audience, { flushWindowSeconds: WINDOW, writeStatus: true }),
+					items: emailItems(10, 750_000 + round * 10),
+				});
+				expectAllSynced(run, 10);
+			}
+			expect(
+				patchesTo(audience.listId)
+					.slice(since)
+					.map((e) => e.recordCount),
+			).toEqual(Array(10).fill(10));
+			expect(flushTimersArmed()).toBe(0);
+		},
+		BUDGET_MS,
+	);
 
-	it('sends a lone execution, and executions one after another (a sub-workflow per batch), at once', async () => {
-		const audience = await newAudience('Lone');
-		const since = patchesTo(audience.listId).length;
-		for (const size of [1, 10, 500]) {
-			const run = await runNode({
-				credential: credentialFor(emu),
-				parameters: existing(audience, { flushWindowSeconds: WINDOW, writeStatus: true }),
-				items: emailItems(size, 760_000 + size),
-			});
-			expectAllSynced(run, size);
-		}
-		expect(patchesTo(audience.listId).slice(since).map((e) => e.recordCount)).toEqual([1, 10, 500]);
-		expect(flushTimersArmed()).toBe(0);
-	}, BUDGET_MS);
+	it(
+		'sends a lone execution, and executions one after another (a sub-workflow per batch), at once',
+		async () => {
+			const audience = await newAudience('Lone');
+			const since = patchesTo(audience.listId).length;
+			for (const size of [1, 10, 500]) {
+				const run = await runNode({
+					credential: credentialFor(emu),
+					parameters: existing(audience, { flushWindowSeconds: WINDOW, writeStatus: true }),
+					items: emailItems(size, 760_000 + size),
+				});
+				expectAllSynced(run, size);
+			}
+			expect(
+				patchesTo(audience.listId)
+					.slice(since)
+					.map((e) => e.recordCount),
+			).toEqual([1, 10, 500]);
+			expect(flushTimersArmed()).toBe(0);
+		},
+		BUDGET_MS,
+	);
 
-	it("holds an execution that has company, and sends it when a loop's next round arrives", async () => {
-		const audience = await newAudience('Rounds');
-		const options = { flushWindowSeconds: WINDOW, writeStatus: true };
-		const round = (k: number) =>
-			runNode({
-				credential: credentialFor(emu),
-				executionId: 'a-loop',
-				parameters: existing(audience, options),
-				items: emailItems(5, 770_000 + k * 5),
-			});
-		expectAllSynced(await round(0), 5);
-		const since = patchesTo(audience.listId).length;
-		// A webhook call and the loop's second round, side by side: the call waits for company, the round
-		// never waits (its execution sent to this list moments ago) and takes the call's user along.
-		const [call, second] = await Promise.all([
-			runNode({
-				credential: credentialFor(emu),
-				parameters: existing(audience, options),
-				items: emailItems(1, 779_000),
-			}),
-			round(1),
-		]);
-		expectAllSynced(call, 1);
-		expectAllSynced(second, 5);
-		expect(patchesTo(audience.listId).slice(since).map((e) => e.recordCount)).toEqual([6]);
-		expect(flushTimersArmed()).toBe(1);
-	}, BUDGET_MS);
+	it(
+		"holds an execution that has company, and sends it when a loop's next round arrives",
+		async () => {
+			const audience = await newAudience('Rounds');
+			const options = { flushWindowSeconds: WINDOW, writeStatus: true };
+			const round = (k: number) =>
+				runNode({
+					credential: credentialFor(emu),
+					executionId: 'a-loop',
+					parameters: existing(audience, options),
+					items: emailItems(5, 770_000 + k * 5),
+				});
+			expectAllSynced(await round(0), 5);
+			const since = patchesTo(audience.listId).length;
+			// A webhook call and the loop's second round, side by side: the call waits for company, the round
+			// never waits (its execution sent to this list moments ago) and takes the call's user along.
+			const [call, second] = await Promise.all([
+				runNode({
+					credential: credentialFor(emu),
+					parameters: existing(audience, options),
+					items: emailItems(1, 779_000),
+				}),
+				round(1),
+			]);
+			expectAllSynced(call, 1);
+			expectAllSynced(second, 5);
+			expect(
+				patchesTo(audience.listId)
+					.slice(since)
+					.map((e) => e.recordCount),
+			).toEqual([6]);
+			expect(flushTimersArmed()).toBe(1);
+		},
+		BUDGET_MS,
+	);
 });
 
 describe('Audience lookups across executions', () => {

@@ -1,38 +1,48 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 
-import { DigestSet, isLowerHexDigest } from '../../../../nodes/PinterestAudienceSync/engine/digestSet';
+import {
+	DigestSet,
+	isLowerHexDigest,
+} from '../../../../nodes/PinterestAudienceSync/engine/digestSet';
 
 const digest = (n: number): string => createHash('sha256').update(`user-${n}`).digest('hex');
 
 describe('DigestSet', () => {
 	it('behaves like a Set of strings under any sequence of adds and deletes, across growth', () => {
-		const operation = fc.tuple(fc.constantFrom('add', 'delete', 'has'), fc.integer({ min: 0, max: 300 }));
+		const operation = fc.tuple(
+			fc.constantFrom('add', 'delete', 'has'),
+			fc.integer({ min: 0, max: 300 }),
+		);
 		fc.assert(
-			fc.property(fc.array(operation, { maxLength: 600 }), fc.integer({ min: 1, max: 64 }), (operations, expected) => {
-				const set = new DigestSet(expected);
-				const model = new Set<string>();
-				const numbers = new Map<string, number>();
-				for (const [kind, n] of operations) {
-					const d = digest(n);
-					if (kind === 'add') {
-						const entry = set.add(d);
-						// An entry keeps its number for good, also after a delete and a new add.
-						if (numbers.has(d)) expect(entry).toBe(numbers.get(d));
-						else expect(entry).toBe(numbers.size);
-						numbers.set(d, entry);
-						model.add(d);
-					} else if (kind === 'delete') {
-						expect(set.delete(d)).toBe(model.delete(d));
-					} else {
-						expect(set.has(d)).toBe(model.has(d));
+			fc.property(
+				fc.array(operation, { maxLength: 600 }),
+				fc.integer({ min: 1, max: 64 }),
+				(operations, expected) => {
+					const set = new DigestSet(expected);
+					const model = new Set<string>();
+					const numbers = new Map<string, number>();
+					for (const [kind, n] of operations) {
+						const d = digest(n);
+						if (kind === 'add') {
+							const entry = set.add(d);
+							// An entry keeps its number for good, also after a delete and a new add.
+							if (numbers.has(d)) expect(entry).toBe(numbers.get(d));
+							else expect(entry).toBe(numbers.size);
+							numbers.set(d, entry);
+							model.add(d);
+						} else if (kind === 'delete') {
+							expect(set.delete(d)).toBe(model.delete(d));
+						} else {
+							expect(set.has(d)).toBe(model.has(d));
+						}
 					}
-				}
-				expect(set.size).toBe(model.size);
-				expect(set.count).toBe(numbers.size);
-				expect([...set.values()]).toEqual([...numbers.keys()].filter((d) => model.has(d)));
-				for (const [d, entry] of numbers) expect(set.digestAt(entry)).toBe(d);
-			}),
+					expect(set.size).toBe(model.size);
+					expect(set.count).toBe(numbers.size);
+					expect([...set.values()]).toEqual([...numbers.keys()].filter((d) => model.has(d)));
+					for (const [d, entry] of numbers) expect(set.digestAt(entry)).toBe(d);
+				},
+			),
 			{ numRuns: 300 },
 		);
 	});

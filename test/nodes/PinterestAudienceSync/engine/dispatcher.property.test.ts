@@ -33,7 +33,9 @@ let listCounter = 0;
 beforeAll(async () => {
 	// The emulator's rate limits are off: this is about accounting, not pacing.
 	emu = await startEmulator({ writesPerSecond: 0, requestsPerSecond: 0, readsPerMinute: 0 });
-	client = pinterestClientFor(createExecuteContext({ credential: credentialFor(emu), parameters: {} }));
+	client = pinterestClientFor(
+		createExecuteContext({ credential: credentialFor(emu), parameters: {} }),
+	);
 });
 afterAll(async () => {
 	await emu.close();
@@ -50,10 +52,15 @@ async function newList(): Promise<string> {
 
 const contribution = fc.record({
 	/** Unique records of one execution (prepareUsers gives unique records), drawn from a shared pool. */
-	records: fc.uniqueArray(fc.nat({ max: POOL.length - 1 }), { maxLength: 150 }).map((ids) => ids.map((i) => POOL[i])),
+	records: fc
+		.uniqueArray(fc.nat({ max: POOL.length - 1 }), { maxLength: 150 })
+		.map((ids) => ids.map((i) => POOL[i])),
 	delayMs: fc.constantFrom(0, 0, 3, 12),
 });
-const fault = fc.record({ status: fc.constantFrom(503, 429, 400, 404), count: fc.integer({ min: 1, max: 2 }) });
+const fault = fc.record({
+	status: fc.constantFrom(503, 429, 400, 404),
+	count: fc.integer({ min: 1, max: 2 }),
+});
 
 interface Outcome {
 	start: number;
@@ -73,12 +80,30 @@ describe('ListDispatcher (property-based, against the emulator)', () => {
 				async (contributions, batchSize, flushWindowMs, retryWindowMs, faults) => {
 					const customerListId = await newList();
 					const path = `/customer_lists/${customerListId}`;
-					for (const f of faults) emu.addFault({ method: 'PATCH', path, status: f.status, count: f.count, headers: { 'retry-after': '0' } });
+					for (const f of faults)
+						emu.addFault({
+							method: 'PATCH',
+							path,
+							status: f.status,
+							count: f.count,
+							headers: { 'retry-after': '0' },
+						});
 					const since = emu.log.length;
-					const limiter = new UserWriteLimiter(new Bottleneck({ minTime: 0, maxConcurrent: null }), 1000);
+					const limiter = new UserWriteLimiter(
+						new Bottleneck({ minTime: 0, maxConcurrent: null }),
+						1000,
+					);
 					const dispatcher = new ListDispatcher(
 						`property-${customerListId}`,
-						{ adAccountId: emu.demo.adAccountId, customerListId, operation: 'ADD', batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs: 5000 },
+						{
+							adAccountId: emu.demo.adAccountId,
+							customerListId,
+							operation: 'ADD',
+							batchSize,
+							flushWindowMs,
+							retryWindowMs,
+							requestTimeoutMs: 5000,
+						},
 						new AuthGate(),
 						limiter,
 						() => undefined,
@@ -93,7 +118,8 @@ describe('ListDispatcher (property-based, against the emulator)', () => {
 								client,
 								stats: newCallStats(),
 								holdRemainder: c.records.length < batchSize,
-								onOutcome: (start, count, outcome) => outcomes[k].push({ start, count, ok: outcome.ok }),
+								onOutcome: (start, count, outcome) =>
+									outcomes[k].push({ start, count, ok: outcome.ok }),
 							});
 						}),
 					);
@@ -108,12 +134,16 @@ describe('ListDispatcher (property-based, against the emulator)', () => {
 							expect(range.start).toBe(next);
 							expect(range.count).toBeGreaterThan(0);
 							next += range.count;
-							if (range.ok) for (let i = range.start; i < range.start + range.count; i++) accepted.add(c.records[i]);
+							if (range.ok)
+								for (let i = range.start; i < range.start + range.count; i++)
+									accepted.add(c.records[i]);
 						}
 						expect(next).toBe(c.records.length);
 					});
 
-					const patches = emu.log.slice(since).filter((e) => e.method === 'PATCH' && e.path.endsWith(path));
+					const patches = emu.log
+						.slice(since)
+						.filter((e) => e.method === 'PATCH' && e.path.endsWith(path));
 					for (const patch of patches) expect(patch.recordCount).toBeLessThanOrEqual(batchSize);
 					const held = new Set(emu.listRecords(emu.demo.adAccountId, customerListId));
 					held.delete(SEED);

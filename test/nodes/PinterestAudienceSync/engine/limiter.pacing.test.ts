@@ -27,7 +27,9 @@ function patch(n: number, onSend?: SendMark): Promise<TimedWrite> {
  * later than the limiter started it; a real n8n has done that long before. Not a write.
  */
 async function warmUp(): Promise<void> {
-	await fetch(`${emu.apiBaseUrl}/user_account`, { headers: { Authorization: `Bearer ${emu.demo.accessToken}` } });
+	await fetch(`${emu.apiBaseUrl}/user_account`, {
+		headers: { Authorization: `Bearer ${emu.demo.accessToken}` },
+	});
 }
 
 /**
@@ -38,7 +40,9 @@ async function writesAsFastAsAllowed(count: number, latencyMs: number): Promise<
 	emu = await startEmulator({ latencyMs });
 	await warmUp();
 	const limiter = limiterFor(7);
-	const writes = await Promise.all(Array.from({ length: count }, (_, n) => limiter.schedule((onSend) => patch(n, onSend))));
+	const writes = await Promise.all(
+		Array.from({ length: count }, (_, n) => limiter.schedule((onSend) => patch(n, onSend))),
+	);
 	expectStartsWithinWindow(writes, 7);
 	expectRefusalsOnlyFromArrivalJitter(emu, writes);
 }

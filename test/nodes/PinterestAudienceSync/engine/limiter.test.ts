@@ -5,7 +5,11 @@
  */
 import { startEmulator } from '../../../../emulator';
 import type { Emulator } from '../../../../emulator';
-import { bottleneckSettings, relaxedSpacing, writeWindowFor } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
+import {
+	bottleneckSettings,
+	relaxedSpacing,
+	writeWindowFor,
+} from '../../../../nodes/PinterestAudienceSync/engine/limiter';
 import { limiterFor, timedPatch, type TimedWrite } from '../../../helpers/timedWrites';
 
 jest.setTimeout(60_000);

@@ -21,10 +21,20 @@ import {
 } from '../../../../nodes/PinterestAudienceSync/engine/mirror';
 import type { MirrorStore } from '../../../../nodes/PinterestAudienceSync/engine/mirror';
 import { FileMirrorStore } from '../../../../nodes/PinterestAudienceSync/engine/mirrorMemory';
-import { DEFAULT_SYNC_SETTINGS, MIRROR_BASELINE, runSync } from '../../../../nodes/PinterestAudienceSync/engine/sync';
+import {
+	DEFAULT_SYNC_SETTINGS,
+	MIRROR_BASELINE,
+	runSync,
+} from '../../../../nodes/PinterestAudienceSync/engine/sync';
 import { fetchClient } from '../../../queue-mode/fetchClient';
 import type { NodeRun } from '../../../helpers/nodeRunner';
-import { credentialFor, emailItems, runNode, statusOf, syncParameters } from '../../../helpers/nodeRunner';
+import {
+	credentialFor,
+	emailItems,
+	runNode,
+	statusOf,
+	syncParameters,
+} from '../../../helpers/nodeRunner';
 import { patchesTo, sha, uniqueName } from '../../../faults/support';
 
 jest.setTimeout(120_000);
@@ -35,7 +45,12 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
 	userFolder = mkdtempSync(join(tmpdir(), 'pas-mirror-'));
-	for (const name of ['PINTEREST_AUDIENCE_SYNC_REDIS_URL', 'PINTEREST_AUDIENCE_SYNC_REDIS', 'EXECUTIONS_MODE']) delete process.env[name];
+	for (const name of [
+		'PINTEREST_AUDIENCE_SYNC_REDIS_URL',
+		'PINTEREST_AUDIENCE_SYNC_REDIS',
+		'EXECUTIONS_MODE',
+	])
+		delete process.env[name];
 	process.env.N8N_USER_FOLDER = userFolder;
 	emu = await startEmulator();
 });
@@ -61,14 +76,31 @@ const recordsIn = (customerListId: string, since: number): number =>
 
 describe('Mirror keeps the audience equal to the input', () => {
 	const name = uniqueName('Mirror');
-	const mirror = (items: ReturnType<typeof users>, options: Record<string, unknown> = {}, continueOnFail = false): Promise<NodeRun> =>
-		runNode({ credential: credentialFor(emu), parameters: syncParameters({ action: 'mirror', audienceName: name, options }), items, continueOnFail });
+	const mirror = (
+		items: ReturnType<typeof users>,
+		options: Record<string, unknown> = {},
+		continueOnFail = false,
+	): Promise<NodeRun> =>
+		runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ action: 'mirror', audienceName: name, options }),
+			items,
+			continueOnFail,
+		});
 	let customerListId: string;
 
 	it('first run: creates the audience with all 5,000 users and removes nothing', async () => {
 		const run = await mirror(users(0, 5000));
 		customerListId = run.metrics.customerListId as string;
-		expect(run.metrics).toMatchObject({ action: 'mirror', audienceCreated: true, usersSynced: 5000, usersAdded: 5000, usersUnchanged: 0, usersRemoved: 0, mirrorBaseline: MIRROR_BASELINE });
+		expect(run.metrics).toMatchObject({
+			action: 'mirror',
+			audienceCreated: true,
+			usersSynced: 5000,
+			usersAdded: 5000,
+			usersUnchanged: 0,
+			usersRemoved: 0,
+			mirrorBaseline: MIRROR_BASELINE,
+		});
 		expectListEquals(customerListId, 0, 5000);
 		// Only hashes are remembered: one file for the list, 32 bytes per member plus a 12-byte header.
 		const files = readdirSync(join(userFolder, '.n8n', 'pinterest-audience-sync', 'mirror'));
@@ -78,7 +110,14 @@ describe('Mirror keeps the audience equal to the input', () => {
 	it('4,000 of them and 1,000 new: 1,000 records added, 1,000 removed, the list equals the input', async () => {
 		const since = emu.log.length;
 		const run = await mirror(users(1000, 6000));
-		expect(run.metrics).toMatchObject({ usersSynced: 5000, usersAdded: 1000, usersUnchanged: 4000, usersRemoved: 1000, usersNotRemoved: 0, recordsSent: 2000 });
+		expect(run.metrics).toMatchObject({
+			usersSynced: 5000,
+			usersAdded: 1000,
+			usersUnchanged: 4000,
+			usersRemoved: 1000,
+			usersNotRemoved: 0,
+			recordsSent: 2000,
+		});
 		expect(run.metrics.mirrorBaseline).toBeUndefined();
 		expect(recordsIn(customerListId, since)).toBe(2000);
 		expect(statusOf(run, 0).status).toBe('synced');
@@ -88,29 +127,57 @@ describe('Mirror keeps the audience equal to the input', () => {
 	it('the same input again: nothing is sent', async () => {
 		const since = emu.log.length;
 		const run = await mirror(users(1000, 6000));
-		expect(run.metrics).toMatchObject({ usersSynced: 5000, usersAdded: 0, usersUnchanged: 5000, usersRemoved: 0, recordsSent: 0 });
+		expect(run.metrics).toMatchObject({
+			usersSynced: 5000,
+			usersAdded: 0,
+			usersUnchanged: 5000,
+			usersRemoved: 0,
+			recordsSent: 0,
+		});
 		expect(patchesTo(emu, customerListId, since)).toHaveLength(0);
 		expectListEquals(customerListId, 1000, 6000);
 	});
 
 	it('a removal batch failing past its retry window is removed by the next run', async () => {
 		// Batches of 500: two ADDs, then two REMOVEs; the first REMOVE fails and is not retried (window 0).
-		emu.addFault({ method: 'PATCH', path: `/customer_lists/${customerListId}`, skip: 2, count: 1, status: 503 });
+		emu.addFault({
+			method: 'PATCH',
+			path: `/customer_lists/${customerListId}`,
+			skip: 2,
+			count: 1,
+			status: 503,
+		});
 		const options = { batchSize: 500, retryWindowMinutes: 0 };
 		const failed = await mirror(users(2000, 7000), options, true);
-		expect(failed.metrics).toMatchObject({ usersSynced: 5000, usersAdded: 1000, usersRemoved: 500, usersNotRemoved: 500 });
+		expect(failed.metrics).toMatchObject({
+			usersSynced: 5000,
+			usersAdded: 1000,
+			usersRemoved: 500,
+			usersNotRemoved: 500,
+		});
 		expect(String(failed.metrics.error)).toMatch(/ad account/);
 		expect(emu.listRecords(emu.demo.adAccountId, customerListId).size).toBe(5500);
 
 		const since = emu.log.length;
 		const healed = await mirror(users(2000, 7000), options);
-		expect(healed.metrics).toMatchObject({ usersAdded: 0, usersUnchanged: 5000, usersRemoved: 500, usersNotRemoved: 0, recordsSent: 500 });
+		expect(healed.metrics).toMatchObject({
+			usersAdded: 0,
+			usersUnchanged: 5000,
+			usersRemoved: 500,
+			usersNotRemoved: 0,
+			recordsSent: 500,
+		});
 		expect(recordsIn(customerListId, since)).toBe(500);
 		expectListEquals(customerListId, 2000, 7000);
 	});
 
 	it('an ADD failing past its retry window is added by the next run, and removed if its user left', async () => {
-		emu.addFault({ method: 'PATCH', path: `/customer_lists/${customerListId}`, count: 1, status: 503 });
+		emu.addFault({
+			method: 'PATCH',
+			path: `/customer_lists/${customerListId}`,
+			count: 1,
+			status: 503,
+		});
 		const options = { batchSize: 500, retryWindowMinutes: 0 };
 		const failed = await mirror(users(2000, 8000), options, true);
 		expect(failed.metrics).toMatchObject({ usersSynced: 5500, usersErrored: 500, usersAdded: 500 });
@@ -119,7 +186,9 @@ describe('Mirror keeps the audience equal to the input', () => {
 		const next = await mirror(users(2000, 7500), options);
 		// Which 500 failed depends on the digests' order: those still in the input are added now.
 		expect(next.metrics).toMatchObject({ usersErrored: 0, usersSynced: 5500, usersRemoved: 500 });
-		expect((next.metrics.usersAdded as number) + (next.metrics.usersUnchanged as number)).toBe(5500);
+		expect((next.metrics.usersAdded as number) + (next.metrics.usersUnchanged as number)).toBe(
+			5500,
+		);
 		expect(recordsIn(customerListId, since)).toBe((next.metrics.usersAdded as number) + 500);
 		expectListEquals(customerListId, 2000, 7500);
 	});
@@ -127,7 +196,12 @@ describe('Mirror keeps the audience equal to the input', () => {
 	it('Resend All Users adds everyone again and removes only who left', async () => {
 		const since = emu.log.length;
 		const run = await mirror(users(2000, 7400), { resendAll: true });
-		expect(run.metrics).toMatchObject({ usersAdded: 5400, usersUnchanged: 0, usersRemoved: 100, recordsSent: 5500 });
+		expect(run.metrics).toMatchObject({
+			usersAdded: 5400,
+			usersUnchanged: 0,
+			usersRemoved: 100,
+			recordsSent: 5500,
+		});
 		expect(recordsIn(customerListId, since)).toBe(5500);
 		expectListEquals(customerListId, 2000, 7400);
 	});
@@ -187,7 +261,8 @@ describe('sorted digests', () => {
 		const bytes = Buffer.from(hex.join(''), 'hex');
 		return gather(bytes, sortOrder(bytes, hex.length));
 	};
-	const hexOf = (sorted: Uint8Array): string[] => Buffer.from(sorted).toString('hex').match(/.{64}/g) ?? [];
+	const hexOf = (sorted: Uint8Array): string[] =>
+		Buffer.from(sorted).toString('hex').match(/.{64}/g) ?? [];
 
 	it('sorts in byte order and merges as sets', () => {
 		const a = digests(0, 3000);
@@ -200,7 +275,9 @@ describe('sorted digests', () => {
 	it('applies removals and additions in one merge', () => {
 		const base = digests(0, 3000);
 		// 0-499 removed; 2500-3499 added (the first half already in base, as when resending).
-		expect(hexOf(applyChanges(base, digests(0, 500), digests(2500, 3500)))).toEqual(hexOf(digests(500, 3500)));
+		expect(hexOf(applyChanges(base, digests(0, 500), digests(2500, 3500)))).toEqual(
+			hexOf(digests(500, 3500)),
+		);
 		expect(hexOf(applyChanges(new Uint8Array(0), new Uint8Array(0), base))).toEqual(hexOf(base));
 	});
 

@@ -45,7 +45,9 @@ it('a second run of the same list waits for the first, and fails with a clear me
 		(e: unknown) => e,
 	);
 	expect(error).toBeInstanceOf(MirrorMemoryUnavailable);
-	expect((error as Error).message).toMatch(/Another Mirror run of customer list 549755886001 in ad account 549755885175 was still running/);
+	expect((error as Error).message).toMatch(
+		/Another Mirror run of customer list 549755886001 in ad account 549755885175 was still running/,
+	);
 
 	const waiting = store.acquire(KEY, 30_000);
 	let taken = false;

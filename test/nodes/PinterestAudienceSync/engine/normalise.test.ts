@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 
-import { normaliseIdentifier, sha256Hex } from '../../../../nodes/PinterestAudienceSync/engine/normalise';
+import {
+	normaliseIdentifier,
+	sha256Hex,
+} from '../../../../nodes/PinterestAudienceSync/engine/normalise';
 import type { MatchField } from '../../../../nodes/PinterestAudienceSync/engine/normalise';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -23,7 +26,9 @@ describe('normaliseIdentifier: email', () => {
 
 	it('drops the invisible characters that copied text carries, so the address can still match', () => {
 		expect(record('email', 'jane\u200B.doe@example.com')).toBe(sha('jane.doe@example.com'));
-		expect(record('email', '\uFEFFjane.doe@exam\u00ADple.com\u2060')).toBe(sha('jane.doe@example.com'));
+		expect(record('email', '\uFEFFjane.doe@exam\u00ADple.com\u2060')).toBe(
+			sha('jane.doe@example.com'),
+		);
 		expect(reason('email', '\u200B\u200B')).toBe('Email is not a valid address');
 	});
 
@@ -54,8 +59,16 @@ describe('normaliseIdentifier: email', () => {
 		['double dot', 'ja..ne@example.com', 'Email is not a valid address'],
 		['no dot in domain', 'jane@localhost', 'Email is not a valid address'],
 		['10 kB string', `${'a'.repeat(10_000)}@example.com`, 'Email is too long to be valid'],
-		['MD5-length hex', 'd41d8cd98f00b204e9800998ecf8427e', 'Email looks like an MD5 or SHA-1 hash; send the address or its SHA-256 hash'],
-		['SHA-1-length hex', 'da39a3ee5e6b4b0d3255bfef95601890afd80709', 'Email looks like an MD5 or SHA-1 hash; send the address or its SHA-256 hash'],
+		[
+			'MD5-length hex',
+			'd41d8cd98f00b204e9800998ecf8427e',
+			'Email looks like an MD5 or SHA-1 hash; send the address or its SHA-256 hash',
+		],
+		[
+			'SHA-1-length hex',
+			'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+			'Email looks like an MD5 or SHA-1 hash; send the address or its SHA-256 hash',
+		],
 	])('rejects %s with a reason that never quotes the value', (_, raw, expected) => {
 		const text = reason('email', raw);
 		expect(text).toBe(expected);
@@ -81,9 +94,21 @@ describe('normaliseIdentifier: mobile advertising IDs', () => {
 	});
 
 	it.each([
-		['not a UUID', 'abc-123', 'Mobile Advertising ID is not a valid ID (expected 8-4-4-4-12 hex or its SHA-256 hash)'],
-		['number as string', '1234567890', 'Mobile Advertising ID is not a valid ID (expected 8-4-4-4-12 hex or its SHA-256 hash)'],
-		['all zeros', '00000000-0000-0000-0000-000000000000', 'Mobile Advertising ID is all zeros (the user limited ad tracking)'],
+		[
+			'not a UUID',
+			'abc-123',
+			'Mobile Advertising ID is not a valid ID (expected 8-4-4-4-12 hex or its SHA-256 hash)',
+		],
+		[
+			'number as string',
+			'1234567890',
+			'Mobile Advertising ID is not a valid ID (expected 8-4-4-4-12 hex or its SHA-256 hash)',
+		],
+		[
+			'all zeros',
+			'00000000-0000-0000-0000-000000000000',
+			'Mobile Advertising ID is all zeros (the user limited ad tracking)',
+		],
 		['number', 7, 'Mobile Advertising ID is a number, not text'],
 	])('rejects %s', (_, raw, expected) => {
 		expect(reason('maid', raw)).toBe(expected);

@@ -36,46 +36,53 @@ const value: fc.Arbitrary<Value> = fc.oneof(
 	{ weight: 1, arbitrary: fc.constant({ throws: true }) },
 );
 const fields = fc.subarray<MatchField>(['email', 'maid', 'idfa'], { minLength: 1 });
-const isThrow = (v: Value): v is { throws: true } => typeof v === 'object' && v !== null && (v as { throws?: boolean }).throws === true;
+const isThrow = (v: Value): v is { throws: true } =>
+	typeof v === 'object' && v !== null && (v as { throws?: boolean }).throws === true;
 
 describe('prepareUsers (property-based)', () => {
 	it('dedupes into unique records that every user with a usable identifier points at', () => {
 		fc.assert(
-			fc.property(fields, fc.array(fc.array(value, { minLength: 3, maxLength: 3 }), { maxLength: 120 }), (chosen, users) => {
-				const read = (user: number, field: MatchField): unknown => {
-					const v = users[user][chosen.indexOf(field)];
-					if (isThrow(v)) throw new Error('mapping failed');
-					return v;
-				};
-				const prepared = prepareUsers(users.length, chosen, read);
-				const width = chosen.length;
+			fc.property(
+				fields,
+				fc.array(fc.array(value, { minLength: 3, maxLength: 3 }), { maxLength: 120 }),
+				(chosen, users) => {
+					const read = (user: number, field: MatchField): unknown => {
+						const v = users[user][chosen.indexOf(field)];
+						if (isThrow(v)) throw new Error('mapping failed');
+						return v;
+					};
+					const prepared = prepareUsers(users.length, chosen, read);
+					const width = chosen.length;
 
-				expect(new Set(prepared.records.toArray()).size).toBe(prepared.records.length);
-				for (const record of prepared.records.toArray()) expect(record).toMatch(/^[0-9a-f]{64}$/);
-				expect(prepared.userRecords).toHaveLength(users.length * width);
+					expect(new Set(prepared.records.toArray()).size).toBe(prepared.records.length);
+					for (const record of prepared.records.toArray()) expect(record).toMatch(/^[0-9a-f]{64}$/);
+					expect(prepared.userRecords).toHaveLength(users.length * width);
 
-				const referenced = new Set<number>();
-				users.forEach((_, user) => {
-					let usable = 0;
-					chosen.forEach((field, f) => {
-						const index = prepared.userRecords[user * width + f];
-						const raw = users[user][f];
-						const expected = isThrow(raw) ? undefined : normaliseIdentifier(field, raw);
-						if (expected?.ok) {
-							usable++;
-							referenced.add(index);
-							expect(prepared.records.recordAt(index)).toBe(expected.record);
-						} else {
-							expect(index).toBe(NO_RECORD);
-						}
+					const referenced = new Set<number>();
+					users.forEach((_, user) => {
+						let usable = 0;
+						chosen.forEach((field, f) => {
+							const index = prepared.userRecords[user * width + f];
+							const raw = users[user][f];
+							const expected = isThrow(raw) ? undefined : normaliseIdentifier(field, raw);
+							if (expected?.ok) {
+								usable++;
+								referenced.add(index);
+								expect(prepared.records.recordAt(index)).toBe(expected.record);
+							} else {
+								expect(index).toBe(NO_RECORD);
+							}
+						});
+						expect(prepared.notSynced.has(user)).toBe(usable === 0);
 					});
-					expect(prepared.notSynced.has(user)).toBe(usable === 0);
-				});
-				// No record nobody asked for, and first-seen order.
-				expect(referenced.size).toBe(prepared.records.length);
-				const firstSeen = [...prepared.userRecords].filter((i) => i !== NO_RECORD).filter((i, k, all) => all.indexOf(i) === k);
-				expect(firstSeen).toEqual(prepared.records.toArray().map((_, i) => i));
-			}),
+					// No record nobody asked for, and first-seen order.
+					expect(referenced.size).toBe(prepared.records.length);
+					const firstSeen = [...prepared.userRecords]
+						.filter((i) => i !== NO_RECORD)
+						.filter((i, k, all) => all.indexOf(i) === k);
+					expect(firstSeen).toEqual(prepared.records.toArray().map((_, i) => i));
+				},
+			),
 			{ numRuns: 1000 },
 		);
 	});
@@ -91,11 +98,18 @@ describe('prepareUsers (property-based)', () => {
 				const prepared = prepareUsers(1, chosen, read);
 				const reasons = chosen.map((field, f) => {
 					const raw = user[f];
-					if (isThrow(raw)) return { ok: false as const, reason: `the ${{ email: 'Email', maid: 'Mobile Advertising ID', idfa: 'Apple IDFA' }[field]} mapping failed for this item` };
+					if (isThrow(raw))
+						return {
+							ok: false as const,
+							reason: `the ${{ email: 'Email', maid: 'Mobile Advertising ID', idfa: 'Apple IDFA' }[field]} mapping failed for this item`,
+						};
 					return normaliseIdentifier(field, raw);
 				});
 				if (reasons.some((r) => r.ok)) expect(prepared.notSynced.size).toBe(0);
-				else expect(prepared.notSynced.get(0)).toBe(reasons.map((r) => (r.ok ? '' : r.reason)).join('; '));
+				else
+					expect(prepared.notSynced.get(0)).toBe(
+						reasons.map((r) => (r.ok ? '' : r.reason)).join('; '),
+					);
 			}),
 			{ numRuns: 1000 },
 		);

@@ -9,7 +9,11 @@ describe('prepareUsers', () => {
 	it('dedupes identical records across users and keeps first-seen order', () => {
 		const emails = ['b@example.com', 'A@example.com', ' a@example.com', 'c@example.com'];
 		const prepared = prepareUsers(emails.length, ['email'], (i) => emails[i]);
-		expect(prepared.records.toArray()).toEqual([sha('b@example.com'), sha('a@example.com'), sha('c@example.com')]);
+		expect(prepared.records.toArray()).toEqual([
+			sha('b@example.com'),
+			sha('a@example.com'),
+			sha('c@example.com'),
+		]);
 		expect([...prepared.userRecords]).toEqual([0, 1, 1, 2]);
 		expect(prepared.notSynced.size).toBe(0);
 	});
@@ -20,7 +24,11 @@ describe('prepareUsers', () => {
 			{ email: 'broken', maid: 'nope', idfa: null },
 			{ email: 'broken', maid: '6d92078a-8246-4ba4-ae5b-76104861e7dc', idfa: undefined },
 		];
-		const prepared = prepareUsers(users.length, ['email', 'maid', 'idfa'], (i, field) => users[i][field]);
+		const prepared = prepareUsers(
+			users.length,
+			['email', 'maid', 'idfa'],
+			(i, field) => users[i][field],
+		);
 		expect(prepared.records.length).toBe(2);
 		expect([...prepared.userRecords.slice(0, 3)]).toEqual([0, 1, NO_RECORD]);
 		expect([...prepared.userRecords.slice(6, 9)]).toEqual([NO_RECORD, 1, NO_RECORD]);
@@ -32,7 +40,8 @@ describe('prepareUsers', () => {
 
 	it('turns a failing mapping into a per-user reason without losing other users', () => {
 		const prepared = prepareUsers(3, ['email'], (i) => {
-			if (i === 1) throw new Error('Cannot read properties of undefined (reading secret@example.com)');
+			if (i === 1)
+				throw new Error('Cannot read properties of undefined (reading secret@example.com)');
 			return `user${i}@example.com`;
 		});
 		expect(prepared.records.length).toBe(2);

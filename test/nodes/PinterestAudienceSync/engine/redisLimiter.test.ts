@@ -194,7 +194,9 @@ describe('with a Redis server', () => {
 				new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(8)), 8),
 			];
 			const writes = await Promise.all(
-				Array.from({ length: 24 }, (_, n) => limiters[n % 2].schedule((onSend) => timedPatch(emu, `spacing-${n}@example.com`, onSend))),
+				Array.from({ length: 24 }, (_, n) =>
+					limiters[n % 2].schedule((onSend) => timedPatch(emu, `spacing-${n}@example.com`, onSend)),
+				),
 			);
 			expect(writes.map((w) => w.status)).toEqual(Array(24).fill(200));
 			// The two limiters' starts together keep one 8-per-window rule.

@@ -4,7 +4,10 @@
  */
 import Redis from 'ioredis';
 
-import { InProcessLocks, RedisLocks } from '../../../../nodes/PinterestAudienceSync/engine/sharedLock';
+import {
+	InProcessLocks,
+	RedisLocks,
+} from '../../../../nodes/PinterestAudienceSync/engine/sharedLock';
 import { sleep } from '../../../../nodes/PinterestAudienceSync/engine/retry';
 import { startRedisServer, type RedisServer } from '../../../queue-mode/redisServer';
 
@@ -37,7 +40,10 @@ function redisLocks(leaseMs?: number): RedisLocks {
 }
 
 /** Runs `work` for each caller at once and records the most that ran together. */
-async function mostAtOnce(callers: Array<(work: () => Promise<void>) => Promise<void>>, workMs: number): Promise<number> {
+async function mostAtOnce(
+	callers: Array<(work: () => Promise<void>) => Promise<void>>,
+	workMs: number,
+): Promise<number> {
 	let running = 0;
 	let most = 0;
 	await Promise.all(
@@ -55,8 +61,18 @@ async function mostAtOnce(callers: Array<(work: () => Promise<void>) => Promise<
 
 it('in one process: work under the same key runs one at a time, other keys in parallel', async () => {
 	const locks = new InProcessLocks();
-	expect(await mostAtOnce(Array.from({ length: 5 }, () => (work) => locks.run('a', work)), 20)).toBe(1);
-	expect(await mostAtOnce(['a', 'b', 'c'].map((key) => (work) => locks.run(key, work)), 20)).toBe(3);
+	expect(
+		await mostAtOnce(
+			Array.from({ length: 5 }, () => (work) => locks.run('a', work)),
+			20,
+		),
+	).toBe(1);
+	expect(
+		await mostAtOnce(
+			['a', 'b', 'c'].map((key) => (work) => locks.run(key, work)),
+			20,
+		),
+	).toBe(3);
 	// A failure releases the key.
 	await expect(locks.run('a', () => Promise.reject(new Error('failed')))).rejects.toThrow('failed');
 	await expect(locks.run('a', async () => 'next')).resolves.toBe('next');
@@ -64,7 +80,12 @@ it('in one process: work under the same key runs one at a time, other keys in pa
 
 it('across connections: work under the same key runs one at a time', async () => {
 	const workers = Array.from({ length: 4 }, () => redisLocks());
-	expect(await mostAtOnce(workers.map((locks) => (work) => locks.run('same', work)), 100)).toBe(1);
+	expect(
+		await mostAtOnce(
+			workers.map((locks) => (work) => locks.run('same', work)),
+			100,
+		),
+	).toBe(1);
 	expect(await connection().exists('pinterest-audience-sync:lock:same')).toBe(0);
 });
 

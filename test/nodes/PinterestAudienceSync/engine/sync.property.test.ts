@@ -35,21 +35,51 @@ afterAll(async () => {
 
 /** A fresh customer-list audience (created over HTTP), so list contents belong to one run only. */
 async function newAudience(): Promise<{ audienceId: string; customerListId: string }> {
-	const api = axios.create({ baseURL: `${emu.apiBaseUrl}/ad_accounts/${emu.demo.adAccountId}`, headers: { Authorization: `Bearer ${emu.demo.accessToken}` } });
+	const api = axios.create({
+		baseURL: `${emu.apiBaseUrl}/ad_accounts/${emu.demo.adAccountId}`,
+		headers: { Authorization: `Bearer ${emu.demo.accessToken}` },
+	});
 	const name = `Sync property ${++audienceCounter}`;
-	const list = await api.post<{ id: string }>('/customer_lists', { name, records: SEED, list_type: 'EMAIL' });
-	const audience = await api.post<{ id: string }>('/audiences', { name, audience_type: 'CUSTOMER_LIST', rule: { customer_list_id: list.data.id } });
+	const list = await api.post<{ id: string }>('/customer_lists', {
+		name,
+		records: SEED,
+		list_type: 'EMAIL',
+	});
+	const audience = await api.post<{ id: string }>('/audiences', {
+		name,
+		audience_type: 'CUSTOMER_LIST',
+		rule: { customer_list_id: list.data.id },
+	});
 	return { audienceId: audience.data.id, customerListId: list.data.id };
 }
 
 const value = fc.oneof(
 	{ weight: 5, arbitrary: fc.integer({ min: 0, max: 60 }).map((i) => `user${i}@example.com`) },
-	{ weight: 2, arbitrary: fc.integer({ min: 0, max: 30 }).map((i) => `${String(i).padStart(8, '0')}-8cf0-11bd-b23e-10b96e40000d`) },
-	{ weight: 2, arbitrary: fc.constantFrom<unknown>('', null, undefined, 'nope', 42, '00000000-0000-0000-0000-000000000000', [1]) },
+	{
+		weight: 2,
+		arbitrary: fc
+			.integer({ min: 0, max: 30 })
+			.map((i) => `${String(i).padStart(8, '0')}-8cf0-11bd-b23e-10b96e40000d`),
+	},
+	{
+		weight: 2,
+		arbitrary: fc.constantFrom<unknown>(
+			'',
+			null,
+			undefined,
+			'nope',
+			42,
+			'00000000-0000-0000-0000-000000000000',
+			[1],
+		),
+	},
 	{ weight: 1, arbitrary: fc.anything() },
 );
 const fields = fc.subarray<MatchField>(['email', 'maid', 'idfa'], { minLength: 1 });
-const fault = fc.record({ status: fc.constantFrom(503, 429, 400, 404), count: fc.integer({ min: 1, max: 2 }) });
+const fault = fc.record({
+	status: fc.constantFrom(503, 429, 400, 404),
+	count: fc.integer({ min: 1, max: 2 }),
+});
 
 describe('runSync metrics invariant (property-based, against the emulator)', () => {
 	it('accounts for every user exactly once, whatever the input and the faults', async () => {
@@ -63,9 +93,19 @@ describe('runSync metrics invariant (property-based, against the emulator)', () 
 				async (chosen, users, batchSize, retryWindowMs, faults) => {
 					const { audienceId, customerListId } = await newAudience();
 					for (const f of faults) {
-						emu.addFault({ method: 'PATCH', path: `/customer_lists/${customerListId}`, status: f.status, count: f.count, headers: { 'retry-after': '0' } });
+						emu.addFault({
+							method: 'PATCH',
+							path: `/customer_lists/${customerListId}`,
+							status: f.status,
+							count: f.count,
+							headers: { 'retry-after': '0' },
+						});
 					}
-					const context = createExecuteContext({ credential: credentialFor(emu), credentialId: 'cred-property', parameters: {} });
+					const context = createExecuteContext({
+						credential: credentialFor(emu),
+						credentialId: 'cred-property',
+						parameters: {},
+					});
 					const result = await runSync({
 						client: pinterestClientFor(context),
 						credentialKey: 'cred-property',
@@ -75,29 +115,47 @@ describe('runSync metrics invariant (property-based, against the emulator)', () 
 						fields: chosen,
 						userCount: users.length,
 						readIdentifier: (user, field) => users[user][chosen.indexOf(field)],
-						settings: { batchSize, requestsPerSecond: 1000, retryWindowMs, flushWindowMs: 0, requestTimeoutMs: 30_000 },
+						settings: {
+							batchSize,
+							requestsPerSecond: 1000,
+							retryWindowMs,
+							flushWindowMs: 0,
+							requestTimeoutMs: 30_000,
+						},
 					});
 					emu.clearFaults();
 					const m = result.metrics;
 
 					expect(m.entered).toBe(users.length);
 					expect(m.proceededToNextStep).toBe(users.length);
-					expect(m.usersSynced + m.usersNotSynced + m.usersErrored + m.usersPending).toBe(users.length);
+					expect(m.usersSynced + m.usersNotSynced + m.usersErrored + m.usersPending).toBe(
+						users.length,
+					);
 					expect(m.usersPending).toBe(0);
 					expect(result.statuses).toHaveLength(users.length);
-					const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+					const sum = (counts: Record<string, number>) =>
+						Object.values(counts).reduce((a, b) => a + b, 0);
 					expect(sum(m.notSyncedReasons)).toBe(m.usersNotSynced);
 					expect(sum(m.errorReasons)).toBe(m.usersErrored);
 
 					const held = emu.listRecords(emu.demo.adAccountId, customerListId);
 					const usersRecords = new Set<string>([SEED]);
 					users.forEach((user, u) => {
-						const records = chosen.map((field, f) => normaliseIdentifier(field, user[f])).flatMap((r) => (r.ok ? [r.record] : []));
+						const records = chosen
+							.map((field, f) => normaliseIdentifier(field, user[f]))
+							.flatMap((r) => (r.ok ? [r.record] : []));
 						for (const r of records) usersRecords.add(r);
 						const status = result.statuses[u];
-						const expected = records.length === 0 ? UserStatus.NotSynced : records.every((r) => held.has(r)) ? UserStatus.Synced : UserStatus.Errored;
+						const expected =
+							records.length === 0
+								? UserStatus.NotSynced
+								: records.every((r) => held.has(r))
+									? UserStatus.Synced
+									: UserStatus.Errored;
 						expect(status).toBe(expected);
-						expect(result.reasons.has(u)).toBe(status === UserStatus.NotSynced || status === UserStatus.Errored);
+						expect(result.reasons.has(u)).toBe(
+							status === UserStatus.NotSynced || status === UserStatus.Errored,
+						);
 					});
 					expect([...held].filter((r) => !usersRecords.has(r))).toEqual([]);
 					expect(held.size - 1).toBe(m.recordsSent);

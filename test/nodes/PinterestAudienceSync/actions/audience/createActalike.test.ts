@@ -107,7 +107,14 @@ describe('Create Actalike Audience', () => {
 			continueOnFail: true,
 		});
 
-		expect(out.map((item) => [item.json.name, item.json.percentage, item.json.seedAudienceId, item.pairedItem])).toEqual([
+		expect(
+			out.map((item) => [
+				item.json.name,
+				item.json.percentage,
+				item.json.seedAudienceId,
+				item.pairedItem,
+			]),
+		).toEqual([
 			['Per item 2 %', 2, newsletterId, { item: 0 }],
 			[undefined, undefined, undefined, { item: 1 }],
 			['Per item 7 %', 7, newsletterId, { item: 2 }],
