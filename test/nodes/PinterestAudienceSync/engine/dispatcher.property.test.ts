@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import axios from 'axios';
-import Bottleneck from 'bottleneck';
 import fc from 'fast-check';
 
 import type { Emulator } from '../../../../emulator';
@@ -15,7 +14,10 @@ import { AuthGate } from '../../../../nodes/PinterestAudienceSync/engine/authGat
 import { newCallStats } from '../../../../nodes/PinterestAudienceSync/engine/client';
 import type { PinterestClient } from '../../../../nodes/PinterestAudienceSync/engine/client';
 import { ListDispatcher } from '../../../../nodes/PinterestAudienceSync/engine/dispatcher';
-import { UserWriteLimiter } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
+import {
+	InProcessStartLimiter,
+	UserWriteLimiter,
+} from '../../../../nodes/PinterestAudienceSync/engine/limiter';
 import { recordList } from '../../../../nodes/PinterestAudienceSync/engine/records';
 import { sleep } from '../../../../nodes/PinterestAudienceSync/engine/retry';
 import { pinterestClientFor } from '../../../../nodes/PinterestAudienceSync/transport';
@@ -90,7 +92,10 @@ describe('ListDispatcher (property-based, against the emulator)', () => {
 						});
 					const since = emu.log.length;
 					const limiter = new UserWriteLimiter(
-						new Bottleneck({ minTime: 0, maxConcurrent: null }),
+						new InProcessStartLimiter(`property-${customerListId}`, {
+							minTime: 0,
+							maxConcurrent: 1000,
+						}),
 						1000,
 					);
 					const dispatcher = new ListDispatcher(
