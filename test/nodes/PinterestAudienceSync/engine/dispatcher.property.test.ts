@@ -1,8 +1,9 @@
 /**
- * Properties of the list dispatcher (coalescing and chunking, product.md §3 and §5), against the running
- * emulator through the real transport: whatever executions bring, whatever the batch size, flush window
- * and faults, every record of every execution gets exactly one outcome, no request carries more than the
- * batch size, and the list ends up holding exactly the records reported accepted.
+ * Properties of the list dispatcher (concurrent executions' records for one list coalesced and cut
+ * into batches), against the running emulator through the real transport: whatever executions bring,
+ * whatever the batch size, flush window and faults, every record of every execution gets exactly one
+ * outcome, no request carries more than the batch size, and the list ends up holding exactly the
+ * records reported accepted.
  */
 import { createHash } from 'node:crypto';
 import axios from 'axios';
