@@ -7,14 +7,15 @@ import { bottleneckSettings, relaxedSpacing } from './limiter';
 import { RedisLocks } from './sharedLock';
 
 /**
- * One Pinterest write limit for every n8n worker: a `LimiterFactory` whose limiters are Bottleneck
+ * One Pinterest write limit for every n8n worker: a `LimiterFactory` whose starts come from Bottleneck
  * clustered limiters on Redis (`datastore: 'ioredis'`, `clearDatastore: false`). Every process that
  * builds a limiter with the same id shares Bottleneck's own Redis state for it, so the write window
  * (`maxConcurrent` slots, each held for the window by the engine's UserWriteLimiter) and the 429
- * slow-down (an `updateSettings({ minTime })`) hold across all workers together. Bottleneck computes each request's slot in a Lua script with Redis's
- * clock, so workers on different machines need no synchronised clocks. The spacing is entirely
- * Bottleneck's; this file adds what happens when Redis cannot be used, and lets every worker narrow a
- * shared 429 slow-down back (see `ClusteredLimiter.relax`).
+ * slow-down (an `updateSettings({ minTime })`) hold across all workers together. Bottleneck computes
+ * each request's slot in a Lua script with Redis's clock, so workers on different machines need no
+ * synchronised clocks. The spacing is entirely Bottleneck's; this file adds what happens when Redis
+ * cannot be used, and lets every worker narrow a shared 429 slow-down back (see
+ * `ClusteredLimiter.relax`).
  *
  * Redis unreachable or not answering — the choice made here: **fail, never fall back**.
  * A per-process fallback would silently multiply the limit by the number of workers, and a slowed-down
@@ -298,7 +299,7 @@ class ClusteredLimiter implements StartLimiter {
 		return this.inner;
 	}
 
-	/** Runs `operation` unless Redis stays unusable for `unavailableAfterMs`; `attach` may mark it sent. */
+	/** Runs `operation` unless Redis stays unusable for `unavailableAfterMs`; `started` marks it sent. */
 	private guarded<T>(operation: (started: () => boolean) => Promise<T>): Promise<T> {
 		return new Promise<T>((resolve, reject) => {
 			let state: 'waiting' | 'started' | 'settled' = 'waiting';
