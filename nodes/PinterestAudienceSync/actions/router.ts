@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import * as createActalike from './audience/createActalike.operation';
 import * as getAudience from './audience/getAudience.operation';
 import * as listAudiences from './audience/listAudiences.operation';
+import type { OperationName } from './node.type';
 import * as syncUsers from './syncUsers.operation';
 
 type Operation = (
@@ -11,17 +12,21 @@ type Operation = (
 	items: INodeExecutionData[],
 ) => Promise<INodeExecutionData[][]>;
 
-const operations: Record<string, Operation> = {
+const operations: Record<OperationName, Operation> = {
 	syncUsers: syncUsers.execute,
 	getAudience: getAudience.execute,
 	listAudiences: listAudiences.execute,
 	createActalike: createActalike.execute,
 };
 
+/** A saved workflow may name an operation this version does not have. */
+function isOperationName(name: string): name is OperationName {
+	return Object.prototype.hasOwnProperty.call(operations, name);
+}
+
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
-	const run = operations[operation];
-	if (!run)
+	if (!isOperationName(operation))
 		throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
-	return await run.call(this, this.getInputData());
+	return await operations[operation].call(this, this.getInputData());
 }

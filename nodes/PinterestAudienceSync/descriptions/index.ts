@@ -1,10 +1,9 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import {
-	createActalikeDescription,
-	getAudienceDescription,
-	listAudiencesDescription,
-} from './audienceOperations.description';
+import * as createActalike from '../actions/audience/createActalike.operation';
+import * as getAudience from '../actions/audience/getAudience.operation';
+import * as listAudiences from '../actions/audience/listAudiences.operation';
+import type { OperationName } from '../actions/node.type';
 import { adAccountRLC } from './rlc.description';
 import { syncUsersDescription } from './syncUsers.description';
 
@@ -15,45 +14,44 @@ export {
 	MAX_RETRY_WINDOW_MINUTES,
 	syncUsersDescription,
 } from './syncUsers.description';
-export {
-	createActalikeDescription,
-	getAudienceDescription,
-	listAudiencesDescription,
-} from './audienceOperations.description';
+
+const operationOptions: Array<INodePropertyOptions & { value: OperationName }> = [
+	{
+		name: 'Create Actalike Audience',
+		value: 'createActalike',
+		description: 'Create an Actalike (lookalike) audience seeded from a customer-list audience',
+		action: 'Create an actalike audience',
+	},
+	{
+		name: 'Get Audience',
+		value: 'getAudience',
+		description: 'Get one audience with its size and status',
+		action: 'Get an audience',
+	},
+	{
+		name: 'List Audiences',
+		value: 'listAudiences',
+		description: 'List the audiences of an ad account',
+		action: 'List audiences',
+	},
+	{
+		name: 'Sync Users',
+		value: 'syncUsers',
+		description:
+			'Add the users who reach this step to a Pinterest audience, or remove them from it',
+		action: 'Sync users to an audience',
+	},
+];
+
+const defaultOperation: OperationName = 'syncUsers';
 
 export const operationProperty: INodeProperties = {
 	displayName: 'Operation',
 	name: 'operation',
 	type: 'options',
 	noDataExpression: true,
-	options: [
-		{
-			name: 'Create Actalike Audience',
-			value: 'createActalike',
-			description: 'Create an Actalike (lookalike) audience seeded from a customer-list audience',
-			action: 'Create an actalike audience',
-		},
-		{
-			name: 'Get Audience',
-			value: 'getAudience',
-			description: 'Get one audience with its size and status',
-			action: 'Get an audience',
-		},
-		{
-			name: 'List Audiences',
-			value: 'listAudiences',
-			description: 'List the audiences of an ad account',
-			action: 'List audiences',
-		},
-		{
-			name: 'Sync Users',
-			value: 'syncUsers',
-			description:
-				'Add the users who reach this step to a Pinterest audience, or remove them from it',
-			action: 'Sync users to an audience',
-		},
-	],
-	default: 'syncUsers',
+	options: operationOptions,
+	default: defaultOperation,
 };
 
 /**
@@ -64,7 +62,7 @@ export const nodeProperties: INodeProperties[] = [
 	operationProperty,
 	adAccountRLC,
 	...syncUsersDescription,
-	...getAudienceDescription,
-	...listAudiencesDescription,
-	...createActalikeDescription,
+	...getAudience.description,
+	...listAudiences.description,
+	...createActalike.description,
 ];

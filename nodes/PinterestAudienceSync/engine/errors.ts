@@ -35,7 +35,12 @@ export type FailureKind =
 	| 'invalidRequest'
 	| 'unknown';
 
-/** Which retry policy a failure falls under (product.md §3 "Retries"). */
+/**
+ * Which retry policy a failure falls under: a 429, a 5xx, a timeout or a dropped connection passes and
+ * is retried until the retry window ends (a 429 also slows the shared limiter); a token still refused
+ * after its refresh, a missing permission, a gone ad account or audience and a bad request need the
+ * user and are not retried.
+ */
 export function classifyFailure(error: unknown): FailureKind {
 	if (!(error instanceof PinterestApiError)) return 'unknown';
 	if (error.network) return 'transient';

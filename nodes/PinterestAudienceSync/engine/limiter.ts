@@ -42,6 +42,31 @@ const REMEMBERED_STARTS = 64;
 export type SendMark = (more?: boolean) => void;
 
 /**
+ * What the transport has said so far about one write's request; `update` wakes whoever waits on
+ * `changed()`.
+ */
+class WriteProgress {
+	/** The request may still be sent (it has not left, or n8n may send it again). */
+	sendable = true;
+	/** n8n sent the request again after refreshing the token. */
+	resent = false;
+	/** When the request settled (performance.now()). */
+	answeredAt: number | undefined;
+	private wake: (() => void) | undefined;
+
+	update(change: () => void): void {
+		change();
+		const waiting = this.wake;
+		this.wake = undefined;
+		waiting?.();
+	}
+
+	changed(): Promise<void> {
+		return new Promise<void>((resume) => (this.wake = resume));
+	}
+}
+
+/**
  * "N requests per second" as Pinterest counts it, in any sliding second: at most `slots` request starts
  * in any `holdMs`. Each start holds one of `slots` Bottleneck slots (maxConcurrent) for `holdMs` from
  * the moment it starts, whatever the request's own latency; the request itself is not waited for, so
@@ -73,11 +98,45 @@ export function writeWindowFor(requestsPerSecond: number): WriteWindow {
 	};
 }
 
+/**
+ * How a `StartLimiter` hands out starts: at most `maxConcurrent` jobs running at once, their starts at
+ * least `minTime` ms apart (Bottleneck's own names for both).
+ */
+export interface StartSettings {
+	minTime: number;
+	maxConcurrent: number;
+}
+
+/**
+ * The starts a `UserWriteLimiter` takes its writes' slots from: in this process, or shared by every
+ * worker through Redis (redisLimiter.ts).
+ */
+export interface StartLimiter {
+	/** Runs `job` once a start is free; settles with the job. */
+	schedule<T>(job: () => Promise<T>): Promise<T>;
+	updateSettings(settings: StartSettings): Promise<void>;
+}
+
+/** Starts handed out by a Bottleneck of this process alone. */
+export class InProcessStartLimiter implements StartLimiter {
+	private readonly bottleneck: Bottleneck;
+
+	constructor(id: string, settings: StartSettings) {
+		this.bottleneck = new Bottleneck({ id, ...settings });
+	}
+
+	schedule<T>(job: () => Promise<T>): Promise<T> {
+		return this.bottleneck.schedule(job);
+	}
+
+	async updateSettings(settings: StartSettings): Promise<void> {
+		// Typed as returning the limiter, Bottleneck's updateSettings returns a promise of it.
+		await this.bottleneck.updateSettings(settings);
+	}
+}
+
 /** Bottleneck's settings for a window, with a wider spacing of starts while slowed down (0 = none). */
-export function bottleneckSettings(
-	window: WriteWindow,
-	slowedMinTime = 0,
-): { minTime: number; maxConcurrent: number } {
+export function bottleneckSettings(window: WriteWindow, slowedMinTime = 0): StartSettings {
 	return { minTime: Math.max(window.minSpacingMs, slowedMinTime), maxConcurrent: window.slots };
 }
 
@@ -110,11 +169,11 @@ export class UserWriteLimiter {
 	private readonly earlyHandbackMs: number;
 
 	/**
-	 * `allStartsInThisProcess`: no other process shares the Bottleneck (in-process limiter), so this
+	 * `allStartsInThisProcess`: no other process shares `starts` (in-process limiter), so this
 	 * process's record of starts is complete and slots may be handed back early (EARLY_HANDBACK_MS).
 	 */
 	constructor(
-		readonly bottleneck: Bottleneck,
+		private readonly starts: StartLimiter,
 		requestsPerSecond: number,
 		{ allStartsInThisProcess = false }: { allStartsInThisProcess?: boolean } = {},
 	) {
@@ -141,56 +200,51 @@ export class UserWriteLimiter {
 	schedule<T>(task: (onSend: SendMark) => Promise<T>): Promise<T> {
 		return new Promise<T>((resolve, reject) => {
 			let started = false;
-			this.bottleneck
+			this.starts
 				.schedule(async () => {
 					const start = await this.takeStartTurn();
 					started = true;
-					let sendable = true;
-					let resent = false;
-					let answeredAt: number | undefined;
-					let wake: (() => void) | undefined;
-					const changed = (): void => {
-						const waiting = wake;
-						wake = undefined;
-						waiting?.();
-					};
-					const onSend: SendMark = (more = false) => {
-						start.t = Math.max(start.t, performance.now());
-						if (more) resent = true;
-						else sendable = false;
-						changed();
-					};
+					const write = new WriteProgress();
+					const onSend: SendMark = (more = false) =>
+						write.update(() => {
+							start.t = Math.max(start.t, performance.now());
+							if (more) write.resent = true;
+							else write.sendable = false;
+						});
 					task(onSend)
 						.then(resolve, reject)
-						.finally(() => {
-							sendable = false;
-							answeredAt = performance.now();
-							changed();
-						});
-					while (sendable) await new Promise<void>((resume) => (wake = resume));
-					const sentAt = start.t;
-					const windowEnd = sentAt + this.window.holdMs - this.earlyHandbackMs;
-					if (answeredAt === undefined && !resent) {
-						const answered = new Promise<void>((resume) => (wake = resume));
-						await Promise.race([
-							answered,
-							sleep(Math.max(0, Math.ceil(windowEnd - performance.now()))),
-						]);
-					}
-					if (answeredAt !== undefined && !resent)
-						start.t = sentAt + this.arrivalLag(answeredAt - sentAt);
-					await sleep(
-						Math.max(
-							0,
-							Math.ceil(start.t + this.window.holdMs - this.earlyHandbackMs - performance.now()),
-						),
-					);
+						.finally(() =>
+							write.update(() => {
+								write.sendable = false;
+								write.answeredAt = performance.now();
+							}),
+						);
+					await this.holdSlot(start, write);
 				})
 				.catch((error: unknown) => {
 					// Only a limiter failure before the start (e.g. Redis unreachable) fails the write here.
 					if (!started) reject(error);
 				});
 		});
+	}
+
+	/** Keeps a started write's slot until its window ends, counted from when it may have arrived. */
+	private async holdSlot(start: { t: number }, write: WriteProgress): Promise<void> {
+		while (write.sendable) await write.changed();
+		const sentAt = start.t;
+		if (write.answeredAt === undefined && !write.resent)
+			await Promise.race([write.changed(), sleep(this.untilWindowEnds(sentAt))]);
+		if (write.answeredAt !== undefined && !write.resent)
+			start.t = sentAt + this.arrivalLag(write.answeredAt - sentAt);
+		await sleep(this.untilWindowEnds(start.t));
+	}
+
+	/** Milliseconds until the window of a request sent at `sentAt` lets its slot go. */
+	private untilWindowEnds(sentAt: number): number {
+		return Math.max(
+			0,
+			Math.ceil(sentAt + this.window.holdMs - this.earlyHandbackMs - performance.now()),
+		);
 	}
 
 	/**
@@ -281,13 +335,13 @@ export class UserWriteLimiter {
 	}
 
 	private async apply(): Promise<void> {
-		await this.bottleneck.updateSettings(bottleneckSettings(this.window, this.slowedMinTime));
+		await this.starts.updateSettings(bottleneckSettings(this.window, this.slowedMinTime));
 	}
 }
 
 export interface LimiterFactory {
-	/** Builds the Bottleneck for a limiter id; the in-process default or a Redis-clustered one. */
-	create(id: string, window: WriteWindow): Bottleneck;
+	/** Builds the starts for a limiter id; the in-process default or ones shared through Redis. */
+	create(id: string, window: WriteWindow): StartLimiter;
 	/** Whether other processes start writes through the same limiter state (Redis). */
 	readonly sharedAcrossProcesses: boolean;
 	/** Locks over the same processes as the limiter: one creation per audience name, one token refresh. */
@@ -295,14 +349,17 @@ export interface LimiterFactory {
 }
 
 export const inProcessLimiterFactory: LimiterFactory = {
-	create: (id, window) => new Bottleneck({ id, ...bottleneckSettings(window) }),
+	create: (id, window) => new InProcessStartLimiter(id, bottleneckSettings(window)),
 	sharedAcrossProcesses: false,
 	locks: processLocks,
 };
 
 const limiters = new Map<string, UserWriteLimiter>();
 
-/** One limiter per Pinterest user for the whole process (product.md §3 "Rate limit"). */
+/**
+ * One limiter per Pinterest user for the whole process: Pinterest counts writes per user (token
+ * owner), whichever executions, audiences or credentials they come from.
+ */
 export async function writeLimiterFor(
 	pinterestUserId: string,
 	requestsPerSecond: number,

@@ -1,6 +1,9 @@
 import * as crypto from 'node:crypto';
 
-/** The identifier kinds Pinterest customer lists accept from this node (pinterest-api.md §4). */
+/**
+ * The identifier kinds Pinterest customer lists accept from this node: emails, Android advertising IDs
+ * and Apple IDFAs (Pinterest takes no phone numbers).
+ */
 export type MatchField = 'email' | 'maid' | 'idfa';
 
 export const MATCH_FIELD_LABELS: Record<MatchField, string> = {

@@ -6,7 +6,8 @@ import { inProcessLimiterFactory } from './limiter';
 import { RedisLimiterFactory } from './redisLimiter';
 
 /**
- * Which limiter the node uses, from the environment of the n8n process (product.md §5 "Queue mode"):
+ * Which limiter the node uses, from the environment of the n8n process. In queue mode the workers must
+ * share one limiter per Pinterest user, or N workers would send N times the rate:
  *
  * 1. `PINTEREST_AUDIENCE_SYNC_REDIS=off` (or `false`, `0`, `disabled`): in-process limiter, whatever
  *    else is set. Only right with a single process doing syncs.

@@ -2,19 +2,20 @@ import Bottleneck from 'bottleneck';
 import Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 
-import type { LimiterFactory, WriteWindow } from './limiter';
+import type { LimiterFactory, StartLimiter, StartSettings, WriteWindow } from './limiter';
 import { bottleneckSettings, relaxedSpacing } from './limiter';
 import { RedisLocks } from './sharedLock';
 
 /**
- * One Pinterest write limit for every n8n worker: a `LimiterFactory` whose limiters are Bottleneck
+ * One Pinterest write limit for every n8n worker: a `LimiterFactory` whose starts come from Bottleneck
  * clustered limiters on Redis (`datastore: 'ioredis'`, `clearDatastore: false`). Every process that
  * builds a limiter with the same id shares Bottleneck's own Redis state for it, so the write window
  * (`maxConcurrent` slots, each held for the window by the engine's UserWriteLimiter) and the 429
- * slow-down (an `updateSettings({ minTime })`) hold across all workers together. Bottleneck computes each request's slot in a Lua script with Redis's
- * clock, so workers on different machines need no synchronised clocks. The spacing is entirely
- * Bottleneck's; this file adds what happens when Redis cannot be used, and lets every worker narrow a
- * shared 429 slow-down back (see `ClusteredLimiter.relax`).
+ * slow-down (an `updateSettings({ minTime })`) hold across all workers together. Bottleneck computes
+ * each request's slot in a Lua script with Redis's clock, so workers on different machines need no
+ * synchronised clocks. The spacing is entirely Bottleneck's; this file adds what happens when Redis
+ * cannot be used, and lets every worker narrow a shared 429 slow-down back (see
+ * `ClusteredLimiter.relax`).
  *
  * Redis unreachable or not answering — the choice made here: **fail, never fall back**.
  * A per-process fallback would silently multiply the limit by the number of workers, and a slowed-down
@@ -212,8 +213,6 @@ class RedisHealth {
 	}
 }
 
-type Task = (...args: unknown[]) => PromiseLike<unknown>;
-
 type ScriptCallback = (error: unknown, replies: unknown) => void;
 
 /**
@@ -252,12 +251,12 @@ function quietly(cleanUp: () => unknown): Promise<void> {
 }
 
 /**
- * What the engine's `UserWriteLimiter` holds: a Bottleneck whose `schedule` and `updateSettings` run on
- * a clustered Bottleneck (the "inner" one) under the Redis watch. Should the inner limiter fail to
+ * The starts of a `UserWriteLimiter` shared through Redis: `schedule` and `updateSettings` run on a
+ * clustered Bottleneck (the "inner" one) under the Redis watch. Should the inner limiter fail to
  * start (Redis failed during its registration), the next call builds a fresh one, so one bad moment
  * does not break the limiter for the rest of the worker's life.
  */
-class ClusteredLimiter extends Bottleneck {
+class ClusteredLimiter implements StartLimiter {
 	private inner: Bottleneck;
 	private broken = false;
 	/** The spacing this process asked for (its own rate and 429 slow-down). */
@@ -270,11 +269,8 @@ class ClusteredLimiter extends Bottleneck {
 		private readonly health: RedisHealth,
 		/** Bottleneck's current shared `minTime` for this id, read from its Redis state. */
 		private readonly readSharedMinTime: () => Promise<number | undefined>,
-		id: string,
 		private window: WriteWindow,
 	) {
-		// The facade's own (local) Bottleneck state is never used.
-		super({ id: `${id}:facade`, maxConcurrent: null });
 		this.minTime = window.minSpacingMs;
 		this.inner = this.start();
 	}
@@ -303,7 +299,7 @@ class ClusteredLimiter extends Bottleneck {
 		return this.inner;
 	}
 
-	/** Runs `operation` unless Redis stays unusable for `unavailableAfterMs`; `attach` may mark it sent. */
+	/** Runs `operation` unless Redis stays unusable for `unavailableAfterMs`; `started` marks it sent. */
 	private guarded<T>(operation: (started: () => boolean) => Promise<T>): Promise<T> {
 		return new Promise<T>((resolve, reject) => {
 			let state: 'waiting' | 'started' | 'settled' = 'waiting';
@@ -344,38 +340,23 @@ class ClusteredLimiter extends Bottleneck {
 		});
 	}
 
-	override schedule<R>(...args: unknown[]): Promise<R> {
-		if (typeof args[0] === 'function') args.unshift({});
-		// Bottleneck frees a slot in Redis only when its job ends, or when the job expires: a worker that
-		// stops (restart, crash) while its jobs hold slots would otherwise take them away for good.
-		args[0] = { expiration: JOB_EXPIRATION_MS, ...(args[0] as object) };
-		const taskIndex = 1;
-		const task = args[taskIndex] as Task;
-		const running = this.guarded<R>(async (started) => {
-			let outcome: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
-			const wrapped: Task = async (...taskArgs) => {
-				// A slot granted after this write gave up is left unused.
-				if (!started()) throw new RedisLimiterUnavailable('abandoned', this.health.endpoint);
-				try {
-					const value = (await task(...taskArgs)) as R;
-					outcome = { ok: true, value };
-					return value;
-				} catch (error) {
-					outcome = { ok: false, error };
-					throw error;
-				}
-			};
-			const limited = [...args];
-			limited[taskIndex] = wrapped;
-			const inner = this.current() as unknown as { schedule(...a: unknown[]): Promise<unknown> };
+	schedule<T>(job: () => Promise<T>): Promise<T> {
+		const running = this.guarded<T>(async (started) => {
+			let outcome: PromiseSettledResult<T> | undefined;
 			try {
-				await inner.schedule(...limited);
+				// Bottleneck frees a slot in Redis only when its job ends, or when the job expires: a worker that
+				// stops (restart, crash) while its jobs hold slots would otherwise take them away for good.
+				await this.current().schedule({ expiration: JOB_EXPIRATION_MS }, async () => {
+					// A slot granted after this write gave up is left unused.
+					if (!started()) throw new RedisLimiterUnavailable('abandoned', this.health.endpoint);
+					[outcome] = await Promise.allSettled([job()]);
+				});
 			} catch (error) {
 				if (outcome === undefined) throw error;
 			}
-			// The task's own result, even when Bottleneck's bookkeeping after it failed.
+			// The job's own result, even when Bottleneck's bookkeeping after it failed.
 			if (outcome === undefined) throw new Error('Bottleneck settled a job without running it');
-			if (!outcome.ok) throw outcome.error;
+			if (outcome.status === 'rejected') throw outcome.reason;
 			this.relax();
 			return outcome.value;
 		});
@@ -419,27 +400,12 @@ class ClusteredLimiter extends Bottleneck {
 			});
 	}
 
-	/**
-	 * Bottleneck's typings say `updateSettings` returns the limiter, but it returns a promise of it
-	 * (the engine awaits it); this keeps both.
-	 */
-	override updateSettings(options?: Bottleneck.ConstructorOptions): Bottleneck {
-		if (typeof options?.minTime === 'number') this.minTime = options.minTime;
-		if (typeof options?.maxConcurrent === 'number')
-			this.window = { ...this.window, slots: options.maxConcurrent };
-		const updated = this.guarded(async () => {
-			await this.current().updateSettings(options);
-		}).then(() => this);
-		return updated as unknown as Bottleneck;
-	}
-
-	override ready(): Promise<unknown> {
-		return this.guarded(() => this.current().ready());
-	}
-
-	/** Leaves the shared connection open; only while Redis is up (see `current`). */
-	override async disconnect(): Promise<void> {
-		if (this.health.isUp()) await quietly(() => this.inner.disconnect(false));
+	updateSettings(settings: StartSettings): Promise<void> {
+		this.minTime = settings.minTime;
+		this.window = { ...this.window, slots: settings.maxConcurrent };
+		return this.guarded(async () => {
+			await this.current().updateSettings(settings);
+		});
 	}
 }
 
@@ -468,7 +434,7 @@ export class RedisLimiterFactory implements LimiterFactory {
 		this.settingsHint = settings.settingsHint ? ` (${settings.settingsHint})` : '';
 	}
 
-	create(id: string, window: WriteWindow): Bottleneck {
+	create(id: string, window: WriteWindow): StartLimiter {
 		const { connection, health, client } = this.connect();
 		// Bottleneck keeps a limiter's settings in the hash b_<id>_settings (its scripts' key layout).
 		const readSharedMinTime = async (): Promise<number | undefined> => {
@@ -487,7 +453,6 @@ export class RedisLimiterFactory implements LimiterFactory {
 				}),
 			health,
 			readSharedMinTime,
-			id,
 			window,
 		);
 		this.limiters.push(limiter);

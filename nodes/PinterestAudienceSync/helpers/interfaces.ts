@@ -1,4 +1,7 @@
-/** Pinterest API v5 objects, as far as this node reads them (pinterest-api.md §3). IDs stay strings. */
+/**
+ * Pinterest API v5 objects, as far as this node reads them. IDs stay strings: they are up to 18 digits,
+ * beyond what a JavaScript number holds exactly.
+ */
 export interface PinterestPage<T> {
 	items: T[];
 	bookmark: string | null;

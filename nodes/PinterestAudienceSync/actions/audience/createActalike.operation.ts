@@ -14,6 +14,58 @@ import {
 	withLock,
 } from './common';
 
+import { seedAudienceRLC } from '../../descriptions/rlc.description';
+import { operationParameters } from '../node.type';
+
+export const description = operationParameters('createActalike', [
+	seedAudienceRLC,
+	{
+		displayName: 'Actalike Audience Name',
+		name: 'actalikeName',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. High-value customers – Actalike',
+		description:
+			'Name of the new Actalike audience in Pinterest Ads Manager. With several countries, each audience gets the country code appended, e.g. "VIP – Actalike (US)". An Actalike audience that already has the name is reused, not duplicated.',
+	},
+	{
+		displayName: 'Countries',
+		name: 'countries',
+		type: 'multiOptions',
+		options: [
+			{
+				name: 'Canada',
+				value: 'CA',
+			},
+			{
+				name: 'United Kingdom',
+				value: 'GB',
+			},
+			{
+				name: 'United States',
+				value: 'US',
+			},
+		],
+		default: ['US'],
+		required: true,
+		description:
+			'Where to find people like the seed audience. Pinterest builds an Actalike audience for one country at a time, so one audience is created for each country you pick.',
+	},
+	{
+		displayName: 'Percentage',
+		name: 'percentage',
+		type: 'number',
+		default: 5,
+		typeOptions: {
+			minValue: 1,
+			maxValue: 10,
+		},
+		description:
+			"Size of the Actalike audience as a share of the country's Pinterest users: 1 % is closest to the seed audience, 10 % reaches the most people",
+	},
+]);
+
 /** Countries Pinterest builds Actalike audiences for (pinterest-api.md §3.3). */
 export const ACTALIKE_COUNTRIES = ['US', 'CA', 'GB'] as const;
 type ActalikeCountry = (typeof ACTALIKE_COUNTRIES)[number];

@@ -11,6 +11,11 @@ import {
 	readAdAccountId,
 } from './common';
 
+import { anyAudienceRLC } from '../../descriptions/rlc.description';
+import { operationParameters } from '../node.type';
+
+export const description = operationParameters('getAudience', [anyAudienceRLC]);
+
 async function fetchAudience(
 	context: IExecuteFunctions,
 	adAccountId: string,

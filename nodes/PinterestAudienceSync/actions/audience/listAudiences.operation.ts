@@ -10,6 +10,85 @@ import {
 	walkAudiences,
 } from './common';
 
+import { operationParameters } from '../node.type';
+
+export const description = operationParameters('listAudiences', [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		default: 50,
+		typeOptions: {
+			minValue: 1,
+		},
+		description: 'Max number of results to return',
+		displayOptions: {
+			show: {
+				returnAll: [false],
+			},
+		},
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Audience Type',
+				name: 'audienceType',
+				type: 'options',
+				options: [
+					{
+						name: 'Actalike',
+						value: 'ACTALIKE',
+						description: 'Lookalike audiences seeded from another audience',
+					},
+					{
+						name: 'Customer List',
+						value: 'CUSTOMER_LIST',
+						description:
+							'Audiences built from uploaded customer lists, like the ones this node syncs',
+					},
+					{
+						name: 'Engagement',
+						value: 'ENGAGEMENT',
+						description: 'People who engaged with your Pins',
+					},
+					{
+						name: 'Persona',
+						value: 'PERSONA',
+						description: 'Audiences based on Pinterest personas',
+					},
+					{
+						name: 'Visitor',
+						value: 'VISITOR',
+						description: 'People who visited your website',
+					},
+				],
+				default: 'CUSTOMER_LIST',
+				description: 'Only return audiences of this type',
+			},
+			{
+				displayName: 'Name',
+				name: 'name',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. VIP',
+				description: 'Only return audiences whose name contains this text (not case-sensitive)',
+			},
+		],
+	},
+]);
+
 interface ListQuery {
 	adAccountId: string;
 	/** Lower-cased text the name must contain; '' for any name. */

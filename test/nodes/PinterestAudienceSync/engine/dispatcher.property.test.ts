@@ -1,12 +1,12 @@
 /**
- * Properties of the list dispatcher (coalescing and chunking, product.md §3 and §5), against the running
- * emulator through the real transport: whatever executions bring, whatever the batch size, flush window
- * and faults, every record of every execution gets exactly one outcome, no request carries more than the
- * batch size, and the list ends up holding exactly the records reported accepted.
+ * Properties of the list dispatcher (concurrent executions' records for one list coalesced and cut
+ * into batches), against the running emulator through the real transport: whatever executions bring,
+ * whatever the batch size, flush window and faults, every record of every execution gets exactly one
+ * outcome, no request carries more than the batch size, and the list ends up holding exactly the
+ * records reported accepted.
  */
 import { createHash } from 'node:crypto';
 import axios from 'axios';
-import Bottleneck from 'bottleneck';
 import fc from 'fast-check';
 
 import type { Emulator } from '../../../../emulator';
@@ -15,7 +15,10 @@ import { AuthGate } from '../../../../nodes/PinterestAudienceSync/engine/authGat
 import { newCallStats } from '../../../../nodes/PinterestAudienceSync/engine/client';
 import type { PinterestClient } from '../../../../nodes/PinterestAudienceSync/engine/client';
 import { ListDispatcher } from '../../../../nodes/PinterestAudienceSync/engine/dispatcher';
-import { UserWriteLimiter } from '../../../../nodes/PinterestAudienceSync/engine/limiter';
+import {
+	InProcessStartLimiter,
+	UserWriteLimiter,
+} from '../../../../nodes/PinterestAudienceSync/engine/limiter';
 import { recordList } from '../../../../nodes/PinterestAudienceSync/engine/records';
 import { sleep } from '../../../../nodes/PinterestAudienceSync/engine/retry';
 import { pinterestClientFor } from '../../../../nodes/PinterestAudienceSync/transport';
@@ -90,7 +93,10 @@ describe('ListDispatcher (property-based, against the emulator)', () => {
 						});
 					const since = emu.log.length;
 					const limiter = new UserWriteLimiter(
-						new Bottleneck({ minTime: 0, maxConcurrent: null }),
+						new InProcessStartLimiter(`property-${customerListId}`, {
+							minTime: 0,
+							maxConcurrent: 1000,
+						}),
 						1000,
 					);
 					const dispatcher = new ListDispatcher(

@@ -1,7 +1,8 @@
 /**
- * Properties of normaliseIdentifier (product.md §3 "Normalise and hash locally"): whatever it is given, it
- * returns either a 64 lower-case hex record or a reason drawn from a fixed set (so a reason can never
- * carry the value), and equivalent spellings of one identifier give one record.
+ * Properties of normaliseIdentifier (identifiers are normalised and hashed before they leave the
+ * process): whatever it is given, it returns either a 64 lower-case hex record or a reason drawn from a
+ * fixed set (so a reason can never carry the value), and equivalent spellings of one identifier give
+ * one record.
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';

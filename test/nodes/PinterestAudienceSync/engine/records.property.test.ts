@@ -1,7 +1,7 @@
 /**
- * Properties of prepareUsers (dedupe, product.md §3 "Buffer, dedupe, chunk"): records are unique, every
- * usable identifier of every user points at the record its own normalisation gives, and a user is Not
- * Synced exactly when none of its fields is usable.
+ * Properties of prepareUsers (identical records travel once): records are unique, every usable
+ * identifier of every user points at the record its own normalisation gives, and a user is Not Synced
+ * exactly when none of its fields is usable.
  */
 import fc from 'fast-check';
 

@@ -390,7 +390,7 @@ describe('Redis unreachable', () => {
 		await expect(limiter.schedule(async () => undefined)).rejects.toBeInstanceOf(
 			RedisLimiterUnavailable,
 		);
-		await expect(Promise.resolve(limiter.updateSettings({ minTime: 290 }))).rejects.toBeInstanceOf(
+		await expect(limiter.updateSettings({ minTime: 290, maxConcurrent: 7 })).rejects.toBeInstanceOf(
 			RedisLimiterUnavailable,
 		);
 		await sleep(300);
