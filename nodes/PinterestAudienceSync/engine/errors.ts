@@ -35,7 +35,7 @@ export type FailureKind =
 	| 'invalidRequest'
 	| 'unknown';
 
-/** Which retry policy a failure falls under (product.md §3 "Retries"). */
+/** Which retry policy a failure falls under: only rate limits and transient failures are retried. */
 export function classifyFailure(error: unknown): FailureKind {
 	if (!(error instanceof PinterestApiError)) return 'unknown';
 	if (error.network) return 'transient';
