@@ -140,7 +140,8 @@ function readChain(chain: ErrorShape[]): HttpFailure {
 			found.headers ??= link.response.headers;
 			found.body ??= link.response.data;
 		}
-		found.network ??= networkFailure(link.code);
+		// n8n 2.8's NodeApiError keeps a network error's code only as `httpCode`.
+		found.network ??= networkFailure(link.code) ?? networkFailure(link.httpCode);
 		found.body ??= link.context?.data;
 	}
 	found.status ??= chain
