@@ -89,7 +89,7 @@ function notFound(error: unknown, context: FailureContext): Omit<MarketerMessage
 /** What Pinterest said about a refused request: the request's shape, never a user's identifier. */
 function pinterestSays(error: unknown): string {
 	return error instanceof PinterestApiError && error.pinterestMessage
-		? `: ${error.pinterestMessage}`
+		? `: ${error.pinterestMessage.replace(/\.$/, '')}`
 		: '';
 }
 
