@@ -75,7 +75,7 @@ describe('audience deleted mid-run', () => {
 		expect(statusOf(run, 500)).toEqual({ status: 'errored', reason: 'audience not found' });
 		expect(run.metrics.retries).toBe(0);
 		expect(run.metrics.error).toMatch(
-			/no longer exists in ad account 549755885175.*Pick another audience, or choose "Create New Audience"/,
+			/was not found in ad account 549755885175.*Pick another audience, or choose "Create New Audience"/,
 		);
 		expect(patchesTo(emu, target.customerListId, since).map((e) => e.status)).toEqual([200, 404]);
 	});
@@ -115,7 +115,7 @@ describe('audience deleted mid-run', () => {
 			parameters: toTarget(target),
 			items: emailItems(2),
 		});
-		expect(error.message).toMatch(/no longer exists.*Pick another audience/);
+		expect(error.message).toMatch(/was not found.*Pick another audience/);
 	});
 });
 

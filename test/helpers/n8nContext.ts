@@ -41,7 +41,7 @@ export interface ContextRecorder {
 	refreshes: number;
 }
 
-function node(credentialId: string): INode {
+export function testNode(credentialId: string): INode {
 	return {
 		id: 'node-1',
 		name: 'Pinterest Audience Sync',
@@ -102,7 +102,7 @@ export function createExecuteContext(
 ): IExecuteFunctions {
 	const credentialId = options.credentialId ?? 'cred-1';
 	const executionId = options.executionId ?? `test-execution-${++executions}`;
-	const theNode = node(credentialId);
+	const theNode = testNode(credentialId);
 	const items = options.items ?? [];
 	const credential = options.credential;
 

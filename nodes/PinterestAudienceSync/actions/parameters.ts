@@ -4,8 +4,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { MatchField } from '../engine/normalise';
 import type { SyncAction, SyncSettings } from '../engine/sync';
 import { DEFAULT_SYNC_SETTINGS } from '../engine/sync';
+import { PINTEREST_ID } from '../helpers/pinterestId';
 
-const PINTEREST_ID = /^\d{1,18}$/;
 const MATCH_FIELDS: readonly MatchField[] = ['email', 'maid', 'idfa'];
 
 export interface SyncParameters {

@@ -23,7 +23,8 @@ import {
 	notSyncedResult,
 	runSync,
 } from '../engine/sync';
-import { CREDENTIAL_TYPE, apiBaseUrlFor, credentialKey, pinterestClientFor } from '../transport';
+import { credentialKey, pinterestClientFor } from '../transport';
+import { assertAudienceEnvironment } from './environment';
 import type { ParameterProblem } from './parameters';
 import { identifierReader, readSyncParameters } from './parameters';
 import type { TargetGroup } from './syncTargets';
@@ -141,30 +142,7 @@ export async function execute(
 ): Promise<INodeExecutionData[][]> {
 	const parameters = readSyncParameters(this);
 	const groups = readSyncTargets(this, items);
-	const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-	if (credentials.environment === 'sandbox') {
-		throw new NodeOperationError(
-			this.getNode(),
-			"Pinterest's sandbox has no audiences or customer lists",
-			{
-				description:
-					'Audience sync only works against production Pinterest (or a Custom Base URL such as the bundled emulator). Change the environment of the Pinterest credential.',
-			},
-		);
-	}
-	if (
-		credentials.environment === 'custom' &&
-		!/^https?:\/\/[^/]+/.test(apiBaseUrlFor(credentials))
-	) {
-		throw new NodeOperationError(
-			this.getNode(),
-			'The Pinterest credential has no valid Custom Base URL',
-			{
-				description:
-					'Enter an address such as http://127.0.0.1:8787 in the credential, or choose the Production environment.',
-			},
-		);
-	}
+	await assertAudienceEnvironment(this);
 
 	let limiterFactory: LimiterFactory;
 	let mirrorStore: MirrorStore | undefined;

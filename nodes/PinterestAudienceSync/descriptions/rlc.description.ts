@@ -1,7 +1,6 @@
 import type { INodeProperties, INodePropertyMode } from 'n8n-workflow';
 
-/** Pinterest IDs are strings of up to 18 digits (pinterest-api.md §1). */
-export const PINTEREST_ID_REGEX = '^\\d{1,18}$';
+import { PINTEREST_ID_PATTERN } from '../helpers/pinterestId';
 
 /** The two ways to pick a Pinterest object: searched in a list, or typed as an ID (checked as one). */
 function listOrIdModes(
@@ -30,7 +29,7 @@ function listOrIdModes(
 					{
 						type: 'regex',
 						properties: {
-							regex: PINTEREST_ID_REGEX,
+							regex: PINTEREST_ID_PATTERN,
 							errorMessage: `Not a valid ${what} ID: Pinterest IDs are up to 18 digits`,
 						},
 					},

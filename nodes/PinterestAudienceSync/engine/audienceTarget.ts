@@ -5,19 +5,13 @@ import type {
 	PinterestUserAccount,
 } from '../helpers/interfaces';
 import type { AuthGate } from './authGate';
-import { AudienceProblem, PinterestApiError } from './errors';
+import { AudienceProblem } from './errors';
 import type { CallStats, PinterestClient, PinterestRequest } from './client';
 import type { UserWriteLimiter } from './limiter';
 import type { MatchField } from './normalise';
 import type { SharedLocks } from './sharedLock';
-import {
-	DEFAULT_BASE_DELAY_MS,
-	DEFAULT_MAX_DELAY_MS,
-	RetryWindowEnded,
-	backoffDelay,
-	callPinterest,
-	sleep,
-} from './retry';
+import { bookmarkPages } from './paging';
+import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from './retry';
 
 export interface CallEnvironment {
 	client: PinterestClient;
@@ -27,10 +21,12 @@ export interface CallEnvironment {
 	requestTimeoutMs: number;
 }
 
+/** One call through the engine's request path; a create gives `findApplied` (see CallOptions). */
 export function call<T>(
 	env: CallEnvironment,
 	request: PinterestRequest,
 	limiter?: UserWriteLimiter,
+	findApplied?: () => Promise<T | undefined>,
 ): Promise<T> {
 	return callPinterest<T>(
 		{ timeoutMs: env.requestTimeoutMs, ...request },
@@ -44,6 +40,7 @@ export function call<T>(
 				maxDelayMs: DEFAULT_MAX_DELAY_MS,
 			},
 			stats: [env.stats],
+			findApplied,
 		},
 	);
 }
@@ -105,15 +102,8 @@ export interface ResolvedAudience {
 	recordsSentOnCreate: number;
 }
 
-async function* pages<T>(env: CallEnvironment, path: string): AsyncGenerator<T[]> {
-	let bookmark: string | null = null;
-	do {
-		const qs: Record<string, string | number> = { page_size: 250 };
-		if (bookmark) qs.bookmark = bookmark;
-		const page: PinterestPage<T> = await call<PinterestPage<T>>(env, { method: 'GET', path, qs });
-		yield page.items ?? [];
-		bookmark = page.bookmark;
-	} while (bookmark);
+function pages<T>(env: CallEnvironment, path: string): AsyncGenerator<PinterestPage<T>> {
+	return bookmarkPages<T>((qs) => call<PinterestPage<T>>(env, { method: 'GET', path, qs }));
 }
 
 /** An existing audience picked by ID: must be a customer-list audience; gives its list. */
@@ -202,99 +192,132 @@ export function listTypeFor(fields: MatchField[]): 'EMAIL' | 'MAID' | 'IDFA' {
 	return fields.includes('maid') ? 'MAID' : 'IDFA';
 }
 
-async function findByName(
-	env: CallEnvironment,
-	adAccountId: string,
-	name: string,
-): Promise<{ audience?: PinterestAudience; list?: PinterestCustomerList }> {
-	for await (const items of pages<PinterestAudience>(
-		env,
-		`/ad_accounts/${adAccountId}/audiences`,
-	)) {
-		const audience = items.find(
-			(a) => a.name === name && a.audience_type === 'CUSTOMER_LIST' && a.rule?.customer_list_id,
-		);
-		if (audience) return { audience };
-	}
-	for await (const items of pages<PinterestCustomerList>(
-		env,
-		`/ad_accounts/${adAccountId}/customer_lists`,
-	)) {
-		const list = items.find((l) => l.name === name);
-		if (list) return { list };
-	}
-	return {};
-}
-
 async function findInPages<T>(
 	env: CallEnvironment,
 	path: string,
 	match: (item: T) => boolean,
 ): Promise<T | undefined> {
-	for await (const items of pages<T>(env, path)) {
-		const found = items.find(match);
+	for await (const page of pages<T>(env, path)) {
+		const found = page.items.find(match);
 		if (found) return found;
 	}
 	return undefined;
 }
 
-/** A timeout, a dropped connection or a 5xx: Pinterest may have applied the request although its answer was lost. */
-function mayHaveBeenApplied(error: unknown): boolean {
-	if (!(error instanceof PinterestApiError)) return false;
-	if (error.network) return error.network !== 'refused';
-	return (error.status ?? 0) >= 500;
+interface AudienceByName {
+	credentialKey: string;
+	adAccountId: string;
+	name: string;
+	fields: MatchField[];
+	firstRecords: string[];
+	mayCreate: boolean;
+	locks: SharedLocks;
 }
 
-/**
- * Creates are not idempotent: when the answer to one is lost, Pinterest may have created the object
- * anyway, so `lookUp` looks for it before the create is sent again. Otherwise retried like any call.
- */
-async function createOnce<T>(
+function isCustomerListAudienceNamed(audience: PinterestAudience, name: string): boolean {
+	return audience.name === name && audience.audience_type === 'CUSTOMER_LIST';
+}
+
+/** The customer-list audience of that name, else a customer list of that name without its audience. */
+async function findByName(
 	env: CallEnvironment,
-	request: PinterestRequest,
+	adAccountId: string,
+	name: string,
+): Promise<{ audience?: PinterestAudience; list?: PinterestCustomerList }> {
+	const audience = await findInPages<PinterestAudience>(
+		env,
+		`/ad_accounts/${adAccountId}/audiences`,
+		(a) => isCustomerListAudienceNamed(a, name) && Boolean(a.rule?.customer_list_id),
+	);
+	if (audience) return { audience };
+	const list = await findInPages<PinterestCustomerList>(
+		env,
+		`/ad_accounts/${adAccountId}/customer_lists`,
+		(l) => l.name === name,
+	);
+	return list ? { list } : {};
+}
+
+/** Pinterest requires records when a list is created, so the first records travel with the creation. */
+async function createCustomerList(
+	env: CallEnvironment,
 	limiter: UserWriteLimiter,
-	lookUp: () => Promise<T | undefined>,
-): Promise<T> {
-	const policy = {
-		deadline: Date.now() + env.retryWindowMs,
-		baseDelayMs: DEFAULT_BASE_DELAY_MS,
-		maxDelayMs: DEFAULT_MAX_DELAY_MS,
-	};
-	for (let attempt = 0; ; attempt++) {
-		try {
-			// A deadline in the past: one attempt per call, transient failures come back as RetryWindowEnded.
-			return await callPinterest<T>(
-				{ timeoutMs: env.requestTimeoutMs, ...request },
-				{
-					client: () => env.client,
-					gate: env.gate,
-					limiter,
-					policy: { ...policy, deadline: 0 },
-					stats: [env.stats],
-				},
-			);
-		} catch (error) {
-			if (!(error instanceof RetryWindowEnded)) throw error;
-			if (mayHaveBeenApplied(error.lastError)) {
-				const created = await lookUp();
-				if (created) return created;
-			}
-			const retryAfterMs =
-				error.lastError instanceof PinterestApiError ? error.lastError.retryAfterMs : undefined;
-			const delay = backoffDelay(attempt, policy, retryAfterMs);
-			if (Date.now() + delay > policy.deadline) throw error;
-			env.stats.retries++;
-			await sleep(delay);
-		}
+	args: AudienceByName,
+): Promise<PinterestCustomerList> {
+	if (!args.mayCreate || args.firstRecords.length === 0) {
+		throw new AudienceProblem(
+			`There is no audience named "${args.name}" in ad account ${args.adAccountId}${args.mayCreate ? ', and no user had a usable identifier to create it with' : ', so there is nobody to remove'}. Pick an existing audience, or check the name.`,
+			'audience does not exist',
+		);
 	}
+	const path = `/ad_accounts/${args.adAccountId}/customer_lists`;
+	const body = {
+		name: args.name,
+		records: args.firstRecords.join(','),
+		list_type: listTypeFor(args.fields),
+	};
+	return await call<PinterestCustomerList>(env, { method: 'POST', path, body }, limiter, () =>
+		findInPages<PinterestCustomerList>(env, path, (l) => l.name === args.name),
+	);
+}
+
+async function createCustomerListAudience(
+	env: CallEnvironment,
+	limiter: UserWriteLimiter,
+	args: AudienceByName,
+	listId: string,
+): Promise<PinterestAudience> {
+	const path = `/ad_accounts/${args.adAccountId}/audiences`;
+	const body = {
+		ad_account_id: args.adAccountId,
+		name: args.name,
+		audience_type: 'CUSTOMER_LIST',
+		description: 'Synced from n8n (Pinterest Audience Sync)',
+		rule: { customer_list_id: listId },
+	};
+	return await call<PinterestAudience>(env, { method: 'POST', path, body }, limiter, () =>
+		findInPages<PinterestAudience>(
+			env,
+			path,
+			(a) => isCustomerListAudienceNamed(a, args.name) && a.rule?.customer_list_id === listId,
+		),
+	);
+}
+
+/** Looks the name up and creates what is missing: the customer list, then its audience. */
+async function findOrCreateByName(
+	env: CallEnvironment,
+	limiter: UserWriteLimiter,
+	args: AudienceByName,
+): Promise<ResolvedAudience> {
+	const found = await findByName(env, args.adAccountId, args.name);
+	if (found.audience) {
+		return {
+			audienceId: found.audience.id,
+			audienceName: args.name,
+			customerListId: found.audience.rule?.customer_list_id as string,
+			created: false,
+			recordsSentOnCreate: 0,
+		};
+	}
+	const list = found.list ?? (await createCustomerList(env, limiter, args));
+	const audience = await createCustomerListAudience(env, limiter, args, list.id);
+	return {
+		audienceId: audience.id,
+		audienceName: args.name,
+		customerListId: list.id,
+		created: true,
+		recordsSentOnCreate: found.list ? 0 : args.firstRecords.length,
+	};
 }
 
 const creations = new Map<string, Promise<ResolvedAudience>>();
 
 /**
  * Find-or-create of the customer list and its CUSTOMER_LIST audience by name. Re-runs find them again;
- * concurrent executions in this process share one creation. Pinterest requires records when a list is
- * created, so the first records travel with the creation.
+ * concurrent executions in this process share one creation. Creates are not idempotent: when the answer
+ * to one is lost, Pinterest may have created the object anyway, so it is looked for before the create is
+ * sent again.
  *
  * Across processes (n8n workers on one Redis), the find-and-create runs under a lock per ad account and
  * name (`locks`): whoever holds it looks the name up, and creates only if nothing is found; whoever
@@ -304,15 +327,7 @@ const creations = new Map<string, Promise<ResolvedAudience>>();
 export async function findOrCreateAudience(
 	env: CallEnvironment,
 	limiter: UserWriteLimiter,
-	args: {
-		credentialKey: string;
-		adAccountId: string;
-		name: string;
-		fields: MatchField[];
-		firstRecords: string[];
-		mayCreate: boolean;
-		locks: SharedLocks;
-	},
+	args: AudienceByName,
 ): Promise<ResolvedAudience> {
 	const key = `${args.credentialKey}|${args.adAccountId}|${args.name}`;
 	const running = creations.get(key);
@@ -320,82 +335,8 @@ export async function findOrCreateAudience(
 		const resolved = await running;
 		return { ...resolved, created: false, recordsSentOnCreate: 0 };
 	}
-	const creation = args.locks.run(
-		`audience:${args.adAccountId}:${args.name}`,
-		async (): Promise<ResolvedAudience> => {
-			const found = await findByName(env, args.adAccountId, args.name);
-			if (found.audience) {
-				return {
-					audienceId: found.audience.id,
-					audienceName: args.name,
-					customerListId: found.audience.rule?.customer_list_id as string,
-					created: false,
-					recordsSentOnCreate: 0,
-				};
-			}
-			let list = found.list;
-			let recordsSentOnCreate = 0;
-			if (!list) {
-				if (!args.mayCreate || args.firstRecords.length === 0) {
-					throw new AudienceProblem(
-						`There is no audience named "${args.name}" in ad account ${args.adAccountId}${args.mayCreate ? ', and no user had a usable identifier to create it with' : ', so there is nobody to remove'}. Pick an existing audience, or check the name.`,
-						'audience does not exist',
-					);
-				}
-				list = await createOnce<PinterestCustomerList>(
-					env,
-					{
-						method: 'POST',
-						path: `/ad_accounts/${args.adAccountId}/customer_lists`,
-						body: {
-							name: args.name,
-							records: args.firstRecords.join(','),
-							list_type: listTypeFor(args.fields),
-						},
-					},
-					limiter,
-					() =>
-						findInPages<PinterestCustomerList>(
-							env,
-							`/ad_accounts/${args.adAccountId}/customer_lists`,
-							(l) => l.name === args.name,
-						),
-				);
-				recordsSentOnCreate = args.firstRecords.length;
-			}
-			const listId = list.id;
-			const audience = await createOnce<PinterestAudience>(
-				env,
-				{
-					method: 'POST',
-					path: `/ad_accounts/${args.adAccountId}/audiences`,
-					body: {
-						ad_account_id: args.adAccountId,
-						name: args.name,
-						audience_type: 'CUSTOMER_LIST',
-						description: 'Synced from n8n (Pinterest Audience Sync)',
-						rule: { customer_list_id: listId },
-					},
-				},
-				limiter,
-				() =>
-					findInPages<PinterestAudience>(
-						env,
-						`/ad_accounts/${args.adAccountId}/audiences`,
-						(a) =>
-							a.name === args.name &&
-							a.audience_type === 'CUSTOMER_LIST' &&
-							a.rule?.customer_list_id === listId,
-					),
-			);
-			return {
-				audienceId: audience.id,
-				audienceName: args.name,
-				customerListId: list.id,
-				created: true,
-				recordsSentOnCreate,
-			};
-		},
+	const creation = args.locks.run(`audience:${args.adAccountId}:${args.name}`, () =>
+		findOrCreateByName(env, limiter, args),
 	);
 	creations.set(key, creation);
 	try {

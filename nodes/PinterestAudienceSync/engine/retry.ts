@@ -9,6 +9,8 @@ export interface RetryPolicy {
 	deadline: number;
 	baseDelayMs: number;
 	maxDelayMs: number;
+	/** Attempts at most, the first one included; unbounded (only the deadline) when absent. */
+	maxAttempts?: number;
 }
 
 export const DEFAULT_BASE_DELAY_MS = 500;
@@ -31,7 +33,7 @@ export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmedia
 /** The cheapest authenticated read (counts only against the universal limit). */
 const TOKEN_PROBE: PinterestRequest = { method: 'GET', path: '/user_account' };
 
-export interface CallOptions {
+export interface CallOptions<T = unknown> {
 	/** Picks the client for each attempt, e.g. one of a coalesced batch's executions still running. */
 	client: () => PinterestClient;
 	gate: AuthGate;
@@ -43,16 +45,31 @@ export interface CallOptions {
 	now?: () => number;
 	/** Returns an error to give up with before the next attempt, e.g. the list is known to be gone. */
 	shouldStop?: () => unknown;
+	/** True when a transient failure is to be thrown as it is instead of retried (the execution was cancelled). */
+	stopRetrying?: () => boolean;
+	/**
+	 * For a create, which is not idempotent: after a failure whose answer may have been lost although
+	 * Pinterest applied it, looks for the created object; when found, it is the call's result and the
+	 * create is not sent again.
+	 */
+	findApplied?: () => Promise<T | undefined>;
+}
+
+/** A timeout, a dropped connection or a 5xx: Pinterest may have applied the request although its answer was lost. */
+export function mayHaveBeenApplied(error: unknown): boolean {
+	if (!(error instanceof PinterestApiError)) return false;
+	if (error.network) return error.network !== 'refused';
+	return (error.status ?? 0) >= 500;
 }
 
 /**
- * One logical Pinterest call: limited, serialised around token refreshes, retried on 429/5xx/timeouts/
- * resets until the policy's deadline. Permanent failures (401 after refresh, 403, 404, 400) are thrown
- * at once.
+ * One logical Pinterest call, the path of every request of the node: limited, serialised around token
+ * refreshes, retried on 429/5xx/timeouts/resets until the policy's deadline or attempts run out.
+ * Permanent failures (401 after refresh, 403, 404, 400) are thrown at once.
  */
 export async function callPinterest<T>(
 	request: PinterestRequest,
-	options: CallOptions,
+	options: CallOptions<T>,
 ): Promise<T> {
 	const now = options.now ?? Date.now;
 	// A write verifies the token with this read: the write itself is then sent once per attempt.
@@ -81,6 +98,13 @@ export async function callPinterest<T>(
 				if (options.limiter) await options.limiter.onRateLimited();
 			}
 			if (!isRetryable(kind)) throw error;
+			if (options.findApplied && mayHaveBeenApplied(error)) {
+				const applied = await options.findApplied();
+				if (applied !== undefined) return applied;
+			}
+			const { maxAttempts } = options.policy;
+			if (options.stopRetrying?.() || (maxAttempts !== undefined && attempt + 1 >= maxAttempts))
+				throw error;
 			const retryAfterMs = error instanceof PinterestApiError ? error.retryAfterMs : undefined;
 			const delay = backoffDelay(attempt, options.policy, retryAfterMs);
 			if (now() + delay > options.policy.deadline) throw new RetryWindowEnded(error);

@@ -5,20 +5,18 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { PinterestApiError } from '../engine/errors';
-import type { PinterestAdAccount, PinterestAudience, PinterestPage } from '../helpers/interfaces';
-import { pinterestApiPage } from '../transport';
+import type { FailureContext } from '../engine/messages';
+import type { PinterestAdAccount, PinterestAudience } from '../helpers/interfaces';
+import { pinterestNodeError } from '../helpers/nodeErrors';
+import { PINTEREST_ID } from '../helpers/pinterestId';
+import { pinterestApiPages } from '../transport';
 
-/** Pinterest's largest page. */
-const PAGE_SIZE = 250;
 /**
  * Pinterest has no name filter, so a search filters each fetched page. When a page has no match but
- * there are more, keep going for up to this many pages per call (1,250 items) before handing the
- * bookmark back to the editor, so a search finds something without loading everything at once.
+ * there are more, keep going for up to this many pages per call before handing the bookmark back to the
+ * editor, so a search finds something without loading everything at once.
  */
 const MAX_PAGES_PER_CALL = 5;
-
-const PINTEREST_ID = /^\d{1,18}$/;
 
 interface Named {
 	id: string;
@@ -35,72 +33,29 @@ function matches(item: Named, filter: string): boolean {
 async function searchPages<T extends Named>(
 	context: ILoadOptionsFunctions,
 	path: string,
-	filter: string | undefined,
-	paginationToken: string | undefined,
+	search: { filter?: string; paginationToken?: string; about: FailureContext },
 	keep: (item: T) => boolean = () => true,
 ): Promise<INodeListSearchResult> {
-	const fetchPage = pinterestApiPage<T>;
-	const needle = (filter ?? '').trim().toLowerCase();
+	const needle = (search.filter ?? '').trim().toLowerCase();
 	const results: INodeListSearchItems[] = [];
-	let bookmark: string | null =
-		typeof paginationToken === 'string' && paginationToken !== '' ? paginationToken : null;
-	let pages = 0;
-	do {
-		const qs: Record<string, string | number> = { page_size: PAGE_SIZE };
-		if (bookmark !== null) qs.bookmark = bookmark;
-		let page: PinterestPage<T>;
-		try {
-			page = await fetchPage.call(context, path, qs);
-		} catch (error) {
-			throw describeError(context, error);
+	const pages = pinterestApiPages<T>;
+	let bookmark: string | null = search.paginationToken || null;
+	let fetched = 0;
+	try {
+		for await (const page of pages.call(context, path, bookmark)) {
+			fetched++;
+			for (const item of page.items) {
+				if (!item || typeof item.id !== 'string') continue;
+				if (keep(item) && matches(item, needle))
+					results.push({ name: item.name || item.id, value: item.id });
+			}
+			bookmark = page.bookmark;
+			if (results.length > 0 || fetched >= MAX_PAGES_PER_CALL) break;
 		}
-		pages++;
-		for (const item of page.items) {
-			if (!item || typeof item.id !== 'string') continue;
-			if (!keep(item) || !matches(item, needle)) continue;
-			results.push({ name: item.name || item.id, value: item.id });
-		}
-		bookmark = page.bookmark || null;
-	} while (results.length === 0 && bookmark !== null && pages < MAX_PAGES_PER_CALL);
-
+	} catch (error) {
+		throw pinterestNodeError(context.getNode(), error, search.about);
+	}
 	return bookmark === null ? { results } : { results, paginationToken: bookmark };
-}
-
-/** Turns a failed list call into a message a marketer can act on. */
-function describeError(context: ILoadOptionsFunctions, error: unknown): NodeOperationError {
-	if (!(error instanceof PinterestApiError)) {
-		return new NodeOperationError(
-			context.getNode(),
-			error instanceof Error ? error : String(error),
-		);
-	}
-	const detail = error.pinterestMessage ? `Pinterest says: ${error.pinterestMessage}` : undefined;
-	switch (error.status) {
-		case 401:
-			return new NodeOperationError(context.getNode(), 'Pinterest did not accept the credential', {
-				description: `Reconnect the Pinterest credential and try again. ${detail ?? ''}`.trim(),
-			});
-		case 403:
-			return new NodeOperationError(
-				context.getNode(),
-				'The Pinterest account has no access to this ad account',
-				{
-					description:
-						`Ask an owner or admin of the ad account for the Audience Manager role, or pick another ad account. ${detail ?? ''}`.trim(),
-				},
-			);
-		case 404:
-			return new NodeOperationError(context.getNode(), 'Pinterest could not find this ad account', {
-				description:
-					`Check the ad account ID or pick the ad account from the list. ${detail ?? ''}`.trim(),
-			});
-		case 429:
-			return new NodeOperationError(context.getNode(), 'Pinterest is rate limiting this account', {
-				description: 'Wait a moment and search again.',
-			});
-		default:
-			return new NodeOperationError(context.getNode(), error.message, { description: detail });
-	}
 }
 
 /** The ad account chosen in the node (list or ID mode), which the audience lists belong to. */
@@ -145,7 +100,11 @@ export async function searchAdAccounts(
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	return await searchPages<PinterestAdAccount>(this, '/ad_accounts', filter, paginationToken);
+	return await searchPages<PinterestAdAccount>(this, '/ad_accounts', {
+		filter,
+		paginationToken,
+		about: {},
+	});
 }
 
 /** Audiences of the ad account selected in the node, those `keep` accepts when given. */
@@ -159,8 +118,7 @@ async function searchAudiencesOfSelectedAccount(
 	return await searchPages<PinterestAudience>(
 		context,
 		`/ad_accounts/${adAccountId}/audiences`,
-		filter,
-		paginationToken,
+		{ filter, paginationToken, about: { adAccountId } },
 		keep,
 	);
 }

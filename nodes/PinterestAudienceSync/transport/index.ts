@@ -6,10 +6,12 @@ import type {
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
-import { authGateFor, sendAgainAfterExpiry } from '../engine/authGate';
+import { authGateFor } from '../engine/authGate';
 import type { PinterestClient, PinterestRequest } from '../engine/client';
 import type { SendMark } from '../engine/limiter';
+import { bookmarkPages } from '../engine/paging';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
+import { callPinterest } from '../engine/retry';
 import type { SharedLocks } from '../engine/sharedLock';
 import type { NetworkFailure } from '../engine/errors';
 import { PinterestApiError } from '../engine/errors';
@@ -23,7 +25,7 @@ const PRODUCTION_API = 'https://api.pinterest.com/v5';
 const SANDBOX_API = 'https://api-sandbox.pinterest.com/v5';
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** The API base for a credential's environment (product.md §2). */
+/** The API base for a credential's environment. */
 export function apiBaseUrlFor(credentials: ICredentialDataDecryptedObject): string {
 	if (credentials.environment === 'sandbox') return SANDBOX_API;
 	if (credentials.environment === 'custom') {
@@ -94,14 +96,8 @@ interface ErrorShape {
 	context?: { data?: unknown };
 }
 
-/**
- * Reduces whatever n8n's HTTP helpers threw (NodeApiError wrapping an axios error, a bare axios error,
- * the OAuth2 client's refresh error) to a PinterestApiError. Bodies are read for Pinterest's
- * `{code, message}` only; nothing else of the request or response is kept.
- */
-export function toPinterestApiError(error: unknown, mayHaveRefreshed = false): PinterestApiError {
-	if (error instanceof PinterestApiError) return error;
-	// NodeApiError keeps the original error as `cause` and/or `errorResponse`, depending on the version.
+/** The error and those it wraps: NodeApiError keeps the original as `cause` and/or `errorResponse`, by version. */
+function errorChain(error: unknown): ErrorShape[] {
 	const chain: ErrorShape[] = [];
 	const pending: unknown[] = [error];
 	while (pending.length > 0 && chain.length < 8) {
@@ -110,65 +106,97 @@ export function toPinterestApiError(error: unknown, mayHaveRefreshed = false): P
 		chain.push(current as ErrorShape);
 		pending.push((current as ErrorShape).cause, (current as ErrorShape).errorResponse);
 	}
-	let status: number | undefined;
-	let headers: unknown;
-	let body: unknown;
-	let network: NetworkFailure | undefined;
-	let refreshFailed = false;
+	return chain;
+}
+
+/**
+ * The refresh itself failed: the OAuth client's AuthError (n8n 2.8 keeps its code as `httpCode`), or
+ * n8n 2.40's "needs to be reconnected" error.
+ */
+function isRefreshFailure(link: ErrorShape): boolean {
+	return (
+		link.code === 'EAUTH' ||
+		link.httpCode === 'EAUTH' ||
+		link.failure?.cause === 'credential-invalid' ||
+		(typeof link.message === 'string' && /needs to be reconnected/i.test(link.message))
+	);
+}
+
+interface HttpFailure {
+	status?: number;
+	headers?: unknown;
+	body?: unknown;
+	network?: NetworkFailure;
+	refreshFailed: boolean;
+}
+
+/** The first HTTP answer in the chain (else a status n8n kept as `httpCode`), and any network code. */
+function readChain(chain: ErrorShape[]): HttpFailure {
+	const found: HttpFailure = { refreshFailed: chain.some(isRefreshFailure) };
 	for (const link of chain) {
-		if (link.response && status === undefined) {
-			const s = Number(link.response.status);
-			if (Number.isInteger(s) && s > 0) status = s;
-			headers ??= link.response.headers;
-			body ??= link.response.data;
+		if (link.response && found.status === undefined) {
+			const status = Number(link.response.status);
+			if (Number.isInteger(status) && status > 0) found.status = status;
+			found.headers ??= link.response.headers;
+			found.body ??= link.response.data;
 		}
-		// The refresh itself failed: the OAuth client's AuthError (n8n 2.8 keeps its code as `httpCode`),
-		// or n8n 2.40's "needs to be reconnected" error.
-		if (
-			link.code === 'EAUTH' ||
-			link.httpCode === 'EAUTH' ||
-			link.failure?.cause === 'credential-invalid' ||
-			(typeof link.message === 'string' && /needs to be reconnected/i.test(link.message))
-		) {
-			refreshFailed = true;
-		}
-		network ??= networkFailure(link.code);
-		body ??= link.context?.data;
+		// n8n 2.8's NodeApiError keeps a network error's code only as `httpCode`.
+		found.network ??= networkFailure(link.code) ?? networkFailure(link.httpCode);
+		found.body ??= link.context?.data;
 	}
-	if (status === undefined) {
-		for (const link of chain) {
-			const s = Number(link.httpCode ?? link.status);
-			if (Number.isInteger(s) && s >= 100) {
-				status = s;
-				break;
-			}
-		}
-	}
+	found.status ??= chain
+		.map((link) => Number(link.httpCode ?? link.status))
+		.find((status) => Number.isInteger(status) && status >= 100);
+	return found;
+}
+
+/** Pinterest's `{code, message}` error body, when the answer carried one. */
+function pinterestBodyOf(body: unknown): { code?: number; message?: string } {
 	const parsed = typeof body === 'string' ? safeJson(body) : body;
-	const pinterestBody = parsed && typeof parsed === 'object' ? (parsed as IDataObject) : undefined;
-	const pinterestCode = typeof pinterestBody?.code === 'number' ? pinterestBody.code : undefined;
+	if (!parsed || typeof parsed !== 'object') return {};
+	const { code, message } = parsed as IDataObject;
+	return {
+		code: typeof code === 'number' ? code : undefined,
+		message: typeof message === 'string' ? message : undefined,
+	};
+}
+
+/**
+ * Reduces whatever n8n's HTTP helpers threw (NodeApiError wrapping an axios error, a bare axios error,
+ * the OAuth2 client's refresh error) to a PinterestApiError. Bodies are read for Pinterest's
+ * `{code, message}` only; nothing else of the request or response is kept.
+ */
+export function toPinterestApiError(error: unknown, mayHaveRefreshed = false): PinterestApiError {
+	if (error instanceof PinterestApiError) return error;
+	const { status, headers, body, network, refreshFailed } = readChain(errorChain(error));
+	const pinterest = pinterestBodyOf(body);
 	// n8n does not always keep the OAuth client's error: a 400/401 without Pinterest's `{code, message}`
 	// body on a call that may refresh came from the token endpoint.
-	if (mayHaveRefreshed && (status === 400 || status === 401) && pinterestCode === undefined)
-		refreshFailed = true;
-	if (refreshFailed) status = 401;
-	const pinterestMessage =
-		typeof pinterestBody?.message === 'string' ? pinterestBody.message : undefined;
-	if (status !== undefined) network = undefined;
-	const summary =
-		status !== undefined
-			? `Pinterest answered ${status}`
-			: `Pinterest could not be reached (${network ?? 'unknown network error'})`;
-	return new PinterestApiError(
-		refreshFailed ? 'The Pinterest token could not be refreshed' : summary,
-		{
-			status,
-			pinterestCode,
-			pinterestMessage: refreshFailed ? 'token refresh failed' : pinterestMessage,
-			retryAfterMs: status === 429 || (status ?? 0) >= 500 ? retryAfterMs(headers) : undefined,
-			network: status === undefined ? (network ?? 'other') : undefined,
-		},
-	);
+	const tokenEndpointRefused =
+		mayHaveRefreshed && (status === 400 || status === 401) && pinterest.code === undefined;
+	if (refreshFailed || tokenEndpointRefused) {
+		return new PinterestApiError('The Pinterest token could not be refreshed', {
+			status: 401,
+			pinterestCode: pinterest.code,
+			pinterestMessage: 'token refresh failed',
+		});
+	}
+	if (status === undefined) {
+		return new PinterestApiError(
+			`Pinterest could not be reached (${network ?? 'unknown network error'})`,
+			{
+				pinterestCode: pinterest.code,
+				pinterestMessage: pinterest.message,
+				network: network ?? 'other',
+			},
+		);
+	}
+	return new PinterestApiError(`Pinterest answered ${status}`, {
+		status,
+		pinterestCode: pinterest.code,
+		pinterestMessage: pinterest.message,
+		retryAfterMs: status === 429 || status >= 500 ? retryAfterMs(headers) : undefined,
+	});
 }
 
 function safeJson(text: string): unknown {
@@ -236,16 +264,33 @@ export function credentialKey(context: PinterestContext): string {
 	return reference?.id ?? reference?.name ?? 'default';
 }
 
+/** The single operations and list searches retry a few times only: someone waits for the answer. */
+const OPERATION_RETRY_POLICY = {
+	deadline: Number.POSITIVE_INFINITY,
+	baseDelayMs: 500,
+	maxDelayMs: 10_000,
+	maxAttempts: 4,
+};
+
+export interface ApiRequestOptions<T> {
+	qs?: PinterestRequest['qs'];
+	body?: object;
+	timeoutMs?: number;
+	/** For a create: finds the object when a lost answer may hide that it was created (see CallOptions). */
+	findApplied?: () => Promise<T | undefined>;
+}
+
 /**
- * One request for list searches and single operations, through the credential's AuthGate like every
- * request of Sync Users: it may refresh the token only while no other request (of any execution, and
+ * One call of the audience operations or list searches, through the engine's request path like every
+ * request of Sync Users: retried on rate limits and transient failures, and sent through the
+ * credential's AuthGate, so it may refresh the token only while no other request (of any execution, and
  * in queue mode of any worker) can.
  */
 export async function pinterestApiRequest<T>(
 	this: PinterestContext,
 	method: PinterestRequest['method'],
 	path: string,
-	options: { qs?: PinterestRequest['qs']; body?: object; timeoutMs?: number } = {},
+	options: ApiRequestOptions<T> = {},
 ): Promise<T> {
 	let locks: SharedLocks;
 	try {
@@ -253,34 +298,38 @@ export async function pinterestApiRequest<T>(
 	} catch (error) {
 		throw new PinterestApiError(error instanceof Error ? error.message : String(error), {});
 	}
-	const gate = authGateFor(credentialKey(this), locks);
-	return await sendAgainAfterExpiry(() =>
-		gate.run((allowTokenRefresh) =>
-			sendPinterestRequest.call<PinterestContext, [PinterestRequest, boolean], Promise<T>>(
-				this,
-				{ method, path, ...options },
-				allowTokenRefresh,
-			),
-		),
+	const { findApplied, ...request } = options;
+	const client = pinterestClientFor(this);
+	return await callPinterest<T>(
+		{ method, path, ...request },
+		{
+			client: () => client,
+			gate: authGateFor(credentialKey(this), locks),
+			policy: OPERATION_RETRY_POLICY,
+			stats: [],
+			stopRetrying: () => client.isCancelled(),
+			findApplied,
+		},
 	);
 }
 
-/** One page of a bookmark-paginated list (page_size 250, Pinterest's maximum). */
-export async function pinterestApiPage<T>(
+/** The pages of a bookmark-paginated list from `bookmark` on, each one a pinterestApiRequest. */
+export function pinterestApiPages<T>(
 	this: PinterestContext,
 	path: string,
-	qs: Record<string, string | number | boolean> = {},
-): Promise<PinterestPage<T>> {
-	const page = await pinterestApiRequest.call<
-		PinterestContext,
-		[PinterestRequest['method'], string, { qs: PinterestRequest['qs'] }],
-		Promise<PinterestPage<T>>
-	>(this, 'GET', path, { qs: { page_size: 250, ...qs } });
-	return { items: page.items ?? [], bookmark: page.bookmark ?? null };
+	bookmark: string | null = null,
+): AsyncGenerator<PinterestPage<T>> {
+	const fetchPage = pinterestApiRequest<Partial<PinterestPage<T>>>;
+	return bookmarkPages<T>(async (qs) => await fetchPage.call(this, 'GET', path, { qs }), bookmark);
+}
+
+function isCancelled(context: PinterestContext): boolean {
+	const execution = context as Partial<Pick<IExecuteFunctions, 'getExecutionCancelSignal'>>;
+	return execution.getExecutionCancelSignal?.()?.aborted ?? false;
 }
 
 /** The engine's view of this execution's transport. */
-export function pinterestClientFor(context: IExecuteFunctions): PinterestClient {
+export function pinterestClientFor(context: PinterestContext): PinterestClient {
 	return {
 		request: <T>(request: PinterestRequest, allowTokenRefresh: boolean, onSend?: SendMark) =>
 			sendPinterestRequest.call<
@@ -288,6 +337,6 @@ export function pinterestClientFor(context: IExecuteFunctions): PinterestClient 
 				[PinterestRequest, boolean, SendMark | undefined],
 				Promise<T>
 			>(context, request, allowTokenRefresh, onSend),
-		isCancelled: () => context.getExecutionCancelSignal?.()?.aborted ?? false,
+		isCancelled: () => isCancelled(context),
 	};
 }

@@ -66,7 +66,7 @@ export const description = operationParameters('createActalike', [
 	},
 ]);
 
-/** Countries Pinterest builds Actalike audiences for (pinterest-api.md §3.3). */
+/** The only countries Pinterest builds Actalike audiences for. */
 export const ACTALIKE_COUNTRIES = ['US', 'CA', 'GB'] as const;
 type ActalikeCountry = (typeof ACTALIKE_COUNTRIES)[number];
 
@@ -274,8 +274,8 @@ async function findActalike(
 }
 
 /**
- * POST of one Actalike audience. A create that failed transiently may still have happened, so before
- * each retry the name is looked up again rather than risking a duplicate.
+ * POST of one Actalike audience. A create whose answer was lost may still have happened, so the name is
+ * looked up again before the create is retried rather than risking a duplicate.
  */
 async function createOne(
 	context: IExecuteFunctions,
@@ -293,8 +293,10 @@ async function createOne(
 		context,
 		'POST',
 		`/ad_accounts/${request.adAccountId}/audiences`,
-		{ body },
-		async () => (await findActalike(context, request.adAccountId, [name])).get(name),
+		{
+			body,
+			findApplied: async () => (await findActalike(context, request.adAccountId, [name])).get(name),
+		},
 	);
 }
 

@@ -219,7 +219,7 @@ describe('Sync Users: targets per item', () => {
 			usersErrored: 4,
 			usersSynced: 0,
 		});
-		expect(goneMetrics.error).toMatch(/no longer exists/);
+		expect(goneMetrics.error).toMatch(/was not found/);
 		expect(keptMetrics).toMatchObject({
 			audienceId: kept.metrics.audienceId,
 			entered: 8,

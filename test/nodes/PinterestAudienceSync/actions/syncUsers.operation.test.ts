@@ -176,7 +176,7 @@ describe('Sync Users: audiences', () => {
 			node.execute.call(
 				createExecuteContext({ credential: credentialFor(emu), parameters, items: emailItems(3) }),
 			),
-		).rejects.toThrow(/no longer exists in ad account 549755885175.*Pick another audience/);
+		).rejects.toThrow(/was not found in ad account 549755885175.*Pick another audience/);
 
 		const run = await runNode({
 			credential: credentialFor(emu),

@@ -247,7 +247,7 @@ describe('Get Audience', () => {
 			credential: { ...credentialFor(emu), environment: 'sandbox' },
 		});
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe("Pinterest's sandbox has no audiences");
+		expect(error.message).toBe("Pinterest's sandbox has no audiences or customer lists");
 		expect(requestsSince(emu, since)).toEqual([]);
 	});
 });
