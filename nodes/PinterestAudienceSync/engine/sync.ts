@@ -205,7 +205,7 @@ interface SyncRun {
 	pinterest: CallEnvironment;
 	/** The audience and customer list the users go to, once resolved. */
 	target?: ResolvedAudience;
-	/** Mirror only: what the mirror removed. */
+	/** Mirror only: what the mirror run reported (first run, removals). */
 	mirrored?: MirrorReport;
 	toldNearlyDone: boolean;
 }
