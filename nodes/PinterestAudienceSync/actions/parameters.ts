@@ -1,9 +1,23 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import type { Bounds } from '../engine/limits';
+import {
+	BATCH_SIZE_BOUNDS,
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_FLUSH_WINDOW_SECONDS,
+	DEFAULT_REQUESTS_PER_SECOND,
+	DEFAULT_REQUEST_TIMEOUT_SECONDS,
+	DEFAULT_RETRY_WINDOW_MINUTES,
+	FLUSH_WINDOW_SECONDS_BOUNDS,
+	MS_PER_MINUTE,
+	MS_PER_SECOND,
+	REQUESTS_PER_SECOND_BOUNDS,
+	REQUEST_TIMEOUT_SECONDS_BOUNDS,
+	RETRY_WINDOW_MINUTES_BOUNDS,
+} from '../engine/limits';
 import type { MatchField } from '../engine/normalise';
 import type { SyncAction, SyncSettings } from '../engine/sync';
-import { DEFAULT_SYNC_SETTINGS } from '../engine/sync';
 import { PINTEREST_ID } from '../helpers/pinterestId';
 
 const MATCH_FIELDS: readonly MatchField[] = ['email', 'maid', 'idfa'];
@@ -76,13 +90,8 @@ export function requirePinterestId(
 	return value;
 }
 
-function inRange(
-	context: IExecuteFunctions,
-	value: number,
-	min: number,
-	max: number,
-	label: string,
-): number {
+function inRange(context: IExecuteFunctions, value: number, bounds: Bounds, label: string): number {
+	const { min, max } = bounds;
 	if (!Number.isFinite(value) || value < min || value > max) {
 		throw new NodeOperationError(context.getNode(), `${label} must be between ${min} and ${max}`, {
 			description: `It is ${value}. Change it under Options.`,
@@ -91,16 +100,47 @@ function inRange(
 	return value;
 }
 
+/** An unset option takes its default; the first option out of bounds (in this order) fails the node. */
+function readSettings(context: IExecuteFunctions, options: SyncOptions): SyncSettings {
+	const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+	const requestsPerSecond = options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
+	const retryWindowMinutes = options.retryWindowMinutes ?? DEFAULT_RETRY_WINDOW_MINUTES;
+	const flushWindowSeconds = options.flushWindowSeconds ?? DEFAULT_FLUSH_WINDOW_SECONDS;
+	const requestTimeoutSeconds = options.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
+	return {
+		batchSize: Math.floor(inRange(context, batchSize, BATCH_SIZE_BOUNDS, 'Batch Size')),
+		requestsPerSecond: inRange(
+			context,
+			requestsPerSecond,
+			REQUESTS_PER_SECOND_BOUNDS,
+			'Requests per Second',
+		),
+		retryWindowMs:
+			inRange(context, retryWindowMinutes, RETRY_WINDOW_MINUTES_BOUNDS, 'Retry Window (Minutes)') *
+			MS_PER_MINUTE,
+		flushWindowMs:
+			inRange(context, flushWindowSeconds, FLUSH_WINDOW_SECONDS_BOUNDS, 'Flush Window (Seconds)') *
+			MS_PER_SECOND,
+		requestTimeoutMs:
+			inRange(
+				context,
+				requestTimeoutSeconds,
+				REQUEST_TIMEOUT_SECONDS_BOUNDS,
+				'Request Timeout (Seconds)',
+			) * MS_PER_SECOND,
+	};
+}
+
 /**
- * Launch validation (product.md §3) of the parameters that are the same for every user; the target (ad
+ * Checks, before anything is sent, the parameters that are the same for every user; the target (ad
  * account, audience) may differ per item and is read by `readSyncTargets`.
  */
 export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 	const chosenAction = context.getNodeParameter('action', 0);
 	const action: SyncAction =
 		chosenAction === 'remove' || chosenAction === 'mirror' ? chosenAction : 'add';
-	const chosen = context.getNodeParameter('matchFields', 0, []) as string[];
-	const fields = MATCH_FIELDS.filter((field) => chosen.includes(field));
+	const chosenFields = context.getNodeParameter('matchFields', 0, []) as string[];
+	const fields = MATCH_FIELDS.filter((field) => chosenFields.includes(field));
 	if (fields.length === 0) {
 		throw new NodeOperationError(context.getNode(), 'No field to match users by is selected', {
 			description:
@@ -108,47 +148,10 @@ export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 		});
 	}
 	const options = context.getNodeParameter('options', 0, {}) as SyncOptions;
-	const d = DEFAULT_SYNC_SETTINGS;
-	const settings: SyncSettings = {
-		batchSize: Math.floor(
-			inRange(context, options.batchSize ?? d.batchSize, 1, 1900, 'Batch Size'),
-		),
-		requestsPerSecond: inRange(
-			context,
-			options.requestsPerSecond ?? d.requestsPerSecond,
-			0.1,
-			7,
-			'Requests per Second',
-		),
-		retryWindowMs:
-			inRange(
-				context,
-				options.retryWindowMinutes ?? d.retryWindowMs / 60_000,
-				0,
-				780,
-				'Retry Window (Minutes)',
-			) * 60_000,
-		flushWindowMs:
-			inRange(
-				context,
-				options.flushWindowSeconds ?? d.flushWindowMs / 1000,
-				0,
-				60,
-				'Flush Window (Seconds)',
-			) * 1000,
-		requestTimeoutMs:
-			inRange(
-				context,
-				options.requestTimeoutSeconds ?? d.requestTimeoutMs / 1000,
-				1,
-				600,
-				'Request Timeout (Seconds)',
-			) * 1000,
-	};
 	return {
 		action,
 		fields,
-		settings,
+		settings: readSettings(context, options),
 		writeStatus: options.writeStatus === true,
 		resendAll: action === 'mirror' && options.resendAll === true,
 	};

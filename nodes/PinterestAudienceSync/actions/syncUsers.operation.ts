@@ -9,23 +9,18 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { AudienceProblem } from '../engine/errors';
 import type { LimiterFactory } from '../engine/limiter';
+import { DEFAULT_MIRROR_LOCK_WAIT_MS } from '../engine/limits';
 import type { MirrorStore } from '../engine/mirror';
 import { mirrorStoreFromEnvironment } from '../engine/mirrorMemory';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import { nextTurn } from '../engine/retry';
 import type { MarketerMessage } from '../engine/messages';
 import { audienceLabel } from '../engine/messages';
-import type { SyncResult } from '../engine/sync';
-import {
-	DEFAULT_MIRROR_LOCK_WAIT_MS,
-	USER_STATUS_NAMES,
-	UserStatus,
-	notSyncedResult,
-	runSync,
-} from '../engine/sync';
+import type { SyncAction, SyncResult } from '../engine/sync';
+import { USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../engine/sync';
 import { credentialKey, pinterestClientFor } from '../transport';
 import { assertAudienceEnvironment } from './environment';
-import type { ParameterProblem } from './parameters';
+import type { ParameterProblem, SyncParameters } from './parameters';
 import { identifierReader, readSyncParameters } from './parameters';
 import type { TargetGroup } from './syncTargets';
 import { readSyncTargets } from './syncTargets';
@@ -144,24 +139,57 @@ export async function execute(
 	const groups = readSyncTargets(this, items);
 	await assertAudienceEnvironment(this);
 
-	let limiterFactory: LimiterFactory;
-	let mirrorStore: MirrorStore | undefined;
+	const stores = syncStoresFor(this, parameters.action);
+	const started = startSyncs(this, items, groups, parameters, stores);
+	const { results, users, pairs } = await finishSyncs(items, started);
+	failIfNothingSynced(this, results);
+	if (parameters.writeStatus)
+		results.forEach((result, index) =>
+			writeStatuses(users, groups[index], result, groups.length > 1),
+		);
+	return [users, metricsItemsOf(results, groups, pairs)];
+}
+
+/** Where the write limit and Mirror's memory are kept. */
+interface SyncStores {
+	limiterFactory: LimiterFactory;
+	mirrorStore?: MirrorStore;
+}
+
+function syncStoresFor(context: IExecuteFunctions, action: SyncAction): SyncStores {
 	try {
-		// In queue mode the write limit is shared by all workers through n8n's Redis (product.md §5).
-		limiterFactory = limiterFactoryFromEnvironment();
+		// In queue mode the write limit is shared by all workers through n8n's Redis: together they stay
+		// within Pinterest's limit per Pinterest user.
+		const limiterFactory = limiterFactoryFromEnvironment();
 		// Mirror's memory lives beside the limit: in that Redis, else under n8n's user folder.
-		if (parameters.action === 'mirror') mirrorStore = mirrorStoreFromEnvironment();
+		const mirrorStore = action === 'mirror' ? mirrorStoreFromEnvironment() : undefined;
+		return { limiterFactory, mirrorStore };
 	} catch (error) {
 		throw new NodeOperationError(
-			this.getNode(),
+			context.getNode(),
 			error instanceof Error ? error.message : String(error),
 		);
 	}
+}
 
-	const client = pinterestClientFor(this);
-	const key = credentialKey(this);
-	const executionId = executionIdOf(this);
-	const readIdentifier = identifierReader(this, items, parameters.fields);
+/** One sync per target, all under way; `nearlyDone` settles per sync when its end is in sight. */
+interface StartedSyncs {
+	syncs: Array<Promise<SyncResult>>;
+	nearlyDone: Array<Promise<void>>;
+}
+
+function startSyncs(
+	context: IExecuteFunctions,
+	items: INodeExecutionData[],
+	groups: TargetGroup[],
+	parameters: SyncParameters,
+	stores: SyncStores,
+): StartedSyncs {
+	const client = pinterestClientFor(context);
+	const key = credentialKey(context);
+	const executionId = executionIdOf(context);
+	const readIdentifier = identifierReader(context, items, parameters.fields);
+	const { limiterFactory, mirrorStore } = stores;
 	const nearlyDone: Array<Promise<void>> = [];
 	const syncs = groups.map(async (group): Promise<SyncResult> => {
 		const userCount = group.users ? group.users.length : items.length;
@@ -192,40 +220,56 @@ export async function execute(
 			onNearlyDone: () => endInSight(),
 		});
 	});
+	return { syncs, nearlyDone };
+}
+
+/**
+ * The syncs' results, and the Users output with its pairedItem objects. The outputs are built during the
+ * last requests, not before: built at the start, they would stay in memory through the whole sync
+ * (~100 MB more at a million users).
+ */
+async function finishSyncs(
+	items: INodeExecutionData[],
+	{ syncs, nearlyDone }: StartedSyncs,
+): Promise<{ results: SyncResult[]; users: INodeExecutionData[]; pairs: IPairedItemData[] }> {
 	// Settled either way before anything else is awaited: a rejection is never left unhandled.
 	const settled = Promise.all(syncs).then(
 		(results) => ({ ok: true as const, results }),
 		(error: unknown) => ({ ok: false as const, error }),
 	);
-	// The outputs are built during the last requests, not before: built at the start, they would stay in
-	// memory through the whole sync (~100 MB more at a million users).
 	await Promise.race([Promise.all(nearlyDone), settled]);
 	const { users, pairs } = await passThroughUsers(items);
 	const outcome = await settled;
 	if (!outcome.ok) throw outcome.error;
-	const { results } = outcome;
+	return { results: outcome.results, users, pairs };
+}
 
-	// With one target, its failure fails the node (as it always has); with several, the node fails only when
-	// no target could be synced, and each failed target's users are Errored or Not Synced with the reason.
+/**
+ * With one target, its failure fails the node (as it always has); with several, the node fails only when
+ * no target could be synced, and each failed target's users are Errored or Not Synced with the reason.
+ */
+function failIfNothingSynced(context: IExecuteFunctions, results: SyncResult[]): void {
 	const failed = results.filter((result) => result.failure);
 	if (
-		!this.continueOnFail() &&
+		!context.continueOnFail() &&
 		failed.length > 0 &&
 		results.every(
 			(result) => result.failure || result.metrics.usersNotSynced === result.metrics.entered,
 		)
 	) {
-		throw nodeErrorFor(this, failed[0]);
+		throw nodeErrorFor(context, failed[0]);
 	}
+}
 
-	const metricsItems = results.map((result, index): INodeExecutionData => {
+/** One Metrics item per target, paired with the items of its users. */
+function metricsItemsOf(
+	results: SyncResult[],
+	groups: TargetGroup[],
+	pairs: IPairedItemData[],
+): INodeExecutionData[] {
+	return results.map((result, index): INodeExecutionData => {
 		const metrics: IDataObject = { ...result.metrics };
 		if (result.failure) metrics.error = result.failure.message;
 		return { json: metrics, pairedItem: pairsOf(groups[index], pairs) };
 	});
-	if (parameters.writeStatus)
-		results.forEach((result, index) =>
-			writeStatuses(users, groups[index], result, groups.length > 1),
-		);
-	return [users, metricsItems];
 }

@@ -8,12 +8,7 @@ import { adAccountRLC } from './rlc.description';
 import { syncUsersDescription } from './syncUsers.description';
 
 export * from './rlc.description';
-export {
-	MAX_BATCH_SIZE,
-	MAX_REQUESTS_PER_SECOND,
-	MAX_RETRY_WINDOW_MINUTES,
-	syncUsersDescription,
-} from './syncUsers.description';
+export { syncUsersDescription } from './syncUsers.description';
 
 const operationOptions: Array<INodePropertyOptions & { value: OperationName }> = [
 	{

@@ -1,14 +1,25 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import type { Bounds } from '../engine/limits';
+import {
+	BATCH_SIZE_BOUNDS,
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_FLUSH_WINDOW_SECONDS,
+	DEFAULT_REQUESTS_PER_SECOND,
+	DEFAULT_REQUEST_TIMEOUT_SECONDS,
+	DEFAULT_RETRY_WINDOW_MINUTES,
+	FLUSH_WINDOW_SECONDS_BOUNDS,
+	REQUESTS_PER_SECOND_BOUNDS,
+	REQUEST_TIMEOUT_SECONDS_BOUNDS,
+	RETRY_WINDOW_MINUTES_BOUNDS,
+} from '../engine/limits';
 import { customerListAudienceRLC } from './rlc.description';
 
-/** Pinterest accepts at most this many records per request (Braze's documented limit). */
-export const MAX_BATCH_SIZE = 1900;
-/** Braze paces Pinterest writes at 7 requests per second per user. */
-export const MAX_REQUESTS_PER_SECOND = 7;
-/** Braze keeps retrying rate-limited users for about 13 hours. */
-export const MAX_RETRY_WINDOW_MINUTES = 780;
+/** A numeric option's bounds, as the editor enforces them. */
+function editorBounds(bounds: Bounds): INodeProperties['typeOptions'] {
+	return { minValue: bounds.min, maxValue: bounds.max };
+}
 
 const hashingNote =
 	'Raw values are normalised and SHA-256-hashed inside n8n before anything is sent; a 64-character hexadecimal SHA-256 value is taken as already hashed. Users without a usable value are counted as Not Synced';
@@ -170,22 +181,16 @@ const properties: INodeProperties[] = [
 				displayName: 'Batch Size',
 				name: 'batchSize',
 				type: 'number',
-				default: MAX_BATCH_SIZE,
-				typeOptions: {
-					minValue: 1,
-					maxValue: MAX_BATCH_SIZE,
-				},
-				description: `How many users to send to Pinterest per request (at most ${MAX_BATCH_SIZE})`,
+				default: DEFAULT_BATCH_SIZE,
+				typeOptions: editorBounds(BATCH_SIZE_BOUNDS),
+				description: `How many users to send to Pinterest per request (at most ${BATCH_SIZE_BOUNDS.max})`,
 			},
 			{
 				displayName: 'Flush Window (Seconds)',
 				name: 'flushWindowSeconds',
 				type: 'number',
-				default: 5,
-				typeOptions: {
-					minValue: 0,
-					maxValue: 60,
-				},
+				default: DEFAULT_FLUSH_WINDOW_SECONDS,
+				typeOptions: editorBounds(FLUSH_WINDOW_SECONDS_BOUNDS),
 				description:
 					'When several executions each bring a few users to the same audience at the same moment (e.g. one webhook per user), hold them at most this long to send them together. An execution with nobody beside it (a lone call, each round of a loop) is sent at once. 0 sends each execution on its own.',
 			},
@@ -193,11 +198,8 @@ const properties: INodeProperties[] = [
 				displayName: 'Request Timeout (Seconds)',
 				name: 'requestTimeoutSeconds',
 				type: 'number',
-				default: 30,
-				typeOptions: {
-					minValue: 1,
-					maxValue: 600,
-				},
+				default: DEFAULT_REQUEST_TIMEOUT_SECONDS,
+				typeOptions: editorBounds(REQUEST_TIMEOUT_SECONDS_BOUNDS),
 				description:
 					'How long to wait for Pinterest to answer one request before it counts as failed and is retried',
 			},
@@ -205,13 +207,9 @@ const properties: INodeProperties[] = [
 				displayName: 'Requests per Second',
 				name: 'requestsPerSecond',
 				type: 'number',
-				default: MAX_REQUESTS_PER_SECOND,
-				typeOptions: {
-					minValue: 0.1,
-					maxValue: MAX_REQUESTS_PER_SECOND,
-					numberPrecision: 1,
-				},
-				description: `Most requests per second sent for one Pinterest user, shared by every workflow and worker using that account (at most ${MAX_REQUESTS_PER_SECOND})`,
+				default: DEFAULT_REQUESTS_PER_SECOND,
+				typeOptions: { ...editorBounds(REQUESTS_PER_SECOND_BOUNDS), numberPrecision: 1 },
+				description: `Most requests per second sent for one Pinterest user, shared by every workflow and worker using that account (at most ${REQUESTS_PER_SECOND_BOUNDS.max})`,
 			},
 			{
 				displayName: 'Resend All Users',
@@ -230,12 +228,9 @@ const properties: INodeProperties[] = [
 				displayName: 'Retry Window (Minutes)',
 				name: 'retryWindowMinutes',
 				type: 'number',
-				default: 15,
-				typeOptions: {
-					minValue: 0,
-					maxValue: MAX_RETRY_WINDOW_MINUTES,
-				},
-				description: `How long to keep retrying when Pinterest is rate limiting or unavailable before the users count as Errored (up to ${MAX_RETRY_WINDOW_MINUTES} minutes, about 13 hours). The execution waits while it retries.`,
+				default: DEFAULT_RETRY_WINDOW_MINUTES,
+				typeOptions: editorBounds(RETRY_WINDOW_MINUTES_BOUNDS),
+				description: `How long to keep retrying when Pinterest is rate limiting or unavailable before the users count as Errored (up to ${RETRY_WINDOW_MINUTES_BOUNDS.max} minutes, about ${Math.round(RETRY_WINDOW_MINUTES_BOUNDS.max / 60)} hours). The execution waits while it retries.`,
 			},
 		],
 	},

@@ -248,70 +248,36 @@ export interface MirrorReport {
 const OK = 1;
 const FAILED = 2;
 
+/** What a run sends: positions of the input's records to add, their digests sorted, the digests to remove. */
+interface MirrorPlan {
+	addRecords: Uint32Array;
+	attempted: SortedDigests;
+	removals: SortedDigests;
+}
+
 /** One mirror run of one list, holding the list's lease from reading its memory to writing it back. */
 export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 	const lease = await job.store.acquire(job.key, job.lockWaitMs);
 	try {
 		const stored = await lease.read();
 		const remembered = stored === undefined ? undefined : decodeMirrorState(stored);
-		const firstRun = remembered === undefined;
-		const { members, uncertain } = remembered ?? {
-			members: EMPTY_DIGESTS,
-			uncertain: EMPTY_DIGESTS,
-		};
-		const { addRecords, attempted, removals } = plan(job, members, uncertain);
-
-		const adds = addRecords.length;
-		const addOutcome = new Uint8Array(adds);
-		const sendPositions: number[] = [];
-		for (let k = 0; k < adds; k++) {
-			if (addRecords[k] < job.alreadyAdded) {
-				addOutcome[k] = OK;
-				job.onAdded(addRecords[k], { ok: true });
-			} else sendPositions.push(k);
-		}
-		if (sendPositions.length > 0) {
-			// Whatever is about to be sent may end up in the list: remembered as uncertain before it leaves.
-			await lease.write(
-				encodeMirrorState({
-					members,
-					uncertain: combine(uncertain, combine(attempted, members, DIFFERENCE), UNION),
-				}),
-			);
-			await job.send('ADD', digestSource(attempted, sendPositions), (start, count, outcome) => {
-				for (let i = start; i < start + count; i++) {
-					const k = sendPositions[i];
-					addOutcome[k] = outcome.ok ? OK : FAILED;
-					job.onAdded(addRecords[k], outcome);
-				}
-			});
-		}
-
-		const removeCount = digestCount(removals);
-		const removeOutcome = new Uint8Array(removeCount);
-		let removeFailure: unknown;
-		if (removeCount > 0) {
-			await job.send('REMOVE', digestSource(removals), (start, count, outcome) => {
-				removeOutcome.fill(outcome.ok ? OK : FAILED, start, start + count);
-				if (!outcome.ok) removeFailure ??= outcome.error;
-			});
-		}
-
-		const acknowledgedAdds = gather(attempted, indicesOf(addOutcome, OK));
-		const removedPositions = indicesOf(removeOutcome, OK);
-		const acknowledgedRemovals = gather(removals, removedPositions);
-		const nextMembers = applyChanges(members, acknowledgedRemovals, acknowledgedAdds);
-		const nextUncertain = combine(
-			combine(combine(uncertain, attempted, UNION), nextMembers, DIFFERENCE),
-			acknowledgedRemovals,
-			DIFFERENCE,
+		const memory = remembered ?? { members: EMPTY_DIGESTS, uncertain: EMPTY_DIGESTS };
+		const changes = plan(job, memory.members, memory.uncertain);
+		const addOutcome = await sendAdds(job, lease, memory, changes);
+		const removal = await sendRemovals(job, changes.removals);
+		const removedPositions = indicesOf(removal.outcome, OK);
+		const acknowledgedRemovals = gather(changes.removals, removedPositions);
+		const acknowledgedAdds = gather(changes.attempted, indicesOf(addOutcome, OK));
+		await lease.write(
+			encodeMirrorState(
+				nextMemory(memory, changes.attempted, acknowledgedAdds, acknowledgedRemovals),
+			),
 		);
-		await lease.write(encodeMirrorState({ members: nextMembers, uncertain: nextUncertain }));
 		return {
-			firstRun,
+			firstRun: remembered === undefined,
 			removed: removedPositions.length,
-			notRemoved: removeCount - removedPositions.length,
-			removeFailure,
+			notRemoved: removal.outcome.length - removedPositions.length,
+			removeFailure: removal.failure,
 		};
 	} finally {
 		await lease.release();
@@ -319,15 +285,82 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 }
 
 /**
+ * Sends the planned adds, except those the audience's creation already carried; OK or FAILED per planned
+ * add.
+ */
+async function sendAdds(
+	job: MirrorJob,
+	lease: MirrorLease,
+	{ members, uncertain }: MirrorState,
+	{ addRecords, attempted }: MirrorPlan,
+): Promise<Uint8Array> {
+	const addOutcome = new Uint8Array(addRecords.length);
+	const sendPositions: number[] = [];
+	for (let k = 0; k < addRecords.length; k++) {
+		if (addRecords[k] < job.alreadyAdded) {
+			addOutcome[k] = OK;
+			job.onAdded(addRecords[k], { ok: true });
+		} else sendPositions.push(k);
+	}
+	if (sendPositions.length === 0) return addOutcome;
+	// Whatever is about to be sent may end up in the list: remembered as uncertain before it leaves.
+	await lease.write(
+		encodeMirrorState({
+			members,
+			uncertain: combine(uncertain, combine(attempted, members, DIFFERENCE), UNION),
+		}),
+	);
+	await job.send('ADD', digestSource(attempted, sendPositions), (start, count, outcome) => {
+		for (let i = start; i < start + count; i++) {
+			const k = sendPositions[i];
+			addOutcome[k] = outcome.ok ? OK : FAILED;
+			job.onAdded(addRecords[k], outcome);
+		}
+	});
+	return addOutcome;
+}
+
+/** Sends the removals; OK or FAILED per removal, and the first failure. */
+async function sendRemovals(
+	job: MirrorJob,
+	removals: SortedDigests,
+): Promise<{ outcome: Uint8Array; failure?: unknown }> {
+	const outcome = new Uint8Array(digestCount(removals));
+	let failure: unknown;
+	if (outcome.length > 0) {
+		await job.send('REMOVE', digestSource(removals), (start, count, sent) => {
+			outcome.fill(sent.ok ? OK : FAILED, start, start + count);
+			if (!sent.ok) failure ??= sent.error;
+		});
+	}
+	return { outcome, failure };
+}
+
+/**
+ * The memory after a run: members are what was acknowledged; what was tried and acknowledged neither as
+ * added nor as removed stays uncertain.
+ */
+function nextMemory(
+	{ members, uncertain }: MirrorState,
+	attempted: SortedDigests,
+	acknowledgedAdds: SortedDigests,
+	acknowledgedRemovals: SortedDigests,
+): MirrorState {
+	const nextMembers = applyChanges(members, acknowledgedRemovals, acknowledgedAdds);
+	const nextUncertain = combine(
+		combine(combine(uncertain, attempted, UNION), nextMembers, DIFFERENCE),
+		acknowledgedRemovals,
+		DIFFERENCE,
+	);
+	return { members: nextMembers, uncertain: nextUncertain };
+}
+
+/**
  * What to send: the input's records to add (positions in the execution's records, and their digests
  * sorted) and the remembered digests to remove. One walk of the input in sorted order beside the memory;
  * the input itself is never copied.
  */
-function plan(
-	job: MirrorJob,
-	members: SortedDigests,
-	uncertain: SortedDigests,
-): { addRecords: Uint32Array; attempted: SortedDigests; removals: SortedDigests } {
+function plan(job: MirrorJob, members: SortedDigests, uncertain: SortedDigests): MirrorPlan {
 	const { records } = job;
 	const order = sortOrder(records, job.recordCount);
 	const nm = digestCount(members);

@@ -44,6 +44,11 @@ function failed(what: string, where: string, error: unknown): MirrorMemoryUnavai
 	);
 }
 
+/** Names the lock's holder (process and host, for whoever inspects a lock) and tells its runs apart. */
+function newLockToken(): string {
+	return `${process.pid}@${hostname()} ${randomBytes(8).toString('hex')}`;
+}
+
 const code = (error: unknown): string | undefined =>
 	(error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -63,19 +68,42 @@ export class FileMirrorStore implements MirrorStore {
 	async acquire(key: string, waitMs: number): Promise<MirrorLease> {
 		const file = join(this.folder, `${key}.bin`);
 		const lock = `${file}.lock`;
-		const token = `${process.pid}@${hostname()} ${randomBytes(8).toString('hex')}`;
+		const token = newLockToken();
 		try {
 			await mkdir(this.folder, { recursive: true });
 		} catch (error) {
 			throw failed('create the folder for', this.description, error);
 		}
+		await this.takeLock(lock, token, key, waitMs);
+		const renew = setInterval(() => {
+			const now = new Date();
+			utimes(lock, now, now).catch(() => undefined);
+		}, RENEW_EVERY_MS);
+		renew.unref();
+		const stillHeld = async (): Promise<boolean> =>
+			(await readFile(lock, 'utf8').catch(() => '')) === token;
+		return {
+			read: async () => await this.read(file),
+			write: async (parts) => {
+				if (!(await stillHeld())) throw busy(key, LOCK_LEASE_MS, this.description);
+				await this.replace(file, parts);
+			},
+			release: async () => {
+				clearInterval(renew);
+				if (await stillHeld()) await rm(lock, { force: true });
+			},
+		};
+	}
+
+	/** Creates the lock file, waiting at most `waitMs`; one whose holder stopped renewing it is taken over. */
+	private async takeLock(lock: string, token: string, key: string, waitMs: number): Promise<void> {
 		const deadline = Date.now() + waitMs;
 		for (;;) {
 			try {
 				const handle = await open(lock, 'wx');
 				await handle.writeFile(token);
 				await handle.close();
-				break;
+				return;
 			} catch (error) {
 				if (code(error) !== 'EEXIST') throw failed('lock', this.description, error);
 			}
@@ -88,44 +116,33 @@ export class FileMirrorStore implements MirrorStore {
 			if (Date.now() >= deadline) throw busy(key, waitMs, this.description);
 			await sleep(POLL_MS);
 		}
-		const renew = setInterval(() => {
-			const now = new Date();
-			utimes(lock, now, now).catch(() => undefined);
-		}, RENEW_EVERY_MS);
-		renew.unref();
-		const stillHeld = async (): Promise<boolean> =>
-			(await readFile(lock, 'utf8').catch(() => '')) === token;
-		return {
-			read: async () => {
-				try {
-					return await readFile(file);
-				} catch (error) {
-					if (code(error) === 'ENOENT') return undefined;
-					throw failed('read', this.description, error);
-				}
-			},
-			write: async (parts) => {
-				if (!(await stillHeld())) throw busy(key, LOCK_LEASE_MS, this.description);
-				const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-				try {
-					const handle = await open(temporary, 'w');
-					try {
-						for (const part of parts) await handle.write(part);
-						await handle.sync();
-					} finally {
-						await handle.close();
-					}
-					await rename(temporary, file);
-				} catch (error) {
-					await rm(temporary, { force: true });
-					throw failed('write', this.description, error);
-				}
-			},
-			release: async () => {
-				clearInterval(renew);
-				if (await stillHeld()) await rm(lock, { force: true });
-			},
-		};
+	}
+
+	private async read(file: string): Promise<Uint8Array | undefined> {
+		try {
+			return await readFile(file);
+		} catch (error) {
+			if (code(error) === 'ENOENT') return undefined;
+			throw failed('read', this.description, error);
+		}
+	}
+
+	/** Writes a temporary file and renames it over the old one: the memory is replaced whole or not at all. */
+	private async replace(file: string, parts: Uint8Array[]): Promise<void> {
+		const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+		try {
+			const handle = await open(temporary, 'w');
+			try {
+				for (const part of parts) await handle.write(part);
+				await handle.sync();
+			} finally {
+				await handle.close();
+			}
+			await rename(temporary, file);
+		} catch (error) {
+			await rm(temporary, { force: true });
+			throw failed('write', this.description, error);
+		}
 	}
 }
 
@@ -155,7 +172,7 @@ export class RedisMirrorStore implements MirrorStore {
 	async acquire(key: string, waitMs: number): Promise<MirrorLease> {
 		const dataKey = this.prefix + key;
 		const lockKey = `${dataKey}:lock`;
-		const token = `${process.pid}@${hostname()} ${randomBytes(8).toString('hex')}`;
+		const token = newLockToken();
 		const deadline = Date.now() + waitMs;
 		for (;;) {
 			let taken: string | null;

@@ -13,9 +13,20 @@ import { newCallStats } from './client';
 import type { BatchOutcome, ListOperation } from './dispatcher';
 import { dispatcherFor } from './dispatcher';
 import { classifyFailure } from './errors';
-import type { LimiterFactory } from './limiter';
+import type { LimiterFactory, UserWriteLimiter } from './limiter';
 import { inProcessLimiterFactory, writeLimiterFor } from './limiter';
-import type { MarketerMessage } from './messages';
+import {
+	DEFAULT_BATCH_SIZE,
+	DEFAULT_FLUSH_WINDOW_SECONDS,
+	DEFAULT_REQUESTS_PER_SECOND,
+	DEFAULT_REQUEST_TIMEOUT_SECONDS,
+	DEFAULT_RETRY_WINDOW_MINUTES,
+	MAX_USERS_PER_REQUEST,
+	MAX_WRITES_PER_SECOND,
+	MS_PER_MINUTE,
+	MS_PER_SECOND,
+} from './limits';
+import type { FailureContext, MarketerMessage } from './messages';
 import { describeFailure } from './messages';
 import type { MirrorOptions, MirrorReport } from './mirror';
 import { mirrorKey, mirrorList } from './mirror';
@@ -38,11 +49,11 @@ export interface SyncSettings {
 }
 
 export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
-	batchSize: 1900,
-	requestsPerSecond: 7,
-	retryWindowMs: 15 * 60_000,
-	flushWindowMs: 5_000,
-	requestTimeoutMs: 30_000,
+	batchSize: DEFAULT_BATCH_SIZE,
+	requestsPerSecond: DEFAULT_REQUESTS_PER_SECOND,
+	retryWindowMs: DEFAULT_RETRY_WINDOW_MINUTES * MS_PER_MINUTE,
+	flushWindowMs: DEFAULT_FLUSH_WINDOW_SECONDS * MS_PER_SECOND,
+	requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_SECONDS * MS_PER_SECOND,
 };
 
 export interface SyncJob {
@@ -122,339 +133,516 @@ export interface SyncResult {
 	failureCause?: unknown;
 }
 
+/** What became of a record: not settled yet, acknowledged by Pinterest, or failed. */
+const PENDING = 0;
 const OUTCOME_OK = 1;
 const OUTCOME_FAILED = 2;
 /** Users read and hashed between two turns of the event loop while requests are under way (a few ms). */
 const PREPARE_SLICE_USERS = 1024;
-/** Records left unsettled when `onNearlyDone` is called: two seconds of writes at 7 × 1,900 per second. */
-const NEARLY_DONE_RECORDS = 2 * 7 * 1900;
-/** How long a mirror run waits for another mirror of the same list. */
-export const DEFAULT_MIRROR_LOCK_WAIT_MS = 10 * 60_000;
+/** Records left unsettled when `onNearlyDone` is called: two seconds of writes at the ceiling. */
+const NEARLY_DONE_RECORDS = 2 * MAX_WRITES_PER_SECOND * MAX_USERS_PER_REQUEST;
 export const MIRROR_BASELINE = 'first run: no earlier membership known, nothing removed';
 let syncsWithoutExecutionId = 0;
+
+/**
+ * What became of each unique record of a run. A failed record points at its failure in `failures`, which
+ * holds each distinct failure once, in the order they happened.
+ */
+class RecordOutcomes {
+	/** PENDING, OUTCOME_OK or OUTCOME_FAILED, per record. */
+	readonly outcome: Uint8Array;
+	/** Per failed record, the index of its failure in `failures`. */
+	readonly failureOf: Int32Array;
+	/** Mirror only: records that had to be added (1), as opposed to those already members (0). */
+	readonly added: Uint8Array | undefined;
+	readonly failures: unknown[] = [];
+	/** Records settled so far, either way. */
+	settled = 0;
+
+	/** How many unique records there are is known only at the end: room for the most there can be. */
+	constructor(maxRecords: number, mirror: boolean) {
+		this.outcome = new Uint8Array(maxRecords);
+		this.failureOf = new Int32Array(maxRecords).fill(-1);
+		this.added = mirror ? new Uint8Array(maxRecords) : undefined;
+	}
+
+	/** Records [start, start + count) settled with `outcome`. */
+	settle(start: number, count: number, outcome: BatchOutcome): void {
+		this.settled += count;
+		if (outcome.ok) {
+			this.outcome.fill(OUTCOME_OK, start, start + count);
+			return;
+		}
+		const failure = this.noteFailure(outcome.error);
+		this.outcome.fill(OUTCOME_FAILED, start, start + count);
+		this.failureOf.fill(failure, start, start + count);
+	}
+
+	/** Keeps a failure once; its index in `failures`. */
+	noteFailure(error: unknown): number {
+		const known = this.failures.indexOf(error);
+		return known === -1 ? this.failures.push(error) - 1 : known;
+	}
+
+	/** Records Pinterest acknowledged that had to be sent (for Mirror, not those already members). */
+	acknowledgedSends(): number {
+		const { outcome, added } = this;
+		let sent = 0;
+		for (let record = 0; record < outcome.length; record++) {
+			if (outcome[record] === OUTCOME_OK && (!added || added[record] === 1)) sent++;
+		}
+		return sent;
+	}
+}
+
+/** One run's state, shared by its steps. */
+interface SyncRun {
+	job: SyncJob;
+	/** Reads and hashes the users a slice at a time; holds their unique records. */
+	users: UserPreparer;
+	outcomes: RecordOutcomes;
+	/** How this run calls Pinterest: client, the credential's token gate, counters, retry window, timeout. */
+	pinterest: CallEnvironment;
+	/** The audience and customer list the users go to, once resolved. */
+	target?: ResolvedAudience;
+	/** Mirror only: what the mirror run reported (first run, removals). */
+	mirrored?: MirrorReport;
+	toldNearlyDone: boolean;
+}
+
+/** Where a run meets the executions heading for the same list (see company.ts). */
+interface Presence {
+	key: string;
+	executionId: string;
+}
+
+/** What a run resolves before it sends: the Pinterest user's write limiter, and the list. */
+interface ResolvedTarget {
+	limiter: UserWriteLimiter;
+	target: ResolvedAudience;
+}
+
+/** What a run holds while it syncs, released when it ends however it ends. */
+interface HeldWhileSyncing {
+	/** Ends this run's use of its rate on the Pinterest user's limiter. */
+	releaseRate?: () => Promise<void>;
+	/** Lets the lookup of the target shared with overlapping executions go once nobody uses it. */
+	releaseTarget?: () => void;
+}
+
+/** Sends records to the list through the dispatcher; outcomes per slice of `records`. */
+type SendToList = (
+	operation: ListOperation,
+	records: RecordSource,
+	holdRemainder: boolean,
+	onOutcome: (start: number, count: number, outcome: BatchOutcome) => void,
+) => Promise<void>;
 
 /** One execution's sync: normalise → dedupe → (find or create) → chunk → limit → retry → account. */
 export async function runSync(job: SyncJob): Promise<SyncResult> {
 	const started = Date.now();
-	const { settings } = job;
+	const run = startRun(job);
+	if (run.users.records.length > 0 || job.audience.mode === 'existing' || job.action === 'mirror')
+		await syncWithPinterest(run);
+	tellIfNearlyDone(run, true);
+	return resultOf(run, started);
+}
+
+function limiterFactoryOf(job: SyncJob): LimiterFactory {
+	return job.limiterFactory ?? inProcessLimiterFactory;
+}
+
+function startRun(job: SyncJob): SyncRun {
 	// The users of a large execution are prepared a slice at a time, so that its first requests leave
 	// while the rest are still read and hashed; enough for one request (and for a create) come first.
-	const prepared = new UserPreparer(job.userCount, job.fields, job.readIdentifier);
-	prepared.advance(job.userCount, settings.batchSize);
-	const records = prepared.records;
-	// How many unique records there are is known only at the end: room for the most there can be.
-	const recordOutcome = new Uint8Array(job.userCount * job.fields.length);
-	const recordError = new Int32Array(recordOutcome.length).fill(-1);
-	// Mirror: records that had to be added (1), as opposed to those already members (0).
-	const recordAdded = job.action === 'mirror' ? new Uint8Array(recordOutcome.length) : undefined;
-	let mirrored: MirrorReport | undefined;
-	const failures: unknown[] = [];
-	const stats = newCallStats();
-	const env: CallEnvironment = {
-		client: job.client,
-		gate: authGateFor(job.credentialKey, (job.limiterFactory ?? inProcessLimiterFactory).locks),
-		stats,
-		retryWindowMs: settings.retryWindowMs,
-		requestTimeoutMs: settings.requestTimeoutMs,
+	const users = new UserPreparer(job.userCount, job.fields, job.readIdentifier);
+	users.advance(job.userCount, job.settings.batchSize);
+	return {
+		job,
+		users,
+		outcomes: new RecordOutcomes(job.userCount * job.fields.length, job.action === 'mirror'),
+		pinterest: {
+			client: job.client,
+			gate: authGateFor(job.credentialKey, limiterFactoryOf(job).locks),
+			stats: newCallStats(),
+			retryWindowMs: job.settings.retryWindowMs,
+			requestTimeoutMs: job.settings.requestTimeoutMs,
+		},
+		toldNearlyDone: false,
 	};
-	let target: ResolvedAudience | undefined;
-	let settledRecords = 0;
-	let toldNearlyDone = false;
-	const tellIfNearlyDone = (force = false): void => {
-		if (
-			toldNearlyDone ||
-			!(force || (prepared.done && records.length - settledRecords <= NEARLY_DONE_RECORDS))
-		)
-			return;
-		toldNearlyDone = true;
-		job.onNearlyDone?.();
-	};
+}
 
-	const markRange = (start: number, count: number, outcome: BatchOutcome): void => {
-		settledRecords += count;
-		tellIfNearlyDone();
-		if (outcome.ok) {
-			recordOutcome.fill(OUTCOME_OK, start, start + count);
-			return;
-		}
-		let errorIndex = failures.indexOf(outcome.error);
-		if (errorIndex === -1) errorIndex = failures.push(outcome.error) - 1;
-		recordOutcome.fill(OUTCOME_FAILED, start, start + count);
-		recordError.fill(errorIndex, start, start + count);
-		const kind = classifyFailure(outcome.error);
-		if (target && (kind === 'notFound' || kind === 'forbidden'))
-			forgetCustomerList(target.customerListId);
-	};
+/** Reads and hashes the next slice of users after a turn of the event loop, so requests keep leaving. */
+async function prepareNextSlice(users: UserPreparer): Promise<void> {
+	await nextTurn();
+	users.advance(users.prepared + PREPARE_SLICE_USERS);
+}
 
-	if (records.length > 0 || job.audience.mode === 'existing' || job.action === 'mirror') {
-		// Present from the start (also while the audience is looked up): executions heading to the same list
-		// at the same moment are company worth waiting for (company.ts).
-		const executionId = job.executionId || `sync-${++syncsWithoutExecutionId}`;
-		const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
-		const audienceKey =
-			job.audience.mode === 'existing' ? job.audience.audienceId : job.audience.name;
-		const companyKey = [
-			job.credentialKey,
-			job.adAccountId,
-			job.audience.mode,
-			audienceKey,
-			job.action,
-			batchSize,
-			flushWindowMs,
-			retryWindowMs,
-			requestTimeoutMs,
-		].join('|');
-		const leaveCompany = company.join(companyKey, executionId, flushWindowMs, Date.now());
-		let releaseRate: (() => Promise<void>) | undefined;
-		let releaseTarget: (() => void) | undefined;
-		try {
-			const setUp = (async () => {
-				const pinterestUserId = await pinterestUserOf(env, job.credentialKey);
-				const limiter = await writeLimiterFor(
-					pinterestUserId,
-					settings.requestsPerSecond,
-					job.limiterFactory ?? inProcessLimiterFactory,
-				);
-				releaseRate = await limiter.useRate(settings.requestsPerSecond);
-				const audience = job.audience;
-				const shared = await sharedTarget(
-					[
-						job.credentialKey,
-						job.adAccountId,
-						audience.mode,
-						audience.mode === 'existing' ? audience.audienceId : audience.name,
-					].join('|'),
-					() =>
-						audience.mode === 'existing'
-							? existingAudience(env, job.adAccountId, audience.audienceId)
-							: findOrCreateAudience(env, limiter, {
-									credentialKey: job.credentialKey,
-									adAccountId: job.adAccountId,
-									name: audience.name,
-									fields: job.fields,
-									firstRecords: records.toArray(0, Math.min(records.length, settings.batchSize)),
-									mayCreate: job.action !== 'remove',
-									locks: (job.limiterFactory ?? inProcessLimiterFactory).locks,
-								}),
-				);
-				target = shared.target;
-				releaseTarget = shared.release;
-				return { limiter, target: shared.target };
-			})();
-			// The lookups travel while more users are prepared.
-			let setUpSettled = false;
-			setUp.then(
-				() => (setUpSettled = true),
-				() => (setUpSettled = true),
-			);
-			while (!setUpSettled && !prepared.done) {
-				await nextTurn();
-				prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
-			}
-			const { limiter, target: resolved } = await setUp;
-			const skip = resolved.recordsSentOnCreate;
-			if (skip > 0) {
-				recordOutcome.fill(OUTCOME_OK, 0, skip);
-				settledRecords += skip;
-			}
-			// A dispatcher lives while it has work and sends with its creator's settings: executions share one
-			// only when their settings match, and an execution with nothing left to send creates none.
-			const dispatch = (
-				operation: ListOperation,
-				source: RecordSource,
-				holdRemainder: boolean,
-				onOutcome: (start: number, count: number, outcome: BatchOutcome) => void,
-			): Promise<void> =>
-				dispatcherFor(
-					[
-						job.credentialKey,
-						job.adAccountId,
-						resolved.customerListId,
-						operation,
-						batchSize,
-						flushWindowMs,
-						retryWindowMs,
-						requestTimeoutMs,
-					].join('|'),
-					{
-						adAccountId: job.adAccountId,
-						customerListId: resolved.customerListId,
-						operation,
-						...settings,
-					},
-					env.gate,
-					limiter,
-				).submit({ records: source, client: job.client, stats, holdRemainder, onOutcome });
-			if (job.action === 'mirror') {
-				if (!job.mirror)
-					throw new Error('A mirror run needs the memory of the list (SyncJob.mirror)');
-				// The whole input is the membership: it is known only once every user is read.
-				while (!prepared.done) {
-					await nextTurn();
-					prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
-				}
-				const added = recordAdded as Uint8Array;
-				mirrored = await mirrorList({
-					...job.mirror,
-					key: mirrorKey(job.adAccountId, resolved.customerListId, job.fields),
-					records: records.bytes,
-					recordCount: records.length,
-					alreadyAdded: skip,
-					send: (operation, source, onOutcome) => {
-						if (operation === 'REMOVE') tellIfNearlyDone(true);
-						return dispatch(operation, source, false, onOutcome);
-					},
-					onUnchanged: (position) => {
-						if (position >= skip) markRange(position, 1, { ok: true });
-					},
-					onAdded: (position, outcome) => {
-						added[position] = 1;
-						if (position >= skip) markRange(position, 1, outcome);
-					},
-				});
-				if (mirrored.removeFailure !== undefined && !failures.includes(mirrored.removeFailure))
-					failures.push(mirrored.removeFailure);
-			} else {
-				const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
-				const submissions: Array<Promise<void>> = [];
-				let submitted = skip;
-				const submit = (end: number, last: boolean): void => {
-					const start = submitted;
-					if (end <= start) return;
-					submitted = end;
-					submissions.push(
-						dispatch(
-							operation,
-							recordRange(records, start, end),
-							// Only a small execution's users wait, and only for company; a large one's last part leaves at once.
-							!last ||
-								(records.length - skip < batchSize &&
-									company.worthWaiting(companyKey, executionId, Date.now())),
-							(offset, count, outcome) => markRange(start + offset, count, outcome),
-						),
-					);
-				};
-				while (!prepared.done) {
-					// Whole requests leave as soon as they are prepared; a remainder waits for the next slice.
-					submit(skip + Math.floor((records.length - skip) / batchSize) * batchSize, false);
-					await nextTurn();
-					prepared.advance(prepared.prepared + PREPARE_SLICE_USERS);
-				}
-				submit(records.length, true);
-				company.sent(companyKey, executionId, Date.now());
-				tellIfNearlyDone();
-				await Promise.all(submissions);
-			}
-		} catch (error) {
-			// Setup failed (user lookup, audience lookup or creation): nobody could be synced.
-			prepared.advance(job.userCount);
-			for (let i = 0; i < records.length; i++) {
-				if (recordOutcome[i] === 0) markRange(i, 1, { ok: false, error });
-			}
-			if (!failures.includes(error)) failures.push(error);
-		} finally {
-			leaveCompany();
-			releaseTarget?.();
-			await releaseRate?.();
-		}
+/**
+ * Calls `onNearlyDone` once: when every user is prepared and few records are left unsettled, or at
+ * once when `now`.
+ */
+function tellIfNearlyDone(run: SyncRun, now = false): void {
+	if (run.toldNearlyDone) return;
+	const unsettled = run.users.records.length - run.outcomes.settled;
+	if (!now && !(run.users.done && unsettled <= NEARLY_DONE_RECORDS)) return;
+	run.toldNearlyDone = true;
+	run.job.onNearlyDone?.();
+}
+
+/** Records [start, start + count) settled; a list found gone or forbidden is looked up afresh next time. */
+function settle(run: SyncRun, start: number, count: number, outcome: BatchOutcome): void {
+	run.outcomes.settle(start, count, outcome);
+	tellIfNearlyDone(run);
+	if (outcome.ok || !run.target) return;
+	const kind = classifyFailure(outcome.error);
+	if (kind === 'notFound' || kind === 'forbidden') forgetCustomerList(run.target.customerListId);
+}
+
+/** Names the list as the job picked it: by audience ID, or by the name to find or create. */
+function targetKeyOf(job: SyncJob): string {
+	const { audience } = job;
+	const audienceKey = audience.mode === 'existing' ? audience.audienceId : audience.name;
+	return [job.credentialKey, job.adAccountId, audience.mode, audienceKey].join('|');
+}
+
+/** The settings that must match for executions to share requests. */
+function sharingSettingsKey(settings: SyncSettings): string {
+	const { batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs } = settings;
+	return [batchSize, flushWindowMs, retryWindowMs, requestTimeoutMs].join('|');
+}
+
+/** Resolves the target, then sends the users while the rest are still prepared. */
+async function syncWithPinterest(run: SyncRun): Promise<void> {
+	const { job } = run;
+	// Present from the start (also while the audience is looked up): executions heading to the same list
+	// at the same moment are company worth waiting for.
+	const presence: Presence = {
+		key: [targetKeyOf(job), job.action, sharingSettingsKey(job.settings)].join('|'),
+		executionId: job.executionId || `sync-${++syncsWithoutExecutionId}`,
+	};
+	const { key, executionId } = presence;
+	const leaveCompany = company.join(key, executionId, job.settings.flushWindowMs, Date.now());
+	const held: HeldWhileSyncing = {};
+	try {
+		const resolving = resolveTarget(run, held);
+		// The lookups travel while more users are prepared.
+		let lookedUp = false;
+		resolving.then(
+			() => (lookedUp = true),
+			() => (lookedUp = true),
+		);
+		while (!lookedUp && !run.users.done) await prepareNextSlice(run.users);
+		const resolved = await resolving;
+		const sentOnCreate = resolved.target.recordsSentOnCreate;
+		if (sentOnCreate > 0) run.outcomes.settle(0, sentOnCreate, { ok: true });
+		if (job.action === 'mirror') await mirrorUsers(run, resolved);
+		else await sendUsers(run, resolved, presence);
+	} catch (error) {
+		failUnsettled(run, error);
+	} finally {
+		leaveCompany();
+		held.releaseTarget?.();
+		await held.releaseRate?.();
 	}
-	tellIfNearlyDone(true);
+}
 
-	const context = {
+/**
+ * The Pinterest user's write limiter, with this run's rate taken on it, and the list: looked up (or
+ * created) once for all executions that overlap.
+ */
+async function resolveTarget(run: SyncRun, held: HeldWhileSyncing): Promise<ResolvedTarget> {
+	const { job } = run;
+	const { requestsPerSecond } = job.settings;
+	const pinterestUserId = await pinterestUserOf(run.pinterest, job.credentialKey);
+	const limiter = await writeLimiterFor(pinterestUserId, requestsPerSecond, limiterFactoryOf(job));
+	held.releaseRate = await limiter.useRate(requestsPerSecond);
+	const shared = await sharedTarget(targetKeyOf(job), () => lookUpTarget(run, limiter));
+	run.target = shared.target;
+	held.releaseTarget = shared.release;
+	return { limiter, target: shared.target };
+}
+
+/** The audience picked by ID, or the one named: created with the first records unless the run removes. */
+function lookUpTarget(run: SyncRun, limiter: UserWriteLimiter): Promise<ResolvedAudience> {
+	const { job } = run;
+	const { audience } = job;
+	if (audience.mode === 'existing')
+		return existingAudience(run.pinterest, job.adAccountId, audience.audienceId);
+	const { records } = run.users;
+	return findOrCreateAudience(run.pinterest, limiter, {
+		credentialKey: job.credentialKey,
+		adAccountId: job.adAccountId,
+		name: audience.name,
+		fields: job.fields,
+		firstRecords: records.toArray(0, Math.min(records.length, job.settings.batchSize)),
+		mayCreate: job.action !== 'remove',
+		locks: limiterFactoryOf(job).locks,
+	});
+}
+
+/**
+ * A dispatcher lives while it has work and sends with its creator's settings: executions share one only
+ * when their settings match, and an execution with nothing left to send creates none.
+ */
+function senderTo(run: SyncRun, { limiter, target }: ResolvedTarget): SendToList {
+	const { job, pinterest } = run;
+	const { adAccountId, credentialKey } = job;
+	const { customerListId } = target;
+	return (operation, records, holdRemainder, onOutcome) =>
+		dispatcherFor(
+			[
+				credentialKey,
+				adAccountId,
+				customerListId,
+				operation,
+				sharingSettingsKey(job.settings),
+			].join('|'),
+			{ adAccountId, customerListId, operation, ...job.settings },
+			pinterest.gate,
+			limiter,
+		).submit({ records, client: job.client, stats: pinterest.stats, holdRemainder, onOutcome });
+}
+
+/** Add or Remove: the users' records leave in requests while the rest are still prepared. */
+async function sendUsers(
+	run: SyncRun,
+	resolved: ResolvedTarget,
+	presence: Presence,
+): Promise<void> {
+	const { job, users } = run;
+	const { records } = users;
+	const { batchSize } = job.settings;
+	const send = senderTo(run, resolved);
+	const operation: ListOperation = job.action === 'add' ? 'ADD' : 'REMOVE';
+	const sentOnCreate = resolved.target.recordsSentOnCreate;
+	const submissions: Array<Promise<void>> = [];
+	let submitted = sentOnCreate;
+	const submitUpTo = (end: number, last: boolean): void => {
+		const start = submitted;
+		if (end <= start) return;
+		submitted = end;
+		// Only a small execution's users wait, and only for company; a large one's last part leaves at once.
+		const holdRemainder =
+			!last ||
+			(records.length - sentOnCreate < batchSize &&
+				company.worthWaiting(presence.key, presence.executionId, Date.now()));
+		submissions.push(
+			send(operation, recordRange(records, start, end), holdRemainder, (offset, count, outcome) =>
+				settle(run, start + offset, count, outcome),
+			),
+		);
+	};
+	while (!users.done) {
+		// Whole requests leave as soon as they are prepared; a remainder waits for the next slice.
+		const wholeRequests = Math.floor((records.length - sentOnCreate) / batchSize);
+		submitUpTo(sentOnCreate + wholeRequests * batchSize, false);
+		await prepareNextSlice(users);
+	}
+	submitUpTo(records.length, true);
+	company.sent(presence.key, presence.executionId, Date.now());
+	tellIfNearlyDone(run);
+	await Promise.all(submissions);
+}
+
+/** Mirror: the whole input is the list's membership; the list's memory says what to add and remove. */
+async function mirrorUsers(run: SyncRun, resolved: ResolvedTarget): Promise<void> {
+	const { job, users, outcomes } = run;
+	if (!job.mirror) throw new Error('A mirror run needs the memory of the list (SyncJob.mirror)');
+	// The membership is known only once every user is read.
+	while (!users.done) await prepareNextSlice(users);
+	const send = senderTo(run, resolved);
+	const added = outcomes.added as Uint8Array;
+	const sentOnCreate = resolved.target.recordsSentOnCreate;
+	run.mirrored = await mirrorList({
+		...job.mirror,
+		key: mirrorKey(job.adAccountId, resolved.target.customerListId, job.fields),
+		records: users.records.bytes,
+		recordCount: users.records.length,
+		alreadyAdded: sentOnCreate,
+		send: (operation, records, onOutcome) => {
+			if (operation === 'REMOVE') tellIfNearlyDone(run, true);
+			return send(operation, records, false, onOutcome);
+		},
+		onUnchanged: (position) => {
+			if (position >= sentOnCreate) settle(run, position, 1, { ok: true });
+		},
+		onAdded: (position, outcome) => {
+			added[position] = 1;
+			if (position >= sentOnCreate) settle(run, position, 1, outcome);
+		},
+	});
+	if (run.mirrored.removeFailure !== undefined) outcomes.noteFailure(run.mirrored.removeFailure);
+}
+
+/**
+ * The lookups, the creation or Mirror's memory failed: every record not settled yet failed with it, so its
+ * users are Errored.
+ */
+function failUnsettled(run: SyncRun, error: unknown): void {
+	const { users, outcomes } = run;
+	users.advance(run.job.userCount);
+	for (let record = 0; record < users.records.length; record++) {
+		if (outcomes.outcome[record] === PENDING) settle(run, record, 1, { ok: false, error });
+	}
+	outcomes.noteFailure(error);
+}
+
+/** The target as far as it is known, for failure messages and the metrics. */
+function failureContextOf(run: SyncRun): FailureContext {
+	const { job, target } = run;
+	const { audience } = job;
+	return {
 		adAccountId: job.adAccountId,
 		audienceId:
-			target?.audienceId ??
-			(job.audience.mode === 'existing' ? job.audience.audienceId : undefined),
+			target?.audienceId ?? (audience.mode === 'existing' ? audience.audienceId : undefined),
 		audienceName:
-			target?.audienceName ?? (job.audience.mode === 'createNew' ? job.audience.name : undefined),
+			target?.audienceName ?? (audience.mode === 'createNew' ? audience.name : undefined),
 		customerListId: target?.customerListId,
-		retryWindowMs: settings.retryWindowMs,
+		retryWindowMs: job.settings.retryWindowMs,
 	};
+}
+
+function resultOf(run: SyncRun, started: number): SyncResult {
+	const context = failureContextOf(run);
+	const { failures } = run.outcomes;
 	const messages = failures.map((error) => describeFailure(error, context));
-
-	const statuses = new Uint8Array(job.userCount);
-	const reasons = new Map<number, string>();
-	const notSyncedReasons: Record<string, number> = {};
-	const errorReasons: Record<string, number> = {};
-	const width = job.fields.length;
-	const counts = [0, 0, 0, 0];
-	let usersAdded = 0;
-	for (let user = 0; user < job.userCount; user++) {
-		let status: UserStatus;
-		const notSynced = prepared.notSynced.get(user);
-		if (notSynced !== undefined) {
-			status = UserStatus.NotSynced;
-			reasons.set(user, notSynced);
-			notSyncedReasons[notSynced] = (notSyncedReasons[notSynced] ?? 0) + 1;
-		} else {
-			status = UserStatus.Synced;
-			for (let f = 0; f < width; f++) {
-				const record = prepared.userRecords[user * width + f];
-				if (record === NO_RECORD) continue;
-				if (recordOutcome[record] === OUTCOME_FAILED) {
-					status = UserStatus.Errored;
-					const reason = messages[recordError[record]].reason;
-					reasons.set(user, reason);
-					errorReasons[reason] = (errorReasons[reason] ?? 0) + 1;
-					break;
-				}
-				if (recordOutcome[record] !== OUTCOME_OK) status = UserStatus.Pending;
-			}
-			if (status === UserStatus.Synced && recordAdded) {
-				for (let f = 0; f < width; f++) {
-					const record = prepared.userRecords[user * width + f];
-					if (record !== NO_RECORD && recordAdded[record] === 1) {
-						usersAdded++;
-						break;
-					}
-				}
-			}
-		}
-		statuses[user] = status;
-		counts[status]++;
-	}
-
-	const mirrorMetrics: Partial<SyncMetrics> = {};
-	if (job.action === 'mirror') {
-		mirrorMetrics.usersAdded = usersAdded;
-		mirrorMetrics.usersRemoved = mirrored?.removed ?? 0;
-		mirrorMetrics.usersUnchanged = counts[UserStatus.Synced] - usersAdded;
-		mirrorMetrics.usersNotRemoved = mirrored?.notRemoved ?? 0;
-		if (mirrored?.firstRun) mirrorMetrics.mirrorBaseline = MIRROR_BASELINE;
-	}
+	const tally = tallyUsers(run, messages);
 	return {
-		statuses,
-		reasons,
+		statuses: tally.statuses,
+		reasons: tally.reasons,
 		failure: messages[0],
 		failureCause: failures[0],
-		metrics: {
-			entered: job.userCount,
-			proceededToNextStep: job.userCount,
-			usersSynced: counts[UserStatus.Synced],
-			usersNotSynced: counts[UserStatus.NotSynced],
-			usersPending: counts[UserStatus.Pending],
-			usersErrored: counts[UserStatus.Errored],
-			recordsSent:
-				recordOutcome.reduce(
-					(n, o, record) =>
-						n + (o === OUTCOME_OK && (!recordAdded || recordAdded[record] === 1) ? 1 : 0),
-					0,
-				) + (mirrored?.removed ?? 0),
-			requests: stats.requests,
-			retries: stats.retries,
-			rateLimited: stats.rateLimited,
-			durationMs: Date.now() - started,
-			adAccountId: job.adAccountId,
-			audienceId: context.audienceId ?? null,
-			audienceName: context.audienceName ?? null,
-			customerListId: target?.customerListId ?? null,
-			audienceCreated: target?.created ?? false,
-			action: job.action,
-			...mirrorMetrics,
-			notSyncedReasons,
-			errorReasons,
-		},
+		metrics: metricsOf(run, tally, context, started),
 	};
+}
+
+/** What became of each user, and the counts. */
+interface UserTally {
+	statuses: Uint8Array;
+	/** Reason per user that was not synced or errored. */
+	reasons: Map<number, string>;
+	/** Users per UserStatus. */
+	counts: number[];
+	notSyncedReasons: Record<string, number>;
+	errorReasons: Record<string, number>;
+	/** Mirror only: synced users with a record that had to be added. */
+	usersAdded: number;
+}
+
+function tallyUsers(run: SyncRun, messages: MarketerMessage[]): UserTally {
+	const { userCount } = run.job;
+	const tally: UserTally = {
+		statuses: new Uint8Array(userCount),
+		reasons: new Map(),
+		counts: [0, 0, 0, 0],
+		notSyncedReasons: {},
+		errorReasons: {},
+		usersAdded: 0,
+	};
+	for (let user = 0; user < userCount; user++) {
+		const status = tallyUser(run, user, messages, tally);
+		tally.statuses[user] = status;
+		tally.counts[status]++;
+	}
+	return tally;
+}
+
+function countReason(reasons: Record<string, number>, reason: string): void {
+	reasons[reason] = (reasons[reason] ?? 0) + 1;
+}
+
+/**
+ * One user's status, its reason noted in `tally`: Not Synced without a usable identifier, Errored when a
+ * record failed, Pending while one is unsettled, else Synced.
+ */
+function tallyUser(
+	run: SyncRun,
+	user: number,
+	messages: MarketerMessage[],
+	tally: UserTally,
+): UserStatus {
+	const notSynced = run.users.notSynced.get(user);
+	if (notSynced !== undefined) {
+		tally.reasons.set(user, notSynced);
+		countReason(tally.notSyncedReasons, notSynced);
+		return UserStatus.NotSynced;
+	}
+	const { outcome, failureOf } = run.outcomes;
+	const width = run.job.fields.length;
+	let status = UserStatus.Synced;
+	for (let field = 0; field < width; field++) {
+		const record = run.users.userRecords[user * width + field];
+		if (record === NO_RECORD) continue;
+		if (outcome[record] === OUTCOME_FAILED) {
+			const reason = messages[failureOf[record]].reason;
+			tally.reasons.set(user, reason);
+			countReason(tally.errorReasons, reason);
+			return UserStatus.Errored;
+		}
+		if (outcome[record] !== OUTCOME_OK) status = UserStatus.Pending;
+	}
+	if (status === UserStatus.Synced && hadToBeAdded(run, user)) tally.usersAdded++;
+	return status;
+}
+
+/** Mirror: whether one of a user's records had to be added (was not a member already). */
+function hadToBeAdded(run: SyncRun, user: number): boolean {
+	const { added } = run.outcomes;
+	if (!added) return false;
+	const width = run.job.fields.length;
+	for (let field = 0; field < width; field++) {
+		const record = run.users.userRecords[user * width + field];
+		if (record !== NO_RECORD && added[record] === 1) return true;
+	}
+	return false;
+}
+
+function metricsOf(
+	run: SyncRun,
+	tally: UserTally,
+	context: FailureContext,
+	started: number,
+): SyncMetrics {
+	const { job, target, mirrored } = run;
+	const { stats } = run.pinterest;
+	const { counts } = tally;
+	return {
+		entered: job.userCount,
+		proceededToNextStep: job.userCount,
+		usersSynced: counts[UserStatus.Synced],
+		usersNotSynced: counts[UserStatus.NotSynced],
+		usersPending: counts[UserStatus.Pending],
+		usersErrored: counts[UserStatus.Errored],
+		recordsSent: run.outcomes.acknowledgedSends() + (mirrored?.removed ?? 0),
+		requests: stats.requests,
+		retries: stats.retries,
+		rateLimited: stats.rateLimited,
+		durationMs: Date.now() - started,
+		adAccountId: job.adAccountId,
+		audienceId: context.audienceId ?? null,
+		audienceName: context.audienceName ?? null,
+		customerListId: target?.customerListId ?? null,
+		audienceCreated: target?.created ?? false,
+		action: job.action,
+		...(job.action === 'mirror' ? mirrorMetricsOf(mirrored, tally) : {}),
+		notSyncedReasons: tally.notSyncedReasons,
+		errorReasons: tally.errorReasons,
+	};
+}
+
+function mirrorMetricsOf(
+	mirrored: MirrorReport | undefined,
+	tally: UserTally,
+): Partial<SyncMetrics> {
+	const metrics: Partial<SyncMetrics> = {
+		usersAdded: tally.usersAdded,
+		usersRemoved: mirrored?.removed ?? 0,
+		usersUnchanged: tally.counts[UserStatus.Synced] - tally.usersAdded,
+		usersNotRemoved: mirrored?.notRemoved ?? 0,
+	};
+	if (mirrored?.firstRun) metrics.mirrorBaseline = MIRROR_BASELINE;
+	return metrics;
 }
 
 /** What the users' items named as their target, when it could not be used. */

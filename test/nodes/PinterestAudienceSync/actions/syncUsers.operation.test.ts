@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+import type { INodeProperties } from 'n8n-workflow';
+
 import type { Emulator } from '../../../../emulator';
 import { startEmulator } from '../../../../emulator';
 import { createExecuteContext } from '../../../helpers/n8nContext';
@@ -11,6 +13,7 @@ import {
 	syncParameters,
 } from '../../../helpers/nodeRunner';
 import { PinterestAudienceSync } from '../../../../nodes/PinterestAudienceSync/PinterestAudienceSync.node';
+import { syncUsersDescription } from '../../../../nodes/PinterestAudienceSync/descriptions';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const ACCOUNT = '549755885175';
@@ -302,5 +305,45 @@ describe('Sync Users: launch validation', () => {
 			),
 		).rejects.toThrow(message);
 		expect(emu.log.length).toBe(before);
+	});
+
+	const numericOptions = (
+		syncUsersDescription.find((property) => property.name === 'options')
+			?.options as INodeProperties[]
+	).filter((option) => option.type === 'number');
+
+	it.each(
+		numericOptions.flatMap((option) => {
+			const { minValue, maxValue } = option.typeOptions as { minValue: number; maxValue: number };
+			return [
+				[option.displayName, option.name, minValue, maxValue, minValue - 0.01],
+				[option.displayName, option.name, minValue, maxValue, maxValue + 0.01],
+			] as const;
+		}),
+	)(
+		"%s: the editor's bounds are the ones the node checks (%s = %d..%d, given %d)",
+		async (label, name, min, max, value) => {
+			const before = emu.log.length;
+			await expect(
+				new PinterestAudienceSync().execute.call(
+					createExecuteContext({
+						credential: credentialFor(emu),
+						parameters: syncParameters({ options: { [name]: value } }),
+						items: emailItems(2),
+					}),
+				),
+			).rejects.toThrow(`${label} must be between ${min} and ${max}`);
+			expect(emu.log.length).toBe(before);
+		},
+	);
+
+	it('bounds-checks all five numeric options', () => {
+		expect(numericOptions.map((option) => option.name).sort()).toEqual([
+			'batchSize',
+			'flushWindowSeconds',
+			'requestTimeoutSeconds',
+			'requestsPerSecond',
+			'retryWindowMinutes',
+		]);
 	});
 });

@@ -1,5 +1,5 @@
 /**
- * Coalescing across executions (product.md §5), end to end through the node's execute() against the
+ * Coalescing across executions, end to end through the node's execute() against the
  * running emulator: many concurrent executions of one to three users each.
  */
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The metrics invariant of runSync (product.md §3 "Outputs"), property-based against the running emulator
+ * The metrics invariant of runSync, property-based against the running emulator
  * through the real transport: for any users, fields, batch size and faults, entered = synced + not synced
  * + errored + pending (pending 0 once the run returned), every user has one status, the reasons add up,
  * and the list holds exactly the records of accepted requests. A user with usable records is Synced when
