@@ -1,6 +1,7 @@
 /**
- * Handlers of the /v5 API routes (pinterest-api.md §3, §9). Each handler runs after
- * authentication and rate limiting, with the full request body, and returns a Reply.
+ * Handlers of the /v5 API routes the node uses, with the shapes and errors of Pinterest's OpenAPI
+ * description (https://github.com/pinterest/api-description, v5/openapi.yaml). Each handler runs
+ * after authentication and rate limiting, with the full request body, and returns a Reply.
  */
 import {
 	adAccountNotFound,

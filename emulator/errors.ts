@@ -1,4 +1,4 @@
-/** Error bodies `{code, message}` (pinterest-api.md §6) and the reply type every handler returns. */
+/** Pinterest's error bodies `{code, message}` and the reply type every handler returns. */
 import { STATUS_CODES } from 'node:http';
 
 /** What a handler answers. A class, so replies are never confused with parsed request bodies. */

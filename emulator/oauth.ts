@@ -1,5 +1,6 @@
 /**
- * OAuth routes (pinterest-api.md §2):
+ * OAuth routes, as Pinterest's OpenAPI description gives them
+ * (https://github.com/pinterest/api-description, v5/openapi.yaml):
  * - `GET /oauth/`: the authorize page for a custom base URL. It auto-consents and redirects (302)
  *   to `redirect_uri?code=…&state=…`. The consenting user is the demo user, or the user given by
  *   the emulator-only query parameter `emulator_user_id`.

@@ -1,7 +1,8 @@
 /**
- * Bookmark pagination (pinterest-api.md §3.6): `page_size` 1..250 (default 25), an opaque
- * `bookmark` cursor, `bookmark: null` on the last page. The bookmark encodes the last id returned
- * and the order, so items created or removed between pages cause neither duplicates nor skips.
+ * Bookmark pagination (https://developers.pinterest.com/docs/reference/pagination/): `page_size`
+ * 1..250 (default 25), an opaque `bookmark` cursor, `bookmark: null` on the last page. The bookmark
+ * encodes the last id returned and the order, so items created or removed between pages cause
+ * neither duplicates nor skips.
  */
 import { compareIds } from './state';
 import { errorReply, type Reply } from './errors';

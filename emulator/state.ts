@@ -2,7 +2,7 @@
  * In-memory model of users, ad accounts, customer lists and audiences. No HTTP here: the API
  * handlers validate input and call these methods; the render* methods produce the API objects.
  *
- * Status model (pinterest-api.md §3.3/§3.4 leave the transitions open; this is the emulator's rule):
+ * Status model (Pinterest documents the statuses, not the transitions; this is the emulator's rule):
  * - A customer-list write (create/PATCH) sets the list to PROCESSING; the write response says so.
  * - The first read at least `processingDelayMs` (default 0) after the last write settles it:
  *   READY if members >= audienceMinimumSize, else TOO_SMALL. The member count at that moment is

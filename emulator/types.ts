@@ -149,7 +149,7 @@ export interface Paginated<T> {
 	bookmark: string | null;
 }
 
-/** Token response of POST /v5/oauth/token (pinterest-api.md §2.4). */
+/** Token response of POST /v5/oauth/token: each refresh answers a new refresh token (rotation). */
 export interface TokenResponse {
 	access_token: string;
 	refresh_token: string;

@@ -15,7 +15,7 @@ const path = require('node:path');
 const { createN8nInstance, freePort, httpJson, REPO_ROOT } = require('./n8n');
 const { hashEmail } = require('./workflows');
 
-/** Pinterest's write limit per user (docs/pinterest-api.md) and the records one write may carry. */
+/** Pinterest's write limit per user (400 a minute, ~7 a second) and the records one write may carry. */
 const WRITES_PER_SECOND = 7;
 const RECORDS_PER_WRITE = 1900;
 /** Users per second one Pinterest user can reach: 7 writes × 1,900 records. */

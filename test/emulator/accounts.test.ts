@@ -13,7 +13,7 @@ afterAll(() => emu.close());
 beforeEach(() => emu.reset());
 
 describe('GET /v5/user_account', () => {
-	it('returns the Account of the token owner with the §3.1 fields', async () => {
+	it('returns the Account of the token owner with the fields Pinterest documents', async () => {
 		const res = await api.get('/user_account');
 		expect(res.status).toBe(200);
 		expect(res.headers['content-type']).toMatch(/^application\/json/);

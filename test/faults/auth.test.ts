@@ -1,7 +1,8 @@
 /**
- * Fault matrix, tokens and permissions (product.md §3 "Tokens under concurrency", "Failure policy"):
- * an expired token is refreshed once however many executions share the credential; a revoked token or a
- * missing permission errors every user with a message that says what to do, without retry storms.
+ * Fault matrix, tokens and permissions (n8n refreshes a token only after a 401 and without a lock,
+ * and Pinterest rotates refresh tokens, so of concurrent refreshes all but one would fail): an
+ * expired token is refreshed once however many executions share the credential; a revoked token or
+ * a missing permission errors every user with a message that says what to do, without retry storms.
  */
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';

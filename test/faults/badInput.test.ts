@@ -1,9 +1,10 @@
 /**
- * Bad-input matrix (product.md §3 "Normalise and hash locally"): every item, however malformed, leaves on
- * Users with a status — Synced with the expected SHA-256 record, or Not Synced with a reason that names
- * the field and the problem — and no other user is lost. Each group runs once through the node against
- * the emulator, its cases interleaved with good control users; the list must then hold exactly the
- * expected records. Expected hashes are written out by hand, not computed with the node's normaliser.
+ * Bad-input matrix (the node normalises and hashes identifiers itself): every item, however
+ * malformed, leaves on Users with a status — Synced with the expected SHA-256 record, or Not Synced
+ * with a reason that names the field and the problem — and no other user is lost. Each group runs
+ * once through the node against the emulator, its cases interleaved with good control users; the
+ * list must then hold exactly the expected records. Expected hashes are written out by hand, not
+ * computed with the node's normaliser.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 

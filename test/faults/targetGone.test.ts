@@ -1,7 +1,7 @@
 /**
- * Fault matrix, the target disappearing mid-run (product.md §3 "403, 404 (ad account or audience gone)
- * → no retry"): the users already accepted stay Synced, the others are Errored with the reason, and the
- * node stops sending to a target it knows is gone.
+ * Fault matrix, the target disappearing mid-run (a 403 or 404 means the ad account or audience is
+ * gone, so a retry cannot help): the users already accepted stay Synced, the others are Errored
+ * with the reason, and the node stops sending to a target it knows is gone.
  */
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
@@ -39,8 +39,9 @@ describe('audience deleted mid-run', () => {
 
 	it('writes refused with 404 after the deletion: later users Errored "audience not found", no retries, nothing more sent', async () => {
 		const target = await createTarget(emu, 'Deleted mid-run');
-		// Pinterest's answer to writes once the audience is gone (pinterest-api.md §9: "expect a 404 on the
-		// GET/PATCH of a removed audience or list"): the first write passes, every later one is refused.
+		// Pinterest's answer to writes once the audience is gone (it documents no code for this; a 404,
+		// as for any unknown audience, is the likely one): the first write passes, every later one is
+		// refused.
 		emu.addFault({
 			method: 'PATCH',
 			path: `/customer_lists/${target.customerListId}`,

@@ -1,7 +1,7 @@
 /**
- * Fault matrix, transient part (product.md §3 "Retries"): 429s, 5xx, dropped connections and hangs are
- * retried until Pinterest accepts the users; when the retry window runs out, the users are Errored with
- * the reason. Every run keeps the Users/Metrics contract (runNode asserts it).
+ * Fault matrix, transient part: 429s, 5xx, dropped connections and hangs are retried until
+ * Pinterest accepts the users; when the retry window runs out, the users are Errored with the
+ * reason. Every run keeps the Users/Metrics contract (runNode asserts it).
  */
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';

@@ -52,7 +52,7 @@ export function syncParameters(overrides: Record<string, unknown> = {}): Record<
 }
 
 /**
- * Runs the node's execute() once and checks the contract every run must keep (product.md §3): every user
+ * Runs the node's execute() once and checks the contract every run must keep: every user
  * leaves once, in order; one Metrics item per target (`targets`, default 1), each paired with its users and
  * accounting for each of them once, and together for all.
  */

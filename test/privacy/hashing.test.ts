@@ -1,8 +1,8 @@
 /**
- * Privacy on the wire (product.md §3 "Raw identifiers never leave the process"): everything the node sends
- * is recorded by a proxy in front of the emulator. Records are SHA-256 (64 lower-case hex) only; no raw
- * email, MAID or IDFA appears anywhere in a request; tokens and the client secret appear only where OAuth
- * puts them.
+ * Privacy on the wire (the node hashes locally, so raw identifiers never leave the process):
+ * everything the node sends is recorded by a proxy in front of the emulator. Records are SHA-256
+ * (64 lower-case hex) only; no raw email, MAID or IDFA appears anywhere in a request; tokens and
+ * the client secret appear only where OAuth puts them.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
 

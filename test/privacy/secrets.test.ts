@@ -1,8 +1,9 @@
 /**
- * Nothing secret in what the node reports (product.md §3): across failures of every kind, no raw email and
- * no token or client secret appears in the thrown error (message, description, serialised or inspected
- * with its causes), the Metrics item, the per-user status field, or anything the node logs (a capturing
- * logger on the context, and the console).
+ * Nothing secret in what the node reports (errors, metrics and logs land in n8n's execution data
+ * and log files, readable by more people than the customer data or the credential may be): across
+ * failures of every kind, no raw email and no token or client secret appears in the thrown error
+ * (message, description, serialised or inspected with its causes), the Metrics item, the per-user
+ * status field, or anything the node logs (a capturing logger on the context, and the console).
  */
 import { inspect } from 'node:util';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';

@@ -1,6 +1,6 @@
 /**
- * Create Actalike Audience against the running emulator (product.md §6): validation before any call,
- * one audience per country, idempotent re-runs, a too-small or deleted seed, retries without duplicates.
+ * Create Actalike Audience against the running emulator: validation before any call, one audience
+ * per country, idempotent re-runs, a too-small or deleted seed, retries without duplicates.
  */
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 

@@ -1,6 +1,6 @@
 /**
- * Get Audience against the running emulator over real HTTP (product.md §6): size and status, the
- * customer list's counters, the size explanation, per-item pairing and the errors a marketer sees.
+ * Get Audience against the running emulator over real HTTP: size and status, the customer list's
+ * counters, the size explanation, per-item pairing and the errors a marketer sees.
  */
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 

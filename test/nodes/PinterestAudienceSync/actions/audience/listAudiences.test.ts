@@ -1,7 +1,7 @@
 /**
  * List Audiences over the 602 audiences of the emulator's big ad account (600 "Segment nnn"
  * customer-list audiences between a VISITOR and an ENGAGEMENT audience): bookmark pagination,
- * filters, limit and Return All (product.md §6).
+ * filters, limit and Return All.
  */
 import { NodeOperationError } from 'n8n-workflow';
 
