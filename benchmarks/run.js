@@ -11,6 +11,9 @@
  *
  * With --only, the sections measured replace theirs in an existing RESULTS.md and the others stay, e.g.
  * `npm run bench -- --only=shapes` measures the workflow shapes in real n8n 2.8.4 at 150 ms alone.
+ * `--only=largeLists` (never part of a full run: ~20 minutes) syncs 1,000,000 users in a running n8n 2.8.4
+ * at 150 ms, each way of building it in a fresh n8n (benchmarks/lib/largeLists.js); `--large-list-rows=0,2`
+ * picks some of its rows.
  *
  * Our node runs in-process through its execute path (benchmarks/worker.js, one fresh process per
  * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js), and both
