@@ -11,6 +11,9 @@
  *
  * With --only, the sections measured replace theirs in an existing RESULTS.md and the others stay, e.g.
  * `npm run bench -- --only=shapes` measures the workflow shapes in real n8n 2.8.4 at 150 ms alone.
+ * `--only=largeLists` (never part of a full run: ~20 minutes) syncs 1,000,000 users in a running n8n 2.8.4
+ * at 150 ms, each way of building it in a fresh n8n (benchmarks/lib/largeLists.js); `--large-list-rows=0,2`
+ * picks some of its rows.
  *
  * Our node runs in-process through its execute path (benchmarks/worker.js, one fresh process per
  * scenario); the n8n comparison runs both workflows with `n8n execute` (scripts/lib/n8n.js), and both
@@ -26,6 +29,7 @@ const path = require('node:path');
 const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
 const { LiveStreamingBench } = require('./lib/liveStreaming');
 const { runShapes } = require('./lib/shapes');
+const { runLargeLists, ROWS: LARGE_LIST_ROWS } = require('./lib/largeLists');
 const { hashEmail } = require('../scripts/lib/workflows');
 const { extractResultsSection } = require('../scripts/lib/queueMode');
 
@@ -60,6 +64,7 @@ function parseArgs(argv) {
 		if (flag === '--latencies') args.latencies = value.split(',').map(Number);
 		else if (flag === '--only') args.only = new Set(value.split(','));
 		else if (flag === '--no-large-shapes') args.largeShapes = false;
+		else if (flag === '--large-list-rows') args.largeListRows = value.split(',').map(Number);
 		else if (flag === '--quick') args.quick = true;
 		else if (flag === '--no-n8n') args.n8n = false;
 		else if (flag === '--out') args.out = path.resolve(value);
@@ -72,8 +77,7 @@ function parseArgs(argv) {
 const args = require.main === module ? parseArgs(process.argv.slice(2)) : parseArgs([]);
 if (
 	args.only &&
-	args.only.size === 1 &&
-	args.only.has('shapes') &&
+	[...args.only].every((part) => part === 'shapes' || part === 'largeLists') &&
 	!process.argv.some((a) => a.startsWith('--latencies'))
 )
 	args.latencies = [SHAPES_LATENCY];
@@ -819,6 +823,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push('');
 	}
 	push(...shapesSection(results, startedAt));
+	push(...largeListsSection(results, startedAt));
 	return lines.join('\n');
 }
 
@@ -892,6 +897,44 @@ function shapesSection(results, startedAt) {
 				`- ${r.name}: node time ${x === undefined ? '–' : `${fmt(x, 2)}×`} that with Flush Window 0 (target ≤ 1.2×): ${met ? 'met' : 'missed'}.`,
 			);
 		}
+	}
+	lines.push('');
+	return lines;
+}
+
+/** 1,000,000 users in a running n8n: each way of building the sync, what n8n made of it, and the limiter's targets. */
+function largeListsSection(results, startedAt) {
+	const rows = results.filter((r) => r.kind === 'largeList');
+	if (!rows.length) return [];
+	const load = (l) => l.map((x) => x.toFixed(2)).join('/');
+	const lines = [
+		'## Large lists in a running n8n 2.8.4',
+		'',
+		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=largeLists\`, benchmarks/lib/largeLists.js) at ${SHAPES_LATENCY} ms latency: 1,000,000 users (emails) added to an audience of their own (Existing Audience by ID, default options), each row in a fresh \`n8n start\` (regular mode, SQLite, default settings unless the row says otherwise; the compiled node as a custom extension), triggered by one webhook call (Webhook answering when the execution ends) after a 1-user warm-up call. One execution: Webhook → Code (1,000,000 users) → Pinterest Audience Sync. Loop: Webhook → Code (1,000,000 users) → Loop Over Items (50,000) → Execute Workflow (wait; a sub-workflow Execute Workflow Trigger → Pinterest Audience Sync) → back to the loop. Pages: Webhook → Code (20 page numbers) → Execute Workflow once per item (wait), the sub-workflow Execute Workflow Trigger → Code (its page of 50,000 users, standing in for a database or file read) → Pinterest Audience Sync, its Metrics output → No Operation (so each sub-workflow hands back one item). Answer: the webhook's status and time from the call (n8n answers after saving the execution). In the list: users the emulator's list holds; after: from the call to the answer of the last accepted write. × ceiling: users ÷ that time ÷ 13,300/s; writing: the same between the first write's arrival and the last answer. Writes and 429s: write attempts at the emulator; most in any second: attempts arriving within any 1,000 ms (the 8th is the one refused). Peak RSS: the kernel's high-water mark of the \`n8n start\` process and of its task runner (which runs the Code nodes). Load: the machine's load average (1/5/15 min) before and after the row; 2 cores shared with other work.`,
+		'',
+		'| workflow | executions saved | outcome | in the list | answer after | in the list after | × ceiling | writing (× ceiling) | writes | 429s | most writes in any second | n8n peak RSS (task runner) | load before → after |',
+		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+	];
+	for (const r of rows) {
+		if (r.failedToRun) {
+			lines.push(`| ${r.name} | ${r.saving} | bench failed: ${r.failedToRun} ||||||||||`);
+			continue;
+		}
+		const outcome =
+			r.answer === 200
+				? 'succeeded'
+				: `failed (answer ${r.answer}${r.alive ? '' : ', n8n exited'}): ${r.errors.join(' / ') || 'see the n8n log'}`;
+		const saved = r.saving === 'none' ? 'errors only' : 'all (default)';
+		lines.push(
+			`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${saved} | ${outcome} | ${fmt(r.inList)} | ${secs(r.wallMs)} | ${secs(r.inListAfterMs)} | ${r.inListAfterMs ? pct(r.inList / (r.inListAfterMs / 1000) / CEILING) : '–'} | ${secs(r.writingMs)} (${r.writingMs ? pct(r.inList / (r.writingMs / 1000) / CEILING) : '–'}) | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${r.mostWritesInASecond} | ${mb(r.n8nPeakRss)} (${mb(r.runnerPeakRss)}) | ${load(r.loadBefore)} → ${load(r.loadAfter)} |`,
+		);
+	}
+	lines.push('', 'Targets (the limiter under a busy n8n process):', '');
+	for (const r of rows.filter((x) => !x.failedToRun)) {
+		const per = r.inList ? (r.rateLimited * 1_000_000) / r.inList : undefined;
+		lines.push(
+			`- ${r.name}${r.note ? ` (${r.note})` : ''}, saving ${r.saving}: ${fmt(r.rateLimited)} × 429 (target ≤ 1 per 1,000,000 users: ${per !== undefined && per <= 1 ? 'met' : 'missed'}); at most ${r.mostWritesInASecond} write attempts in any second (target ≤ 7: ${r.mostWritesInASecond <= 7 ? 'met' : 'missed'}).`,
+		);
 	}
 	lines.push('');
 	return lines;
@@ -1199,6 +1242,27 @@ async function main() {
 						})),
 					);
 				}
+				if (
+					args.only?.has('largeLists') &&
+					args.n8n &&
+					latency === SHAPES_LATENCY &&
+					fs.existsSync(n8nLibPath)
+				) {
+					log('  large lists in a running n8n 2.8.4 (1,000,000 users, one n8n per row)');
+					results.push(
+						...(await runLargeLists(
+							require(n8nLibPath),
+							require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')),
+							emulator.url,
+							{
+								log,
+								rows: args.largeListRows
+									? args.largeListRows.map((i) => LARGE_LIST_ROWS[i])
+									: LARGE_LIST_ROWS,
+							},
+						)),
+					);
+				}
 			} finally {
 				await emulator.stop();
 			}
@@ -1239,4 +1303,4 @@ if (require.main === module) {
 	);
 }
 
-module.exports = { report, mergeSections };
+module.exports = { report, mergeSections, largeListsSection };

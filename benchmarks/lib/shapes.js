@@ -72,6 +72,18 @@ function syncNode(id, wf, credential, adAccountId, audienceId, options, position
 	);
 }
 
+/** A sub-workflow's first node: Execute Workflow Trigger (accepting all data). */
+function triggerNode(subId) {
+	return node(
+		`${subId}-t`,
+		'Execute Workflow Trigger',
+		'n8n-nodes-base.executeWorkflowTrigger',
+		1,
+		[0, 0],
+		{},
+	);
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const link = (to, index = 0) => ({ main: [[{ node: to, type: 'main', index }]] });
 
@@ -145,14 +157,7 @@ function rowWorkflows(row, { id, wf, credential, adAccountId, audienceId, option
 		id: subId,
 		name: `Shapes: sub-workflow of ${id}`,
 		nodes: [
-			node(
-				`${subId}-t`,
-				'Execute Workflow Trigger',
-				'n8n-nodes-base.executeWorkflowTrigger',
-				1,
-				[0, 0],
-				{},
-			),
+			triggerNode(subId),
 			syncNode(`${subId}-s`, wf, credential, adAccountId, audienceId, options, [200, 0]),
 		],
 		connections: { 'Execute Workflow Trigger': link(SYNC_NODE) },
@@ -199,13 +204,25 @@ class ShapesBench {
 		this.counter = 0;
 	}
 
-	async setUp(emulatorUrl) {
+	/** A fresh n8n 2.8.4 (with `env` added to its environment) and the emulator's credential imported. */
+	async setUp(
+		emulatorUrl,
+		{
+			env = {},
+			credentialId = 'benchShapesCred1',
+			credentialName = 'Pinterest (bench emulator, shapes)',
+		} = {},
+	) {
 		this.emulatorUrl = emulatorUrl;
 		this.demo = await emulatorJson('GET', `${emulatorUrl}/_emulator/demo`);
-		this.instance = await this.lib.createN8nInstance({ version: '2.8.4', onProgress: this.log });
+		this.instance = await this.lib.createN8nInstance({
+			version: '2.8.4',
+			onProgress: this.log,
+			env,
+		});
 		this.credential = this.wf.emulatorCredential({
-			id: 'benchShapesCred1',
-			name: 'Pinterest (bench emulator, shapes)',
+			id: credentialId,
+			name: credentialName,
 			baseUrl: emulatorUrl,
 			clientId: this.demo.clientId,
 			clientSecret: this.demo.clientSecret,
@@ -253,15 +270,18 @@ class ShapesBench {
 		});
 		await this.instance.importWorkflow(workflows);
 		// n8n 2 calls a sub-workflow's published version, and serves a published workflow's webhook.
-		const toPublish = row.shape === 'lone' ? workflows : workflows.slice(0, -1);
-		for (const workflow of toPublish) {
+		await this.publish(row.shape === 'lone' ? workflows : workflows.slice(0, -1));
+		return { row, flushWindowSeconds, id, listId, prefix };
+	}
+
+	async publish(workflows) {
+		for (const workflow of workflows) {
 			const published = await this.instance.cli(['publish:workflow', `--id=${workflow.id}`]);
 			if (published.code !== 0)
 				throw new Error(
 					`publish:workflow failed: ${(published.stdout + published.stderr).slice(-500)}`,
 				);
 		}
-		return { row, flushWindowSeconds, id, listId, prefix };
 	}
 
 	/** What the emulator saw of a row since `since`: its writes, its users in the list, when the last arrived. */
@@ -366,7 +386,7 @@ class ShapesBench {
 	}
 
 	/** POSTs a lone row's users to its webhook; resolves with the status and the wall-clock call and answer times. */
-	call({ row, id, prefix }) {
+	call({ row, id, prefix }, timeoutMs = 120_000) {
 		const body = JSON.stringify({
 			users: Array.from({ length: row.users }, (_, i) => ({ email: `${prefix}${i}@example.com` })),
 		});
@@ -380,7 +400,7 @@ class ShapesBench {
 						'content-type': 'application/json',
 						'content-length': Buffer.byteLength(body),
 					},
-					timeout: 120_000,
+					timeout: timeoutMs,
 				},
 				(res) => {
 					res.resume();
@@ -477,4 +497,14 @@ async function runShapes(n8nLib, wf, emulatorUrl, { quick, large, log }) {
 	return results;
 }
 
-module.exports = { runShapes, shapeRows, ShapesBench };
+module.exports = {
+	runShapes,
+	shapeRows,
+	ShapesBench,
+	SYNC_NODE,
+	node,
+	syncNode,
+	triggerNode,
+	link,
+	usersCode,
+};

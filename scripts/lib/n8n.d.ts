@@ -164,6 +164,8 @@ export interface N8nInstance {
 	setupOwner(owner?: N8nOwner): Promise<N8nOwner & { cookie: string }>;
 	/** Stops the server (SIGTERM, then SIGKILL), with its task runner. */
 	stop(): Promise<void>;
+	/** The process id of the running `n8n start` (the leader of its process group), if running. */
+	serverPid(): number | undefined;
 	/** stop() and delete the user folder (kept when N8N_E2E_KEEP=1). */
 	cleanup(): Promise<void>;
 }

@@ -565,6 +565,10 @@ async function createN8nInstance(options = {}) {
 			return { ...owner, cookie };
 		},
 
+		serverPid() {
+			return server && !serverExit ? server.pid : undefined;
+		},
+
 		async stop() {
 			const child = server;
 			if (!child) return;

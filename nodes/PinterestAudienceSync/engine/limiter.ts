@@ -1,5 +1,4 @@
 import Bottleneck from 'bottleneck';
-import { performance } from 'node:perf_hooks';
 
 import { sleep } from './retry';
 import type { SharedLocks } from './sharedLock';
@@ -194,8 +193,9 @@ export class UserWriteLimiter {
 	 * HTTP client, the operating system and the network, and a process that gets no CPU for a while
 	 * (several workers on few cores) delivers it tens of milliseconds later — more than the window's
 	 * margin, and in another process than the one starting the next request. So the answer is waited for
-	 * (while the window lasts): a request answered slower than the fastest recent answer may have arrived
-	 * that much later, and its slot is held that much longer (`arrivalLag`).
+	 * (while the window lasts, or one window more when answers usually come within half of it): a request
+	 * answered slower than the fastest recent answer may have arrived that much later, and its slot is held
+	 * that much longer (`arrivalLag`).
 	 */
 	schedule<T>(task: (onSend: SendMark) => Promise<T>): Promise<T> {
 		return new Promise<T>((resolve, reject) => {
@@ -234,6 +234,11 @@ export class UserWriteLimiter {
 		const sentAt = start.t;
 		if (write.answeredAt === undefined && !write.resent)
 			await Promise.race([write.changed(), sleep(this.untilWindowEnds(sentAt))]);
+		// Unanswered after the window while answers usually come well within it: this request was held up,
+		// maybe before it left (a process stalled by a long garbage collection leaves it late and then runs
+		// the expired timer before reading any answer). Its answer tells how late; wait for it.
+		if (write.answeredAt === undefined && !write.resent && this.answersComeWithinHalfAWindow())
+			await Promise.race([write.changed(), sleep(this.window.holdMs)]);
 		if (write.answeredAt !== undefined && !write.resent)
 			start.t = sentAt + this.arrivalLag(write.answeredAt - sentAt);
 		await sleep(this.untilWindowEnds(start.t));
@@ -258,6 +263,13 @@ export class UserWriteLimiter {
 		// Without a few answers to compare with, the request may have arrived as late as its answer.
 		if (this.roundTrips.length < COMPARED_ROUND_TRIPS) return roundTripMs;
 		return Math.max(0, roundTripMs - Math.min(...this.roundTrips));
+	}
+
+	private answersComeWithinHalfAWindow(): boolean {
+		return (
+			this.roundTrips.length >= COMPARED_ROUND_TRIPS &&
+			Math.min(...this.roundTrips) <= this.window.holdMs / 2
+		);
 	}
 
 	/** Waits for the previous job's start, then for this one's place in the window; returns its start. */

@@ -60,6 +60,41 @@ describe('UserWriteLimiter', () => {
 	});
 });
 
+describe('UserWriteLimiter when the process stalls (fake clock)', () => {
+	/** Writes at 1 per second, each answered after its round trip; resolves with their start times. */
+	async function startsOf(roundTripsMs: number[]): Promise<number[]> {
+		jest.useFakeTimers();
+		try {
+			const limiter = limiterFor(1);
+			const starts: number[] = [];
+			const writes = roundTripsMs.map((roundTripMs) =>
+				limiter.schedule((onSend) => {
+					starts.push(performance.now());
+					onSend();
+					return new Promise<void>((answered) => setTimeout(answered, roundTripMs));
+				}),
+			);
+			await jest.advanceTimersByTimeAsync(30_000);
+			await Promise.all(writes);
+			return starts;
+		} finally {
+			jest.useRealTimers();
+		}
+	}
+
+	it('a write answered after its window, where answers come at once, holds its slot until the answer shows how late it may have arrived', async () => {
+		const starts = await startsOf([150, 150, 150, 150, 1500, 150]);
+		// It may have reached Pinterest 1,350 ms after it left (a process stalled before sending it).
+		expect(starts[5] - starts[4]).toBeGreaterThanOrEqual(1500 - 150 + writeWindowFor(1).holdMs);
+	});
+
+	it('a slow Pinterest still gets a write per window: answers after the window are not waited for', async () => {
+		const starts = await startsOf([1500, 1500, 1500, 1500, 1500, 1500]);
+		const gaps = starts.slice(1).map((start, i) => start - starts[i]);
+		expect(Math.max(...gaps)).toBeLessThan(1500);
+	});
+});
+
 describe('write windows', () => {
 	it.each([
 		[7, { slots: 7, holdMs: 1015, spacingMs: 143, minSpacingMs: 36 }],
