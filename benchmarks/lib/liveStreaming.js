@@ -144,6 +144,12 @@ function groupCpuSeconds(processGroup) {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times, is 100 on every architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+function countBy(values) {
+	const counts = {};
+	for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+	return counts;
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class LiveStreamingBench {
@@ -258,6 +264,10 @@ class LiveStreamingBench {
 			spanMs: lastAnsweredAt - t0,
 			arrivalPerSec: users / ((lastSentAt - t0) / 1000),
 			answeredOk: answers.filter((a) => a.status >= 200 && a.status < 300).length,
+			// How the other calls ended (HTTP status; 0: the connection failed or timed out).
+			failedStatuses: countBy(
+				answers.filter((a) => !(a.status >= 200 && a.status < 300)).map((a) => a.status),
+			),
 			inList,
 			writes: accepted.length,
 			rateLimited: writes.filter((e) => e.status === 429).length,
