@@ -7,6 +7,7 @@
  * Writes benchmarks/RESULTS.md. All traffic goes to 127.0.0.1. Stops by itself (watchdog).
  *
  *   node benchmarks/run.js [--latencies=50,150,500] [--only=nodeSide,bulk,streaming,perItemTargets,n8n,live,shapes,mirror]
+ *     [--live-versions=2.8.4,2.40.7] [--live-rates=100,1000]
  *                          [--quick] [--no-n8n] [--out=benchmarks/RESULTS.md] [--json=<file>]
  *
  * With --only, the sections measured replace theirs in an existing RESULTS.md and the others stay, e.g.
@@ -68,6 +69,8 @@ function parseArgs(argv) {
 		else if (flag === '--quick') args.quick = true;
 		else if (flag === '--no-n8n') args.n8n = false;
 		else if (flag === '--out') args.out = path.resolve(value);
+		else if (flag === '--live-versions') args.liveVersions = value.split(',');
+		else if (flag === '--live-rates') args.liveRates = value.split(',').map(Number);
 		else if (flag === '--json') args.json = path.resolve(value);
 		else throw new Error(`Unknown option ${arg}`);
 	}
@@ -783,10 +786,10 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		push(
 			'## Streaming through a live n8n: a webhook per user',
 			'',
-			`A running \`n8n start\` (regular mode, SQLite, default settings, scripts/lib/n8n.js; n8n 2.8.4 on Node 20 and 2.40.7 on Node 24) receives one webhook call per user, ${LIVE_RATES.map((r) => fmt(r)).join(' or ')} calls/s (10 s at 100/s, 5 s at 1,000/s; the do-it-yourself flow at 100/s only), from the benchmark process, against the same emulator; each call's users are new to the list. n8n alone: Webhook (answers when its execution ends) → No Operation, n8n's own share of the delay at this rate. Ours: Webhook (answers when its execution ends) → Pinterest Audience Sync (Create New Audience by name, defaults: 5 s flush window), so the executions coalesce in the n8n process. Do-it-yourself: Webhook (the same) → Code (SHA-256) → HTTP Request (PATCH the customer list, Bearer header, Retry On Fail: 5 tries 1 s apart). In the list: the users the emulator's list holds afterwards. Executions OK: webhook answers 2xx. Writes: accepted writes; per 1,900 users: writes × 1,900 ÷ users. Delay: from a call to its answer. Drained: from the last call to the last answer.`,
+			`A running \`n8n start\` (regular mode, SQLite, default settings, scripts/lib/n8n.js; n8n 2.8.4 on Node 20 and 2.40.7 on Node 24) receives one webhook call per user, ${LIVE_RATES.map((r) => fmt(r)).join(' or ')} calls/s (10 s at 100/s, 5 s at 1,000/s; the do-it-yourself flow at 100/s only), from the benchmark process, against the same emulator; each call's users are new to the list. n8n alone: Webhook (answers when its execution ends) → No Operation, n8n's own share of the delay at this rate. Ours: Webhook (answers when its execution ends) → Pinterest Audience Sync (Create New Audience by name, defaults: 5 s flush window), so the executions coalesce in the n8n process. Do-it-yourself: Webhook (the same) → Code (SHA-256) → HTTP Request (PATCH the customer list, Bearer header, Retry On Fail: 5 tries 1 s apart). In the list: the users the emulator's list holds afterwards. Executions OK: webhook answers 2xx. Writes: accepted writes; per 1,900 users: writes × 1,900 ÷ users. Delay: from a call to its answer. Drained: from the last call to the last answer. n8n CPU per execution OK: the CPU time of n8n's processes (n8n and its task runners) from the first call to the last answer, over the calls answered 2xx; load: the machine's 1-minute load average when the stream started.`,
 			'',
-			'| n8n | latency | flow | users | arrival | in the list | lost | executions OK | writes | 429s | per 1,900 users | delay p50 | delay p99 | drained after |',
-			'|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+			'| n8n | latency | flow | users | arrival | in the list | lost | executions OK | writes | 429s | per 1,900 users | delay p50 | delay p99 | drained after | n8n CPU per execution OK | load |',
+			'|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 		);
 		for (const r of liveRows) {
 			if (r.error) {
@@ -796,7 +799,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 				continue;
 			}
 			push(
-				`| ${r.version ?? '2.8.4'} | ${r.latency} ms | ${LIVE_FLOWS[r.flow] ?? r.flow} | ${fmt(r.users)} | ${fmt(r.arrivalPerSec)}/s | ${r.inList === undefined ? '–' : `${fmt(r.inList)} (${pct(r.inList / r.users)})`} | ${r.inList === undefined ? '–' : fmt(r.users - r.inList)} | ${fmt(r.answeredOk)} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.requestsPer1900, 2)} | ${secs(r.delayMs.p50)} | ${secs(r.delayMs.p99)} | ${secs(r.drainMs)} |`,
+				`| ${r.version ?? '2.8.4'} | ${r.latency} ms | ${LIVE_FLOWS[r.flow] ?? r.flow} | ${fmt(r.users)} | ${fmt(r.arrivalPerSec)}/s | ${r.inList === undefined ? '–' : `${fmt(r.inList)} (${pct(r.inList / r.users)})`} | ${r.inList === undefined ? '–' : fmt(r.users - r.inList)} | ${fmt(r.answeredOk)} | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${fmt(r.requestsPer1900, 2)} | ${secs(r.delayMs.p50)} | ${secs(r.delayMs.p99)} | ${secs(r.drainMs)} | ${r.n8nCpuSeconds === undefined ? '–' : `${fmt((r.n8nCpuSeconds * 1000) / r.answeredOk, 1)} ms`} | ${r.load1 === undefined ? '–' : fmt(r.load1, 1)} |`,
 			);
 		}
 		push('');
@@ -816,7 +819,7 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 			const added = alone ? ours.spanMs / alone.spanMs - 1 : undefined;
 			const bound = Math.ceil(ours.users / 1900) + Math.ceil(ours.spanMs / 5000) + 1;
 			targets.push(
-				`- n8n ${ours.version}, ${fmt(ours.rate)} calls/s: last answer ${secs(ours.spanMs)} after the first call${alone ? ` (n8n alone ${secs(alone.spanMs)}: ${added >= 0 ? '+' : ''}${pct(added)}, target ≤ +10 %: ${added <= 0.1 ? 'met' : 'missed'})` : ''}; ${fmt(ours.inList)} of ${fmt(ours.users)} users in the list; ${ours.writes} writes (bound: one per 1,900 users + one per 5 s Flush Window + 1 = ${bound}: ${ours.writes <= bound ? 'met' : 'missed'}).`,
+				`- n8n ${ours.version}, ${fmt(ours.rate)} calls/s: last answer ${secs(ours.spanMs)} after the first call${alone ? ` (n8n alone ${secs(alone.spanMs)}: ${added >= 0 ? '+' : ''}${pct(added)}, target ≤ +10 %: ${added <= 0.1 ? 'met' : 'missed'})` : ''}; ${fmt(ours.inList)} of ${fmt(ours.users)} users in the list; ${ours.writes} writes (bound: one per 1,900 users + one per 5 s Flush Window + 1 = ${bound}: ${ours.writes <= bound ? 'met' : 'missed'})${alone ? perExecution(ours, alone) : ''}.`,
 			);
 		}
 		if (targets.length) push('Targets (ours against n8n alone):', '', ...targets);
@@ -825,6 +828,26 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 	push(...shapesSection(results, startedAt));
 	push(...largeListsSection(results, startedAt));
 	return lines.join('\n');
+}
+
+/**
+ * Where the added time goes: the stream's span and n8n's CPU per execution answered 2xx, ours beside n8n
+ * alone. When n8n alone fails calls it does less work, so its span alone understates n8n's own cost.
+ */
+function perExecution(ours, alone) {
+	const spanPer = (r) => r.spanMs / r.answeredOk;
+	const parts = [
+		`; per execution answered: ${fmt(spanPer(ours), 1)} ms of the span vs ${fmt(spanPer(alone), 1)} ms (${pct(spanPer(ours) / spanPer(alone) - 1)})`,
+	];
+	if (alone.answeredOk < alone.users)
+		parts.push(`, n8n alone answered ${fmt(alone.answeredOk)} of ${fmt(alone.users)} calls`);
+	if (ours.n8nCpuSeconds !== undefined && alone.n8nCpuSeconds !== undefined) {
+		const cpuPer = (r) => (r.n8nCpuSeconds * 1000) / r.answeredOk;
+		parts.push(
+			`; n8n's CPU ${fmt(cpuPer(ours), 1)} ms vs ${fmt(cpuPer(alone), 1)} ms per execution (${fmt(cpuPer(ours) - cpuPer(alone), 1)} ms added by the node)`,
+		);
+	}
+	return parts.join('');
 }
 
 const MIRROR_HEADING = '## Mirror: one execution with 1 % churn';
@@ -1180,7 +1203,7 @@ async function main() {
 							});
 						}
 					if (wanted('live') && latency === LIVE_LATENCY) {
-						for (const version of LIVE_VERSIONS) {
+						for (const version of args.liveVersions ?? LIVE_VERSIONS) {
 							const liveBench = new LiveStreamingBench(
 								require(n8nLibPath),
 								require(path.join(REPO_ROOT, 'scripts', 'lib', 'workflows.js')),
@@ -1190,7 +1213,7 @@ async function main() {
 							try {
 								log(`  starting a live n8n ${version} server with the webhook flows published`);
 								await liveBench.start(emulator.url, version);
-								for (const rate of LIVE_RATES) {
+								for (const rate of args.liveRates ?? LIVE_RATES) {
 									// At 1,000 calls/s the do-it-yourself flow would only be refused faster; n8n alone and ours tell the cost.
 									const flows =
 										rate > LIVE_RATES[0] ? ['n8nAlone', 'ours'] : ['n8nAlone', 'ours', 'diy'];
@@ -1207,7 +1230,7 @@ async function main() {
 										});
 										results.push({ kind: 'live', latency, version, rate, ...r });
 										log(
-											`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}, drained ${secs(r.drainMs)}`,
+											`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded${r.answeredOk < r.users ? ` (the others answered ${JSON.stringify(r.failedStatuses)})` : ''}, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}, drained ${secs(r.drainMs)}`,
 										);
 									}
 								}

@@ -6,7 +6,9 @@
  * PATCH with n8n's Retry On Fail. Both webhooks answer when their execution ends, so every call says
  * whether its execution succeeded; the emulator's list says which users arrived.
  */
+const fs = require('node:fs');
 const http = require('node:http');
+const os = require('node:os');
 const { performance } = require('node:perf_hooks');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./emulatorAdmin');
@@ -117,6 +119,37 @@ function post(agent, url, body) {
 	});
 }
 
+/**
+ * CPU seconds used so far by the processes of one group (n8n and its task runners), from /proc: what n8n
+ * spends on a stream, to tell a per-execution cost from time spent waiting. Undefined where /proc is absent.
+ */
+function groupCpuSeconds(processGroup) {
+	if (!processGroup || !fs.existsSync('/proc/self/stat')) return undefined;
+	let ticks = 0;
+	for (const entry of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		let stat;
+		try {
+			stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+		} catch {
+			continue; // the process ended while we read
+		}
+		// Fields after the command name (which may hold spaces): state ppid pgrp … utime(14) stime(15).
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		if (Number(fields[2]) !== processGroup) continue;
+		ticks += Number(fields[11]) + Number(fields[12]);
+	}
+	return ticks / CLOCK_TICKS_PER_SECOND;
+}
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times, is 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function countBy(values) {
+	const counts = {};
+	for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+	return counts;
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class LiveStreamingBench {
@@ -184,6 +217,8 @@ class LiveStreamingBench {
 		const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 		const users = rate * durationSec;
 		const calls = [];
+		const cpuBefore = groupCpuSeconds(this.instance.serverProcessGroup);
+		const loadBefore = os.loadavg()[0];
 		const t0 = performance.now();
 		for (let i = 0; i < users; i++) {
 			const wait = t0 + (i * 1000) / rate - performance.now();
@@ -201,6 +236,7 @@ class LiveStreamingBench {
 		}
 		const lastSentAt = performance.now();
 		const answers = await Promise.all(calls);
+		const cpuAfter = groupCpuSeconds(this.instance.serverProcessGroup);
 		agent.destroy();
 		const listName = { ours: OURS_AUDIENCE, diy: DIY_LIST }[flow];
 		const list = listName ? await this.listNamed(emulatorUrl, listName) : undefined;
@@ -228,12 +264,19 @@ class LiveStreamingBench {
 			spanMs: lastAnsweredAt - t0,
 			arrivalPerSec: users / ((lastSentAt - t0) / 1000),
 			answeredOk: answers.filter((a) => a.status >= 200 && a.status < 300).length,
+			// How the other calls ended (HTTP status; 0: the connection failed or timed out).
+			failedStatuses: countBy(
+				answers.filter((a) => !(a.status >= 200 && a.status < 300)).map((a) => a.status),
+			),
 			inList,
 			writes: accepted.length,
 			rateLimited: writes.filter((e) => e.status === 429).length,
 			requestsPer1900: (accepted.length * 1900) / users,
 			delayMs: { p50: percentile(delays, 50), p99: percentile(delays, 99) },
 			drainMs: lastAnsweredAt - lastSentAt,
+			// n8n's CPU from the first call to the last answer, per call answered 2xx.
+			n8nCpuSeconds: cpuBefore === undefined ? undefined : cpuAfter - cpuBefore,
+			load1: loadBefore,
 		};
 	}
 
