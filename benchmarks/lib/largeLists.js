@@ -20,6 +20,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./emulatorAdmin');
+const { groupPeaks } = require('./processGroup');
 const {
 	ShapesBench,
 	SYNC_NODE,
@@ -145,27 +146,6 @@ return Array.from({ length: size }, (_, i) => ({ json: { email: '${row.prefix}' 
 			{ Pages: link('Execute Workflow') },
 		),
 	];
-}
-
-/** Peak RSS (VmHWM, bytes) of each live process in the process group `pgid`, by command line. */
-function groupPeaks(pgid) {
-	const peaks = [];
-	for (const entry of fs.readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-			// Fields after the command name (which may hold spaces): state, ppid, pgrp, ...
-			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			if (Number(fields[2]) !== pgid) continue;
-			const status = fs.readFileSync(`/proc/${entry}/status`, 'utf8');
-			const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-			const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-			if (hwm) peaks.push({ pid: Number(entry), cmd, peakRss: Number(hwm[1]) * 1024 });
-		} catch {
-			// the process ended meanwhile
-		}
-	}
-	return peaks;
 }
 
 /** The most entries whose arrival `t` lies within any 1,000 ms (a window (t − 1000, t] as the emulator counts). */

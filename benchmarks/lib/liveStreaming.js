@@ -6,12 +6,12 @@
  * PATCH with n8n's Retry On Fail. Both webhooks answer when their execution ends, so every call says
  * whether its execution succeeded; the emulator's list says which users arrived.
  */
-const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const { performance } = require('node:perf_hooks');
 
 const { emulatorJson, lastLogSeq, logSince } = require('./emulatorAdmin');
+const { groupCpuSeconds } = require('./processGroup');
 const { percentile } = require('./stats');
 
 const PATHS = { ours: 'bench-live-ours', diy: 'bench-live-diy', n8nAlone: 'bench-live-noop' };
@@ -119,31 +119,6 @@ function post(agent, url, body) {
 	});
 }
 
-/**
- * CPU seconds used so far by the processes of one group (n8n and its task runners), from /proc: what n8n
- * spends on a stream, to tell a per-execution cost from time spent waiting. Undefined where /proc is absent.
- */
-function groupCpuSeconds(processGroup) {
-	if (!processGroup || !fs.existsSync('/proc/self/stat')) return undefined;
-	let ticks = 0;
-	for (const entry of fs.readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		let stat;
-		try {
-			stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-		} catch {
-			continue; // the process ended while we read
-		}
-		// Fields after the command name (which may hold spaces): state ppid pgrp … utime(14) stime(15).
-		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-		if (Number(fields[2]) !== processGroup) continue;
-		ticks += Number(fields[11]) + Number(fields[12]);
-	}
-	return ticks / CLOCK_TICKS_PER_SECOND;
-}
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat times, is 100 on every architecture Node runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
 function countBy(values) {
 	const counts = {};
 	for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
@@ -217,7 +192,7 @@ class LiveStreamingBench {
 		const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
 		const users = rate * durationSec;
 		const calls = [];
-		const cpuBefore = groupCpuSeconds(this.instance.serverProcessGroup);
+		const cpuBefore = groupCpuSeconds(this.instance.serverPid());
 		const loadBefore = os.loadavg()[0];
 		const t0 = performance.now();
 		for (let i = 0; i < users; i++) {
@@ -236,7 +211,7 @@ class LiveStreamingBench {
 		}
 		const lastSentAt = performance.now();
 		const answers = await Promise.all(calls);
-		const cpuAfter = groupCpuSeconds(this.instance.serverProcessGroup);
+		const cpuAfter = groupCpuSeconds(this.instance.serverPid());
 		agent.destroy();
 		const listName = { ours: OURS_AUDIENCE, diy: DIY_LIST }[flow];
 		const list = listName ? await this.listNamed(emulatorUrl, listName) : undefined;

@@ -463,10 +463,6 @@ async function createN8nInstance(options = {}) {
 		port,
 		brokerPort,
 		baseUrl: `http://127.0.0.1:${port}`,
-		/** The running `n8n start`'s process group (n8n and its task runners), or undefined. */
-		get serverProcessGroup() {
-			return server ? server.pid : undefined;
-		},
 		customExtensions,
 		logPath,
 
