@@ -243,6 +243,8 @@ export interface MirrorReport {
 	/** Records that should have been removed but were not, and the first failure. */
 	notRemoved: number;
 	removeFailure?: unknown;
+	/** No user of the input had a usable identifier: everyone was kept rather than the audience emptied. */
+	keptForEmptyInput?: boolean;
 }
 
 const OK = 1;
@@ -262,6 +264,15 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 		const stored = await lease.read();
 		const remembered = stored === undefined ? undefined : decodeMirrorState(stored);
 		const memory = remembered ?? { members: EMPTY_DIGESTS, uncertain: EMPTY_DIGESTS };
+		// n8n runs no node without items, so an input without one usable identifier is a wrong field or
+		// expression, never a wish to empty the audience: nobody is removed and the memory stays as it is.
+		if (job.recordCount === 0 && digestCount(memory.members) > 0)
+			return {
+				firstRun: false,
+				removed: 0,
+				notRemoved: digestCount(memory.members),
+				keptForEmptyInput: true,
+			};
 		const changes = plan(job, memory.members, memory.uncertain);
 		const addOutcome = await sendAdds(job, lease, memory, changes);
 		const removal = await sendRemovals(job, changes.removals);

@@ -12,7 +12,7 @@ import type { PinterestClient } from './client';
 import { newCallStats } from './client';
 import type { BatchOutcome, ListOperation } from './dispatcher';
 import { dispatcherFor } from './dispatcher';
-import { classifyFailure } from './errors';
+import { AudienceProblem, classifyFailure } from './errors';
 import type { LimiterFactory, UserWriteLimiter } from './limiter';
 import { inProcessLimiterFactory, writeLimiterFor } from './limiter';
 import {
@@ -27,10 +27,11 @@ import {
 	MS_PER_SECOND,
 } from './limits';
 import type { FailureContext, MarketerMessage } from './messages';
-import { describeFailure } from './messages';
+import { audienceLabel, describeFailure } from './messages';
 import type { MirrorOptions, MirrorReport } from './mirror';
 import { mirrorKey, mirrorList } from './mirror';
 import type { MatchField } from './normalise';
+import { MATCH_FIELD_LABELS } from './normalise';
 import type { ReadIdentifier, RecordSource } from './records';
 import { NO_RECORD, UserPreparer, recordRange } from './records';
 import { nextTurn } from './retry';
@@ -473,6 +474,16 @@ async function mirrorUsers(run: SyncRun, resolved: ResolvedTarget): Promise<void
 		},
 	});
 	if (run.mirrored.removeFailure !== undefined) outcomes.noteFailure(run.mirrored.removeFailure);
+	if (run.mirrored.keptForEmptyInput) outcomes.noteFailure(emptyMirrorInput(run));
+}
+
+/** Why a Mirror run whose input had no usable user removed no one. */
+function emptyMirrorInput(run: SyncRun): AudienceProblem {
+	const fields = run.job.fields.map((field) => MATCH_FIELD_LABELS[field]).join(' or ');
+	return new AudienceProblem(
+		`Mirror removed no one from ${audienceLabel(failureContextOf(run))}: none of the ${run.job.userCount} users has a usable ${fields}, and mirroring that would empty the audience. Check the identifier fields (e.g. the Email expression); to empty the audience on purpose, use the Remove action.`,
+		`no user with a usable ${fields}`,
+	);
 }
 
 /**

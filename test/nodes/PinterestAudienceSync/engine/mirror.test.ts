@@ -207,6 +207,59 @@ describe('Mirror keeps the audience equal to the input', () => {
 	});
 });
 
+describe('an input without one usable identifier', () => {
+	const name = uniqueName('Mirror unusable input');
+	const mirror = (items: ReturnType<typeof users>, continueOnFail = false): Promise<NodeRun> =>
+		runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ action: 'mirror', audienceName: name }),
+			items,
+			continueOnFail,
+		});
+	/** Items whose Email field holds no email: what a renamed column or a wrong expression brings. */
+	const unusable = (count: number) =>
+		users(0, count).map((item) => ({
+			json: { ...item.json, email: `not an email ${item.json.n}` },
+		}));
+
+	it('removes no one (it would empty the audience) and says why, naming the audience', async () => {
+		const first = await mirror(users(0, 300));
+		const customerListId = first.metrics.customerListId as string;
+		const since = emu.log.length;
+
+		const refused = await mirror(unusable(300), true);
+		expect(patchesTo(emu, customerListId, since)).toHaveLength(0);
+		expectListEquals(customerListId, 0, 300);
+		expect(refused.metrics).toMatchObject({
+			usersNotSynced: 300,
+			usersRemoved: 0,
+			usersNotRemoved: 300,
+		});
+		expect(String(refused.metrics.error)).toContain(name);
+		expect(String(refused.metrics.error)).toMatch(/removed no one/i);
+		await expect(mirror(unusable(300))).rejects.toThrow(/removed no one/i);
+
+		// The memory is untouched: the same 300 users again change nothing.
+		const again = await mirror(users(0, 300));
+		expect(again.metrics).toMatchObject({ usersUnchanged: 300, usersRemoved: 0, recordsSent: 0 });
+	});
+
+	it('still removes everyone but one when one usable user is left', async () => {
+		const second = uniqueName('Mirror one left');
+		const run = (items: ReturnType<typeof users>) =>
+			runNode({
+				credential: credentialFor(emu),
+				parameters: syncParameters({ action: 'mirror', audienceName: second }),
+				items,
+			});
+		const first = await run(users(0, 50));
+		const customerListId = first.metrics.customerListId as string;
+		const next = await run([...unusable(49), ...users(49, 50)]);
+		expect(next.metrics).toMatchObject({ usersUnchanged: 1, usersRemoved: 49 });
+		expectListEquals(customerListId, 49, 50);
+	});
+});
+
 describe('a run that dies after sending, before it records the outcome', () => {
 	/** The file store, except that the run "dies" when it writes its outcome (its second write). */
 	class DyingStore implements MirrorStore {
