@@ -1234,7 +1234,7 @@ async function main() {
 										});
 										results.push({ kind: 'live', latency, version, rate, ...r });
 										log(
-											`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded${r.answeredOk < r.users ? ` (the others answered ${JSON.stringify(r.failedStatuses)})` : ''}, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}, drained ${secs(r.drainMs)}`,
+											`    ${r.inList === undefined ? '' : `${fmt(r.inList)} of ${fmt(r.users)} users in the list, `}${fmt(r.answeredOk)} executions succeeded${r.answeredOk < r.users ? ` (the others answered ${JSON.stringify(r.failedStatuses)}: ${r.failedAnswers.join(' | ')})` : ''}, ${r.writes} writes, ${r.rateLimited} × 429, p50 ${secs(r.delayMs.p50)}, drained ${secs(r.drainMs)}`,
 										);
 									}
 								}

@@ -109,12 +109,18 @@ function post(agent, url, body) {
 				timeout: 180_000,
 			},
 			(res) => {
-				res.resume();
-				res.on('end', () => resolve(res.statusCode));
+				// A failed execution's answer says why (n8n's error message); a successful one is not kept.
+				const ok = res.statusCode >= 200 && res.statusCode < 300;
+				let text = '';
+				res.setEncoding('utf8');
+				res.on('data', (chunk) => {
+					if (!ok && text.length < 2000) text += chunk;
+				});
+				res.on('end', () => resolve({ status: res.statusCode, text }));
 			},
 		);
 		req.on('timeout', () => req.destroy(new Error('timeout')));
-		req.on('error', () => resolve(0));
+		req.on('error', (error) => resolve({ status: 0, text: error.message }));
 		req.end(data);
 	});
 }
@@ -201,12 +207,15 @@ class LiveStreamingBench {
 			const sentAt = performance.now();
 			const email = `${prefix}${i}@example.com`;
 			calls.push(
-				post(agent, `${this.instance.baseUrl}/webhook/${path}`, { email }).then((status) => ({
-					email,
-					status,
-					sentAt,
-					answeredAt: performance.now(),
-				})),
+				post(agent, `${this.instance.baseUrl}/webhook/${path}`, { email }).then(
+					({ status, text }) => ({
+						email,
+						status,
+						text,
+						sentAt,
+						answeredAt: performance.now(),
+					}),
+				),
 			);
 		}
 		const lastSentAt = performance.now();
@@ -240,6 +249,13 @@ class LiveStreamingBench {
 			arrivalPerSec: users / ((lastSentAt - t0) / 1000),
 			answeredOk: answers.filter((a) => a.status >= 200 && a.status < 300).length,
 			// How the other calls ended (HTTP status; 0: the connection failed or timed out).
+			failedAnswers: [
+				...new Set(
+					answers
+						.filter((a) => !(a.status >= 200 && a.status < 300))
+						.map((a) => a.text.slice(0, 300)),
+				),
+			].slice(0, 5),
 			failedStatuses: countBy(
 				answers.filter((a) => !(a.status >= 200 && a.status < 300)).map((a) => a.status),
 			),
