@@ -266,7 +266,7 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 		const memory = remembered ?? { members: EMPTY_DIGESTS, uncertain: EMPTY_DIGESTS };
 		// n8n runs no node without items, so an input without one usable identifier is a wrong field or
 		// expression, never a wish to empty the audience: nobody is removed and the memory stays as it is.
-		if (job.recordCount === 0 && digestCount(memory.members) > 0)
+		if (job.recordCount === 0 && digestCount(memory.members) + digestCount(memory.uncertain) > 0)
 			return {
 				firstRun: false,
 				removed: 0,

@@ -11,7 +11,7 @@ import type { PinterestClient, PinterestRequest } from '../engine/client';
 import type { SendMark } from '../engine/limiter';
 import { bookmarkPages } from '../engine/paging';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
-import { callPinterest } from '../engine/retry';
+import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/retry';
 import type { SharedLocks } from '../engine/sharedLock';
 import type { NetworkFailure } from '../engine/errors';
 import { PinterestApiError } from '../engine/errors';
@@ -267,7 +267,7 @@ export function credentialKey(context: PinterestContext): string {
 /** The single operations and list searches retry a few times only: someone waits for the answer. */
 const OPERATION_RETRY_POLICY = {
 	deadline: Number.POSITIVE_INFINITY,
-	baseDelayMs: 500,
+	baseDelayMs: DEFAULT_BASE_DELAY_MS,
 	maxDelayMs: 10_000,
 	maxAttempts: 4,
 };
