@@ -9,12 +9,8 @@
  * - `e2e` (`npm run test:e2e`): real n8n, and the editor in Chromium.
  * - `queue-mode-n8n` (`npm run test:queue-mode-n8n`): real n8n in queue mode with Redis and PostgreSQL.
  */
-// Tests that start a real redis-server: the queue-mode folder, and the engine's Redis limiter and locks.
-const QUEUE_MODE = [
-	'<rootDir>/test/queue-mode/**/*.test.ts',
-	'<rootDir>/test/nodes/PinterestAudienceSync/engine/redisLimiter.test.ts',
-	'<rootDir>/test/nodes/PinterestAudienceSync/engine/sharedLock.test.ts',
-];
+// Tests that start a real redis-server: the queue-mode folder, and the engine's `*.redis.test.ts`.
+const QUEUE_MODE = ['<rootDir>/test/queue-mode/**/*.test.ts', '<rootDir>/test/**/*.redis.test.ts'];
 const common = {
 	preset: 'ts-jest',
 	testEnvironment: '<rootDir>/test/helpers/environment.js',
@@ -38,8 +34,7 @@ module.exports = {
 				'<rootDir>/test/e2e/',
 				'<rootDir>/test/install/',
 				'<rootDir>/test/queue-mode/',
-				'/redisLimiter\\.test\\.ts$',
-				'/sharedLock\\.test\\.ts$',
+				'\\.redis\\.test\\.ts$',
 				'\\.pacing\\.test\\.ts$',
 			],
 		},

@@ -1,4 +1,4 @@
-import { DigestSet, isLowerHexDigest } from '../nodes/PinterestAudienceSync/engine/digestSet';
+import { DigestSet, isLowerHexDigest } from '../nodes/PinterestAudienceSync/engine/users/digestSet';
 
 /**
  * The members of one customer list. SHA-256 records (what clients send) are kept as bytes, anything else

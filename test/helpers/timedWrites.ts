@@ -11,8 +11,8 @@ import {
 	WINDOW_MARGIN_MS,
 	inProcessLimiterFactory,
 	writeWindowFor,
-} from '../../nodes/PinterestAudienceSync/engine/limiter';
-import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/limiter';
+} from '../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
+import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
 
 export interface TimedWrite {
 	/** When the limiter started the write. */

@@ -11,7 +11,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
 import { PinterestAudienceSync } from '../../nodes/PinterestAudienceSync/PinterestAudienceSync.node';
-import { STATUS_FIELD } from '../../nodes/PinterestAudienceSync/actions/syncUsers.operation';
+import { STATUS_FIELD } from '../../nodes/PinterestAudienceSync/actions/syncUsers/syncUsers.operation';
 import type { FakeCredential } from '../helpers/n8nContext';
 import { byId, createExecuteContext } from '../helpers/n8nContext';
 import { credentialFor, runNode, syncParameters } from '../helpers/nodeRunner';

@@ -13,9 +13,9 @@ import { readFileSync, renameSync, writeFileSync } from 'fs';
 import type {
 	PinterestClient,
 	PinterestRequest,
-} from '../../nodes/PinterestAudienceSync/engine/client';
-import { PinterestApiError } from '../../nodes/PinterestAudienceSync/engine/errors';
-import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/limiter';
+} from '../../nodes/PinterestAudienceSync/engine/pinterest/client';
+import { PinterestApiError } from '../../nodes/PinterestAudienceSync/engine/pinterest/errors';
+import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
 
 export interface CredentialStore {
 	/** JSON `{ access_token, refresh_token }`, rewritten on each refresh. */

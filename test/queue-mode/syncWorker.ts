@@ -7,12 +7,12 @@
 import {
 	closeLimiterFactories,
 	limiterFactoryFromEnvironment,
-} from '../../nodes/PinterestAudienceSync/engine/queueMode';
+} from '../../nodes/PinterestAudienceSync/engine/coordination/redisSettings';
 import {
 	closeMirrorStores,
 	mirrorStoreFromEnvironment,
-} from '../../nodes/PinterestAudienceSync/engine/mirrorMemory';
-import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync';
+} from '../../nodes/PinterestAudienceSync/engine/mirror/memory';
+import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync/runSync';
 import { fetchClient, type CredentialStore } from './fetchClient';
 
 export interface WorkerInput {

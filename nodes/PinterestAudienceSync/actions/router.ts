@@ -5,7 +5,7 @@ import * as createActalike from './audience/createActalike.operation';
 import * as getAudience from './audience/getAudience.operation';
 import * as listAudiences from './audience/listAudiences.operation';
 import type { OperationName } from './node.type';
-import * as syncUsers from './syncUsers.operation';
+import * as syncUsers from './syncUsers';
 
 type Operation = (
 	this: IExecuteFunctions,

@@ -5,10 +5,9 @@ import * as getAudience from '../actions/audience/getAudience.operation';
 import * as listAudiences from '../actions/audience/listAudiences.operation';
 import type { OperationName } from '../actions/node.type';
 import { adAccountRLC } from './rlc.description';
-import { syncUsersDescription } from './syncUsers.description';
+import * as syncUsers from '../actions/syncUsers';
 
 export * from './rlc.description';
-export { syncUsersDescription } from './syncUsers.description';
 
 const operationOptions: Array<INodePropertyOptions & { value: OperationName }> = [
 	{
@@ -56,7 +55,7 @@ export const operationProperty: INodeProperties = {
 export const nodeProperties: INodeProperties[] = [
 	operationProperty,
 	adAccountRLC,
-	...syncUsersDescription,
+	...syncUsers.description,
 	...getAudience.description,
 	...listAudiences.description,
 	...createActalike.description,

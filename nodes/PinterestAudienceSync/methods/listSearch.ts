@@ -5,7 +5,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { FailureContext } from '../engine/messages';
+import type { FailureContext } from '../engine/messages/describeFailure';
 import type { PinterestAdAccount, PinterestAudience } from '../helpers/interfaces';
 import { pinterestNodeError } from '../helpers/nodeErrors';
 import { PINTEREST_ID } from '../helpers/pinterestId';

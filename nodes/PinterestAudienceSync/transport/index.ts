@@ -6,15 +6,15 @@ import type {
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
-import { authGateFor } from '../engine/authGate';
-import type { PinterestClient, PinterestRequest } from '../engine/client';
-import type { SendMark } from '../engine/limiter';
-import { bookmarkPages } from '../engine/paging';
-import { limiterFactoryFromEnvironment } from '../engine/queueMode';
-import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/retry';
-import type { SharedLocks } from '../engine/sharedLock';
-import type { NetworkFailure } from '../engine/errors';
-import { PinterestApiError } from '../engine/errors';
+import { authGateFor } from '../engine/requests/authGate';
+import type { PinterestClient, PinterestRequest } from '../engine/pinterest/client';
+import type { SendMark } from '../engine/rateLimit/writeLimiter';
+import { bookmarkPages } from '../engine/pinterest/paging';
+import { limiterFactoryFromEnvironment } from '../engine/coordination/redisSettings';
+import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/requests/callPinterest';
+import type { SharedLocks } from '../engine/coordination/locks';
+import type { NetworkFailure } from '../engine/pinterest/errors';
+import { PinterestApiError } from '../engine/pinterest/errors';
 import type { PinterestPage } from '../helpers/interfaces';
 
 export const CREDENTIAL_TYPE = 'pinterestOAuth2Api';

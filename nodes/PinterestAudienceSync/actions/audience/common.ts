@@ -12,8 +12,8 @@ import type {
 } from 'n8n-workflow';
 import { deepCopy } from 'n8n-workflow';
 
-import type { HttpMethod } from '../../engine/client';
-import type { FailureContext } from '../../engine/messages';
+import type { HttpMethod } from '../../engine/pinterest/client';
+import type { FailureContext } from '../../engine/messages/describeFailure';
 import type { PinterestAudience } from '../../helpers/interfaces';
 import { pinterestNodeError } from '../../helpers/nodeErrors';
 import type { ApiRequestOptions } from '../../transport';

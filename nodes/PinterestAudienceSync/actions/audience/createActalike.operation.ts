@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { PinterestApiError } from '../../engine/errors';
+import { PinterestApiError } from '../../engine/pinterest/errors';
 import type { PinterestAudience } from '../../helpers/interfaces';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {

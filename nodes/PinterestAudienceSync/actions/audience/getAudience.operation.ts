@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { PinterestApiError } from '../../engine/errors';
+import { PinterestApiError } from '../../engine/pinterest/errors';
 import type { PinterestAudience, PinterestCustomerList } from '../../helpers/interfaces';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {

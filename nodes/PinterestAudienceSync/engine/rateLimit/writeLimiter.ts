@@ -1,0 +1,393 @@
+import Bottleneck from 'bottleneck';
+
+import { sleep } from '../requests/callPinterest';
+import type { SharedLocks } from '../coordination/locks';
+import { processLocks } from '../coordination/locks';
+
+/**
+ * Headroom on each window so that the few milliseconds between a request's start here and its arrival
+ * at Pinterest (which vary from request to request) cannot fit N+1 requests into one second there.
+ */
+export const WINDOW_MARGIN_MS = 15;
+/** A 429 at most slows the limiter to an eighth of its rate. */
+const MAX_SLOWDOWN = 8;
+/**
+ * The first 429 slows by a quarter: a lone 429 is mostly a request that reached Pinterest a little later
+ * than it started (a pause of this process), and halving the rate for it would cost more than it saves.
+ * Each further 429 before the limiter has recovered doubles the slow-down (someone else is using the quota).
+ */
+const FIRST_SLOWDOWN = 1.25;
+/** Each success narrows a 429 slow-down by this factor. */
+const RELAX_FACTOR = 0.8;
+/**
+ * When every start happens in this process, a slot is handed back this much before its window ends:
+ * Bottleneck takes ~5 ms to start the next job (0.4 s over a million users), so the next job is started
+ * early and waits on this process's own record of starts for the window's exact end instead. Less than
+ * WINDOW_MARGIN_MS, so a start the record cannot see (a rate changed meanwhile) still keeps the rule.
+ */
+const EARLY_HANDBACK_MS = 10;
+/** Round trips remembered for the arrival lag (see `UserWriteLimiter.schedule`). */
+const REMEMBERED_ROUND_TRIPS = 32;
+/** Until this many round trips are known, a slot is held from the answer instead (see `arrivalLag`). */
+const COMPARED_ROUND_TRIPS = 4;
+/** Starts remembered for the exact window check: more than any window's slots. */
+const REMEMBERED_STARTS = 64;
+
+/**
+ * Called by the transport right before a request leaves. `more`: the request may be sent again before
+ * it settles (n8n's OAuth2 path re-sends it after refreshing the token); it then calls `onSend()` again
+ * once settled.
+ */
+export type SendMark = (more?: boolean) => void;
+
+/**
+ * What the transport has said so far about one write's request; `update` wakes whoever waits on
+ * `changed()`.
+ */
+class WriteProgress {
+	/** The request may still be sent (it has not left, or n8n may send it again). */
+	sendable = true;
+	/** n8n sent the request again after refreshing the token. */
+	resent = false;
+	/** When the request settled (performance.now()). */
+	answeredAt: number | undefined;
+	private wake: (() => void) | undefined;
+
+	update(change: () => void): void {
+		change();
+		const waiting = this.wake;
+		this.wake = undefined;
+		waiting?.();
+	}
+
+	changed(): Promise<void> {
+		return new Promise<void>((resume) => (this.wake = resume));
+	}
+}
+
+/**
+ * "N requests per second" as Pinterest counts it, in any sliding second: at most `slots` request starts
+ * in any `holdMs`. Each start holds one of `slots` Bottleneck slots (maxConcurrent) for `holdMs` from
+ * the moment it starts, whatever the request's own latency; the request itself is not waited for, so
+ * requests overlap and the slots stay busy at any latency. Unlike evenly spaced starts (Bottleneck's
+ * minTime alone), a start late by a few milliseconds cannot squeeze the next N closer together, and the
+ * first N go almost at once.
+ */
+export interface WriteWindow {
+	slots: number;
+	holdMs: number;
+	/** Evenly spaced starts for this rate: the spacing a 429 slow-down multiplies. */
+	spacingMs: number;
+	/**
+	 * The least time between two starts. N requests started at the same instant reach Pinterest at
+	 * instants that differ by how long it takes to read each one, differently from one second to the next,
+	 * and that difference would eat the window's margin; a quarter of the even spacing avoids it.
+	 */
+	minSpacingMs: number;
+}
+
+export function writeWindowFor(requestsPerSecond: number): WriteWindow {
+	const slots = Math.max(1, Math.floor(requestsPerSecond));
+	const spacingMs = Math.ceil(1000 / requestsPerSecond);
+	return {
+		slots,
+		holdMs: Math.ceil((slots * 1000) / requestsPerSecond) + WINDOW_MARGIN_MS,
+		spacingMs,
+		minSpacingMs: Math.ceil(spacingMs / 4),
+	};
+}
+
+/**
+ * How a `StartLimiter` hands out starts: at most `maxConcurrent` jobs running at once, their starts at
+ * least `minTime` ms apart (Bottleneck's own names for both).
+ */
+export interface StartSettings {
+	minTime: number;
+	maxConcurrent: number;
+}
+
+/**
+ * The starts a `UserWriteLimiter` takes its writes' slots from: in this process, or shared by every
+ * worker through Redis (redisLimiter.ts).
+ */
+export interface StartLimiter {
+	/** Runs `job` once a start is free; settles with the job. */
+	schedule<T>(job: () => Promise<T>): Promise<T>;
+	updateSettings(settings: StartSettings): Promise<void>;
+}
+
+/** Starts handed out by a Bottleneck of this process alone. */
+export class InProcessStartLimiter implements StartLimiter {
+	private readonly bottleneck: Bottleneck;
+
+	constructor(id: string, settings: StartSettings) {
+		this.bottleneck = new Bottleneck({ id, ...settings });
+	}
+
+	schedule<T>(job: () => Promise<T>): Promise<T> {
+		return this.bottleneck.schedule(job);
+	}
+
+	async updateSettings(settings: StartSettings): Promise<void> {
+		// Typed as returning the limiter, Bottleneck's updateSettings returns a promise of it.
+		await this.bottleneck.updateSettings(settings);
+	}
+}
+
+/** Bottleneck's settings for a window, with a wider spacing of starts while slowed down (0 = none). */
+export function bottleneckSettings(window: WriteWindow, slowedMinTime = 0): StartSettings {
+	return { minTime: Math.max(window.minSpacingMs, slowedMinTime), maxConcurrent: window.slots };
+}
+
+/**
+ * One success's narrowing of a 429 slow-down's spacing; 0 once the spacing no longer slows anything
+ * (the window alone allows that rate). Shared with the Redis limiter, which narrows the shared spacing.
+ */
+export function relaxedSpacing(minTime: number, window: WriteWindow): number {
+	const next = Math.round(minTime * RELAX_FACTOR);
+	return next * window.slots <= window.holdMs * 1.05 ? 0 : next;
+}
+
+/**
+ * The write limiter of one Pinterest user (see `WriteWindow`). A 429 adds an even spacing of starts, a
+ * quarter wider than the normal one and doubling per further 429, for every execution sharing the
+ * limiter; successes narrow it back until the window alone governs again.
+ */
+export class UserWriteLimiter {
+	private window: WriteWindow;
+	/** Extra spacing of starts after 429s; 0 when not slowed down. */
+	private slowedMinTime = 0;
+	/** Rates asked for by the executions using the limiter, with how many ask for each. */
+	private activeRates = new Map<number, number>();
+	/** This process's latest starts, each moved to its request's last send (performance.now()). */
+	private readonly recentStarts: Array<{ t: number }> = [];
+	/** Times from send to answer of this process's latest writes (ms). */
+	private readonly roundTrips: number[] = [];
+	/** Settles when the previous job has started: starts are taken one at a time, in order. */
+	private previousStart: Promise<unknown> = Promise.resolve();
+	private readonly earlyHandbackMs: number;
+
+	/**
+	 * `allStartsInThisProcess`: no other process shares `starts` (in-process limiter), so this
+	 * process's record of starts is complete and slots may be handed back early (EARLY_HANDBACK_MS).
+	 */
+	constructor(
+		private readonly starts: StartLimiter,
+		requestsPerSecond: number,
+		{ allStartsInThisProcess = false }: { allStartsInThisProcess?: boolean } = {},
+	) {
+		this.window = writeWindowFor(requestsPerSecond);
+		this.earlyHandbackMs = allStartsInThisProcess ? EARLY_HANDBACK_MS : 0;
+	}
+
+	/**
+	 * Starts `task` in a free slot; settles with the task. The slot stays held for `holdMs` from the
+	 * moment the request left (the transport calls `onSend` right before it sends), not from the start of
+	 * the task: Pinterest counts a request when it arrives, and whatever runs between the start and the
+	 * send (n8n reading the credential from its database, the AuthGate waiting for a token refresh, a
+	 * busy event loop) would otherwise push a request into the next window while its slot is free again.
+	 * A slot is held at least until its request can no longer be sent (a request n8n may send again
+	 * after refreshing the token holds it until it settles).
+	 *
+	 * The send itself can still be late: between `onSend` and the request's arrival at Pinterest lie the
+	 * HTTP client, the operating system and the network, and a process that gets no CPU for a while
+	 * (several workers on few cores) delivers it tens of milliseconds later — more than the window's
+	 * margin, and in another process than the one starting the next request. So the answer is waited for
+	 * (while the window lasts, or one window more when answers usually come within half of it): a request
+	 * answered slower than the fastest recent answer may have arrived that much later, and its slot is held
+	 * that much longer (`arrivalLag`).
+	 */
+	schedule<T>(task: (onSend: SendMark) => Promise<T>): Promise<T> {
+		return new Promise<T>((resolve, reject) => {
+			let started = false;
+			this.starts
+				.schedule(async () => {
+					const start = await this.takeStartTurn();
+					started = true;
+					const write = new WriteProgress();
+					const onSend: SendMark = (more = false) =>
+						write.update(() => {
+							start.t = Math.max(start.t, performance.now());
+							if (more) write.resent = true;
+							else write.sendable = false;
+						});
+					task(onSend)
+						.then(resolve, reject)
+						.finally(() =>
+							write.update(() => {
+								write.sendable = false;
+								write.answeredAt = performance.now();
+							}),
+						);
+					await this.holdSlot(start, write);
+				})
+				.catch((error: unknown) => {
+					// Only a limiter failure before the start (e.g. Redis unreachable) fails the write here.
+					if (!started) reject(error);
+				});
+		});
+	}
+
+	/** Keeps a started write's slot until its window ends, counted from when it may have arrived. */
+	private async holdSlot(start: { t: number }, write: WriteProgress): Promise<void> {
+		while (write.sendable) await write.changed();
+		const sentAt = start.t;
+		if (write.answeredAt === undefined && !write.resent)
+			await Promise.race([write.changed(), sleep(this.untilWindowEnds(sentAt))]);
+		// Unanswered after the window while answers usually come well within it: this request was held up,
+		// maybe before it left (a process stalled by a long garbage collection leaves it late and then runs
+		// the expired timer before reading any answer). Its answer tells how late; wait for it.
+		if (write.answeredAt === undefined && !write.resent && this.answersComeWithinHalfAWindow())
+			await Promise.race([write.changed(), sleep(this.window.holdMs)]);
+		if (write.answeredAt !== undefined && !write.resent)
+			start.t = sentAt + this.arrivalLag(write.answeredAt - sentAt);
+		await sleep(this.untilWindowEnds(start.t));
+	}
+
+	/** Milliseconds until the window of a request sent at `sentAt` lets its slot go. */
+	private untilWindowEnds(sentAt: number): number {
+		return Math.max(
+			0,
+			Math.ceil(sentAt + this.window.holdMs - this.earlyHandbackMs - performance.now()),
+		);
+	}
+
+	/**
+	 * How much later than the fastest recent request this one may have reached Pinterest: its time from
+	 * send to answer beyond the fastest recent one's (Pinterest's own time is taken as at least that of
+	 * its fastest recent answer; a slower answer only makes the slot wait longer).
+	 */
+	private arrivalLag(roundTripMs: number): number {
+		this.roundTrips.push(roundTripMs);
+		if (this.roundTrips.length > REMEMBERED_ROUND_TRIPS) this.roundTrips.shift();
+		// Without a few answers to compare with, the request may have arrived as late as its answer.
+		if (this.roundTrips.length < COMPARED_ROUND_TRIPS) return roundTripMs;
+		return Math.max(0, roundTripMs - Math.min(...this.roundTrips));
+	}
+
+	private answersComeWithinHalfAWindow(): boolean {
+		return (
+			this.roundTrips.length >= COMPARED_ROUND_TRIPS &&
+			Math.min(...this.roundTrips) <= this.window.holdMs / 2
+		);
+	}
+
+	/** Waits for the previous job's start, then for this one's place in the window; returns its start. */
+	private takeStartTurn(): Promise<{ t: number }> {
+		const turn = this.previousStart.then(() => this.startWhenWindowAllows());
+		this.previousStart = turn;
+		return turn;
+	}
+
+	private async startWhenWindowAllows(): Promise<{ t: number }> {
+		for (;;) {
+			const { slots, holdMs } = this.window;
+			const now = performance.now();
+			// The `slots`-th latest send: sends may have happened out of start order.
+			const latest = this.recentStarts.map((start) => start.t).sort((a, b) => b - a);
+			const allowedAt = latest.length >= slots ? latest[slots - 1] + holdMs : now;
+			if (now >= allowedAt) {
+				const start = { t: now };
+				this.recentStarts.push(start);
+				if (this.recentStarts.length > REMEMBERED_STARTS) this.recentStarts.shift();
+				return start;
+			}
+			await sleep(Math.ceil(allowedAt - now));
+		}
+	}
+
+	/**
+	 * Executions sharing the limiter may ask for different rates: the slowest active one wins, and the
+	 * rate goes back up when it finishes. Returns the release function.
+	 */
+	async useRate(requestsPerSecond: number): Promise<() => Promise<void>> {
+		// Counted per rate, not listed per execution: thousands of executions waiting for a flush cost O(1).
+		this.activeRates.set(requestsPerSecond, (this.activeRates.get(requestsPerSecond) ?? 0) + 1);
+		await this.applyRates();
+		return async () => {
+			const left = (this.activeRates.get(requestsPerSecond) ?? 1) - 1;
+			if (left > 0) this.activeRates.set(requestsPerSecond, left);
+			else this.activeRates.delete(requestsPerSecond);
+			await this.applyRates();
+		};
+	}
+
+	private async applyRates(): Promise<void> {
+		if (this.activeRates.size === 0) return;
+		const wanted = writeWindowFor(Math.min(...this.activeRates.keys()));
+		if (wanted.holdMs !== this.window.holdMs || wanted.slots !== this.window.slots) {
+			this.window = wanted;
+			await this.apply();
+		}
+	}
+
+	async onRateLimited(): Promise<void> {
+		const { spacingMs } = this.window;
+		if (this.slowedMinTime >= spacingMs * MAX_SLOWDOWN) return;
+		this.slowedMinTime = Math.min(
+			spacingMs * MAX_SLOWDOWN,
+			this.slowedMinTime === 0 ? Math.ceil(spacingMs * FIRST_SLOWDOWN) : this.slowedMinTime * 2,
+		);
+		await this.apply();
+	}
+
+	async onSuccess(): Promise<void> {
+		if (this.slowedMinTime === 0) return;
+		this.slowedMinTime = relaxedSpacing(this.slowedMinTime, this.window);
+		await this.apply();
+	}
+
+	/** The current least time between starts. */
+	currentMinTime(): number {
+		return bottleneckSettings(this.window, this.slowedMinTime).minTime;
+	}
+
+	currentWindow(): WriteWindow {
+		return this.window;
+	}
+
+	private async apply(): Promise<void> {
+		await this.starts.updateSettings(bottleneckSettings(this.window, this.slowedMinTime));
+	}
+}
+
+export interface LimiterFactory {
+	/** Builds the starts for a limiter id; the in-process default or ones shared through Redis. */
+	create(id: string, window: WriteWindow): StartLimiter;
+	/** Whether other processes start writes through the same limiter state (Redis). */
+	readonly sharedAcrossProcesses: boolean;
+	/** Locks over the same processes as the limiter: one creation per audience name, one token refresh. */
+	readonly locks: SharedLocks;
+}
+
+export const inProcessLimiterFactory: LimiterFactory = {
+	create: (id, window) => new InProcessStartLimiter(id, bottleneckSettings(window)),
+	sharedAcrossProcesses: false,
+	locks: processLocks,
+};
+
+const limiters = new Map<string, UserWriteLimiter>();
+
+/**
+ * One limiter per Pinterest user for the whole process: Pinterest counts writes per user (token
+ * owner), whichever executions, audiences or credentials they come from.
+ */
+export async function writeLimiterFor(
+	pinterestUserId: string,
+	requestsPerSecond: number,
+	factory: LimiterFactory = inProcessLimiterFactory,
+): Promise<UserWriteLimiter> {
+	let limiter = limiters.get(pinterestUserId);
+	if (!limiter) {
+		const id = `pinterest-audience-sync:writes:${pinterestUserId}`;
+		limiter = new UserWriteLimiter(
+			factory.create(id, writeWindowFor(requestsPerSecond)),
+			requestsPerSecond,
+			{
+				allStartsInThisProcess: !factory.sharedAcrossProcesses,
+			},
+		);
+		limiters.set(pinterestUserId, limiter);
+	}
+	return limiter;
+}

@@ -1,0 +1,413 @@
+/**
+ * The Redis-clustered limiter against a real redis-server (started on a free loopback port, no
+ * persistence) and, for spacing, the emulator as the judge of the rate limit.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import Redis from 'ioredis';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+import { startEmulator } from '../../../../../emulator';
+import {
+	UserWriteLimiter,
+	inProcessLimiterFactory,
+	writeWindowFor,
+} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
+import {
+	RedisConfigurationError,
+	closeLimiterFactories,
+	limiterFactoryFromEnvironment,
+	redisChoiceFromEnvironment,
+} from '../../../../../nodes/PinterestAudienceSync/engine/coordination/redisSettings';
+import {
+	RedisLimiterFactory,
+	RedisLimiterUnavailable,
+} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/redisStarts';
+import { expectStartsWithinWindow, timedPatch } from '../../../../helpers/timedWrites';
+import { freePort, startRedisServer, type RedisServer } from '../../../../queue-mode/redisServer';
+
+jest.setTimeout(60_000);
+
+/** Short in tests; the product default is 10 s. */
+const UNAVAILABLE_AFTER_MS = 1000;
+/** Generous: the bound is UNAVAILABLE_AFTER_MS, this only keeps a hang from passing. */
+const BOUND_MS = UNAVAILABLE_AFTER_MS + 5000;
+
+const factories: RedisLimiterFactory[] = [];
+function factoryFor(port: number, extra: { password?: string } = {}): RedisLimiterFactory {
+	const factory = new RedisLimiterFactory({
+		redis: { host: '127.0.0.1', port, ...extra },
+		unavailableAfterMs: UNAVAILABLE_AFTER_MS,
+		settingsHint: 'test settings',
+	});
+	factories.push(factory);
+	return factory;
+}
+
+let uniqueId = 0;
+const limiterId = (): string => `pinterest-audience-sync:writes:test-${process.pid}-${++uniqueId}`;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+	try {
+		await promise;
+	} catch (error) {
+		return error;
+	}
+	throw new Error('expected a rejection');
+}
+
+afterEach(async () => {
+	for (const factory of factories.splice(0)) await factory.close();
+	await closeLimiterFactories();
+});
+
+describe('limiter choice from the environment (queueMode)', () => {
+	it('is in-process outside queue mode, and Redis with n8n defaults in queue mode', () => {
+		expect(limiterFactoryFromEnvironment({})).toBe(inProcessLimiterFactory);
+		expect(limiterFactoryFromEnvironment({ EXECUTIONS_MODE: 'regular' })).toBe(
+			inProcessLimiterFactory,
+		);
+		expect(redisChoiceFromEnvironment({ EXECUTIONS_MODE: 'queue' })?.redis).toEqual({
+			host: 'localhost',
+			port: 6379,
+			db: 0,
+		});
+		const factory = limiterFactoryFromEnvironment({ EXECUTIONS_MODE: 'queue' });
+		expect(factory).toBeInstanceOf(RedisLimiterFactory);
+		expect((factory as RedisLimiterFactory).endpoint).toBe('localhost:6379');
+	});
+
+	it("reads n8n's QUEUE_BULL_REDIS_* settings, including <NAME>_FILE", () => {
+		const dir = mkdtempSync(join(tmpdir(), 'pas-env-'));
+		try {
+			writeFileSync(join(dir, 'password'), 'from-a-file');
+			const choice = redisChoiceFromEnvironment({
+				EXECUTIONS_MODE: 'queue',
+				QUEUE_BULL_REDIS_HOST: 'redis.internal',
+				QUEUE_BULL_REDIS_PORT: '6380',
+				QUEUE_BULL_REDIS_DB: '3',
+				QUEUE_BULL_REDIS_USERNAME: 'worker',
+				QUEUE_BULL_REDIS_PASSWORD_FILE: join(dir, 'password'),
+				QUEUE_BULL_REDIS_TLS: 'true',
+				QUEUE_BULL_REDIS_DUALSTACK: 'true',
+				PINTEREST_AUDIENCE_SYNC_REDIS_TIMEOUT_MS: '2500',
+			});
+			expect(choice).toMatchObject({
+				redis: {
+					host: 'redis.internal',
+					port: 6380,
+					db: 3,
+					username: 'worker',
+					password: 'from-a-file',
+					tls: {},
+					family: 0,
+				},
+				unavailableAfterMs: 2500,
+			});
+			expect(choice?.settingsHint).toMatch(/QUEUE_BULL_REDIS_HOST/);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('lets PINTEREST_AUDIENCE_SYNC_REDIS_URL override, in any mode, and PINTEREST_AUDIENCE_SYNC_REDIS=off disable', () => {
+		const url = 'redis://:p%40ss@cache.example:6390/2';
+		const choice = redisChoiceFromEnvironment({
+			EXECUTIONS_MODE: 'queue',
+			QUEUE_BULL_REDIS_HOST: 'other',
+			PINTEREST_AUDIENCE_SYNC_REDIS_URL: url,
+		});
+		expect(choice?.redis).toEqual({ host: 'cache.example', port: 6390, db: 2, password: 'p@ss' });
+		expect(choice?.settingsHint).toMatch(/PINTEREST_AUDIENCE_SYNC_REDIS_URL/);
+		expect(
+			redisChoiceFromEnvironment({ PINTEREST_AUDIENCE_SYNC_REDIS_URL: 'rediss://user:pw@h' })
+				?.redis,
+		).toEqual({
+			host: 'h',
+			port: 6379,
+			db: 0,
+			username: 'user',
+			password: 'pw',
+			tls: {},
+		});
+		for (const off of ['off', 'OFF', 'false', '0']) {
+			expect(
+				limiterFactoryFromEnvironment({
+					EXECUTIONS_MODE: 'queue',
+					PINTEREST_AUDIENCE_SYNC_REDIS_URL: url,
+					PINTEREST_AUDIENCE_SYNC_REDIS: off,
+				}),
+			).toBe(inProcessLimiterFactory);
+		}
+	});
+
+	it('refuses configurations it cannot honour, with a clear error', () => {
+		expect(() =>
+			redisChoiceFromEnvironment({
+				EXECUTIONS_MODE: 'queue',
+				QUEUE_BULL_REDIS_CLUSTER_NODES: 'a:7000,b:7001',
+			}),
+		).toThrow(RedisConfigurationError);
+		expect(() =>
+			redisChoiceFromEnvironment({ PINTEREST_AUDIENCE_SYNC_REDIS_URL: 'http://x' }),
+		).toThrow(/redis:\/\//);
+		expect(() =>
+			redisChoiceFromEnvironment({ PINTEREST_AUDIENCE_SYNC_REDIS_URL: 'not a url' }),
+		).toThrow(RedisConfigurationError);
+		expect(() =>
+			redisChoiceFromEnvironment({ EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_PORT: 'abc' }),
+		).toThrow(/QUEUE_BULL_REDIS_PORT/);
+	});
+
+	it('is memoised: one factory (one connection) per configuration and process', () => {
+		const env = { EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_PORT: '6399' };
+		expect(limiterFactoryFromEnvironment(env)).toBe(limiterFactoryFromEnvironment({ ...env }));
+		expect(limiterFactoryFromEnvironment(env)).not.toBe(
+			limiterFactoryFromEnvironment({ ...env, QUEUE_BULL_REDIS_DB: '1' }),
+		);
+	});
+});
+
+describe('with a Redis server', () => {
+	let redis: RedisServer;
+	let inspector: Redis;
+
+	beforeAll(async () => {
+		redis = await startRedisServer();
+		inspector = new Redis({ host: redis.host, port: redis.port });
+	});
+
+	afterAll(async () => {
+		inspector?.disconnect();
+		await redis?.stop();
+	});
+
+	it('two factories (two connections) with the same id share one spacing: the emulator sees no excess', async () => {
+		const emu = await startEmulator({ writesPerSecond: 10, latencyMs: 5 });
+		try {
+			const id = limiterId();
+			// 8/s on the limiter, 10/s allowed: two unshared limiters would send 16/s and be refused.
+			const limiters = [
+				new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(8)), 8),
+				new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(8)), 8),
+			];
+			const writes = await Promise.all(
+				Array.from({ length: 24 }, (_, n) =>
+					limiters[n % 2].schedule((onSend) => timedPatch(emu, `spacing-${n}@example.com`, onSend)),
+				),
+			);
+			expect(writes.map((w) => w.status)).toEqual(Array(24).fill(200));
+			// The two limiters' starts together keep one 8-per-window rule.
+			expectStartsWithinWindow(writes, 8);
+			// Both used Bottleneck's one Redis state for the id: 8 slots, each held for a second.
+			expect(await inspector.hget(`b_${id}_settings`, 'maxConcurrent')).toBe('8');
+		} finally {
+			await emu.close();
+		}
+	});
+
+	it("shares the 429 slow-down: one process's updateSettings is every process's spacing", async () => {
+		const id = limiterId();
+		const first = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
+		const second = factoryFor(redis.port).create(id, writeWindowFor(7));
+		await second.schedule(async () => undefined);
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('36');
+		await first.onRateLimited();
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('179');
+		// A limiter created later in another process keeps the shared state (clearDatastore: false).
+		await factoryFor(redis.port)
+			.create(id, writeWindowFor(7))
+			.schedule(async () => undefined);
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('179');
+		// Limiter ids carry the Pinterest user only; keys expire when unused.
+		expect(await inspector.pttl(`b_${id}_settings`)).toBeGreaterThan(0);
+	});
+
+	it('a slow-down left by a process that stopped writing is narrowed back by the others', async () => {
+		const id = limiterId();
+		const slowed = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
+		const other = factoryFor(redis.port).create(id, writeWindowFor(7));
+		await other.schedule(async () => undefined);
+		await slowed.onRateLimited();
+		await slowed.onRateLimited();
+		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('358');
+		// `slowed` has no more writes; the other process's successes narrow the shared spacing back.
+		const seen = ['358'];
+		for (let i = 0; i < 12; i++) {
+			await other.schedule(async () => undefined);
+			await eventually(async () => {
+				const value = (await inspector.hget(`b_${id}_settings`, 'minTime')) ?? '';
+				if (value === seen[seen.length - 1]) throw new Error('not narrowed yet');
+				seen.push(value);
+			}).catch(() => undefined);
+			if (seen[seen.length - 1] === '36') break;
+		}
+		// ×0.8 per success until 7 starts at that spacing fit the window anyway: then the normal spacing.
+		expect(seen).toEqual(['358', '286', '229', '183', '36']);
+	});
+
+	it('idle limiter state expires from Redis, and the limiter starts again from its own settings', async () => {
+		const factory = new RedisLimiterFactory({
+			redis: { host: '127.0.0.1', port: redis.port },
+			unavailableAfterMs: UNAVAILABLE_AFTER_MS,
+			idleExpiryMs: 300,
+		});
+		factories.push(factory);
+		const id = limiterId();
+		const limiter = factory.create(id, writeWindowFor(7));
+		await limiter.schedule(async () => undefined);
+		expect(await inspector.exists(`b_${id}_settings`)).toBe(1);
+		await eventually(async () => {
+			if ((await inspector.exists(`b_${id}_settings`)) !== 0) throw new Error('not expired yet');
+		});
+		await expect(limiter.schedule(async () => 'sent')).resolves.toBe('sent');
+		expect(await inspector.hget(`b_${id}_settings`, 'maxConcurrent')).toBe('7');
+	});
+
+	it('a process dropped from the cluster as unresponsive registers again (Redis 7 error names)', async () => {
+		const id = limiterId();
+		const limiter = factoryFor(redis.port).create(id, writeWindowFor(7));
+		await limiter.schedule(async () => undefined);
+		// What the other processes do to a client not seen for 10 s (e.g. a worker blocked that long).
+		await inspector.del(`b_${id}_client_last_seen`);
+		await expect(limiter.schedule(async () => 'sent')).resolves.toBe('sent');
+	});
+
+	it('Redis killed while writes wait: they fail with the clear error within the bound, and none is sent afterwards', async () => {
+		const own = await startRedisServer();
+		try {
+			const limiter = factoryFor(own.port).create(limiterId(), writeWindowFor(7));
+			let sent = 0;
+			const calls = Array.from({ length: 12 }, () =>
+				limiter
+					.schedule(async () => {
+						sent++;
+					})
+					.then(
+						() => 'sent',
+						(error: unknown) => error,
+					),
+			);
+			while (sent < 3) await sleep(10);
+			const killedAt = Date.now();
+			await own.kill();
+			const outcomes = await Promise.all(calls);
+			expect(Date.now() - killedAt).toBeLessThan(BOUND_MS);
+			const failures = outcomes.filter(
+				(o): o is RedisLimiterUnavailable => o instanceof RedisLimiterUnavailable,
+			);
+			expect(failures.length + outcomes.filter((o) => o === 'sent').length).toBe(12);
+			expect(failures.length).toBeGreaterThan(0);
+			expect(failures[0].message).toContain(`127.0.0.1:${own.port}`);
+			const sentWhenFailed = sent;
+			await sleep(1500);
+			expect(sent).toBe(sentWhenFailed);
+		} finally {
+			await own.stop();
+		}
+	});
+
+	it('Redis not answering (paused): writes fail within the bound, then work again once it answers', async () => {
+		const own = await startRedisServer();
+		try {
+			const limiter = factoryFor(own.port).create(limiterId(), writeWindowFor(20));
+			await limiter.schedule(async () => undefined);
+			own.pause();
+			const started = Date.now();
+			const error = await rejection(limiter.schedule(async () => 'sent'));
+			expect(Date.now() - started).toBeLessThan(BOUND_MS);
+			expect(error).toBeInstanceOf(RedisLimiterUnavailable);
+			expect((error as Error).message).toMatch(
+				new RegExp(`Redis at 127\\.0\\.0\\.1:${own.port} did not answer`),
+			);
+			own.resume();
+			await expect(eventually(() => limiter.schedule(async () => 'sent'))).resolves.toBe('sent');
+		} finally {
+			await own.stop();
+		}
+	});
+
+	it("wrong password: the error names the address and Redis's refusal, never the password", async () => {
+		const own = await startRedisServer(undefined, ['--requirepass', 'right-password']);
+		try {
+			const limiter = factoryFor(own.port, { password: 'wrong-password-123' }).create(
+				limiterId(),
+				writeWindowFor(20),
+			);
+			const error = await rejection(limiter.schedule(async () => 'sent'));
+			expect(error).toBeInstanceOf(RedisLimiterUnavailable);
+			const message = (error as Error).message;
+			expect(message).toContain(`127.0.0.1:${own.port}`);
+			expect(message).toMatch(/WRONGPASS|invalid username-password|NOAUTH/i);
+			expect(message).not.toContain('wrong-password-123');
+		} finally {
+			await own.stop();
+		}
+	});
+});
+
+/** Retries `attempt` until it resolves (Redis reconnecting), for at most 10 s. */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+	const deadline = Date.now() + 10_000;
+	for (;;) {
+		try {
+			return await attempt();
+		} catch (error) {
+			if (Date.now() > deadline) throw error;
+			await sleep(200);
+		}
+	}
+}
+
+describe('Redis unreachable', () => {
+	it('fails the write within the bound with a message naming host:port and what to check; the task never runs', async () => {
+		const port = await freePort();
+		const limiter = factoryFor(port).create(limiterId(), writeWindowFor(7));
+		let ran = false;
+		const started = Date.now();
+		const error = await rejection(
+			limiter.schedule(async () => {
+				ran = true;
+			}),
+		);
+		const elapsed = Date.now() - started;
+		expect(error).toBeInstanceOf(RedisLimiterUnavailable);
+		expect(error).toMatchObject({
+			endpoint: `127.0.0.1:${port}`,
+			reason: 'shared rate limiter (Redis) unavailable',
+		});
+		const message = (error as Error).message;
+		expect(message).toContain(`could not reach Redis at 127.0.0.1:${port} for 1 s`);
+		expect(message).toMatch(/ECONNREFUSED/);
+		expect(message).toMatch(/Check that Redis is running/);
+		expect(message).toContain('test settings');
+		expect(elapsed).toBeLessThan(BOUND_MS);
+		expect(ran).toBe(false);
+
+		// While the outage lasts, further writes fail at once; updateSettings (the 429 slow-down) too.
+		await expect(limiter.schedule(async () => undefined)).rejects.toBeInstanceOf(
+			RedisLimiterUnavailable,
+		);
+		await expect(limiter.updateSettings({ minTime: 290, maxConcurrent: 7 })).rejects.toBeInstanceOf(
+			RedisLimiterUnavailable,
+		);
+		await sleep(300);
+		expect(ran).toBe(false);
+	});
+
+	it('recovers once Redis is there: the same limiter works without restarting the worker', async () => {
+		const port = await freePort();
+		const limiter = factoryFor(port).create(limiterId(), writeWindowFor(7));
+		await expect(limiter.schedule(async () => 'sent')).rejects.toBeInstanceOf(
+			RedisLimiterUnavailable,
+		);
+		const late = await startRedisServer(port);
+		try {
+			await expect(eventually(() => limiter.schedule(async () => 'sent'))).resolves.toBe('sent');
+		} finally {
+			await late.stop();
+		}
+	});
+});
