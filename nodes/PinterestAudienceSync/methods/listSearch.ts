@@ -6,7 +6,7 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { FailureContext } from '../engine/messages/describeFailure';
-import type { PinterestAdAccount, PinterestAudience } from '../helpers/interfaces';
+import type { PinterestAdAccount, PinterestAudience } from '../engine/pinterest/objects';
 import { pinterestNodeError } from '../helpers/nodeErrors';
 import { PINTEREST_ID } from '../helpers/pinterestId';
 import { pinterestApiPages } from '../transport';

@@ -15,7 +15,7 @@ import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/requests/callPin
 import type { SharedLocks } from '../engine/coordination/locks';
 import type { NetworkFailure } from '../engine/pinterest/errors';
 import { PinterestApiError } from '../engine/pinterest/errors';
-import type { PinterestPage } from '../helpers/interfaces';
+import type { PinterestPage } from '../engine/pinterest/objects';
 
 export const CREDENTIAL_TYPE = 'pinterestOAuth2Api';
 export type PinterestContext = IExecuteFunctions | ILoadOptionsFunctions;

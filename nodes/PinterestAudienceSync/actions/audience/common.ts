@@ -14,7 +14,7 @@ import { deepCopy } from 'n8n-workflow';
 
 import type { HttpMethod } from '../../engine/pinterest/client';
 import type { FailureContext } from '../../engine/messages/describeFailure';
-import type { PinterestAudience } from '../../helpers/interfaces';
+import type { PinterestAudience } from '../../engine/pinterest/objects';
 import { pinterestNodeError } from '../../helpers/nodeErrors';
 import type { ApiRequestOptions } from '../../transport';
 import { pinterestApiPages, pinterestApiRequest } from '../../transport';

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } f
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { PinterestApiError } from '../../engine/pinterest/errors';
-import type { PinterestAudience } from '../../helpers/interfaces';
+import type { PinterestAudience } from '../../engine/pinterest/objects';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {
 	apiRequest,

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { PinterestApiError } from '../../engine/pinterest/errors';
-import type { PinterestAudience, PinterestCustomerList } from '../../helpers/interfaces';
+import type { PinterestAudience, PinterestCustomerList } from '../../engine/pinterest/objects';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {
 	apiRequest,

@@ -3,7 +3,7 @@ import type {
 	PinterestCustomerList,
 	PinterestPage,
 	PinterestUserAccount,
-} from '../../helpers/interfaces';
+} from '../pinterest/objects';
 import type { AuthGate } from '../requests/authGate';
 import { AudienceProblem } from '../pinterest/errors';
 import type { CallStats, PinterestClient, PinterestRequest } from '../pinterest/client';

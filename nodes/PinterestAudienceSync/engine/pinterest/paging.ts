@@ -1,4 +1,4 @@
-import type { PinterestPage } from '../../helpers/interfaces';
+import type { PinterestPage } from './objects';
 
 /** Pinterest's largest page for every bookmark-paginated list. */
 export const PAGE_SIZE = 250;

@@ -18,7 +18,7 @@ import type {
 	PinterestAudience,
 	PinterestCustomerList,
 	PinterestPage,
-} from '../../../../../nodes/PinterestAudienceSync/helpers/interfaces';
+} from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/objects';
 import { pinterestClientFor } from '../../../../../nodes/PinterestAudienceSync/transport';
 import { createExecuteContext } from '../../../../helpers/n8nContext';
 import { credentialFor } from '../../../../helpers/nodeRunner';
