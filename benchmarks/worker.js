@@ -227,8 +227,12 @@ async function mirror({ emulatorUrl, users, churn, phase, userFolder, audience }
  */
 function nodeSide({ users }) {
 	const { prepareUsers } = requireDist('nodes/PinterestAudienceSync/engine/users/records.js');
-	const { identifierReader } = requireDist('nodes/PinterestAudienceSync/actions/syncUsers/parameters.js');
-	const { readSyncTargets } = requireDist('nodes/PinterestAudienceSync/actions/syncUsers/targets.js');
+	const { identifierReader } = requireDist(
+		'nodes/PinterestAudienceSync/actions/syncUsers/parameters.js',
+	);
+	const { readSyncTargets } = requireDist(
+		'nodes/PinterestAudienceSync/actions/syncUsers/targets.js',
+	);
 	const { sha256Hex } = requireDist('nodes/PinterestAudienceSync/engine/users/normalise.js');
 	const batchSize = 1900;
 	const variants = {

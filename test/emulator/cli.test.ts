@@ -66,7 +66,7 @@ describe('CLI process', () => {
 			...readdirSync(join(root, 'emulator'))
 				.filter((f) => f.endsWith('.ts'))
 				.map((f) => join('emulator', f)),
-			join('nodes', 'PinterestAudienceSync', 'engine', 'digestSet.ts'),
+			join('nodes', 'PinterestAudienceSync', 'engine', 'users', 'digestSet.ts'),
 		];
 		for (const file of sources) {
 			const out = ts.transpileModule(readFileSync(join(root, file), 'utf8'), {

@@ -4,7 +4,7 @@
  */
 import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
-import { sleep } from '../../nodes/PinterestAudienceSync/engine/requests/callPinterest';
+import { sleep } from '../../nodes/PinterestAudienceSync/engine/coordination';
 import {
 	createTarget,
 	credentialFor,

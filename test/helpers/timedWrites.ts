@@ -11,8 +11,8 @@ import {
 	WINDOW_MARGIN_MS,
 	inProcessLimiterFactory,
 	writeWindowFor,
-} from '../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
-import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
+} from '../../nodes/PinterestAudienceSync/engine/rateLimit';
+import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/pinterest';
 
 export interface TimedWrite {
 	/** When the limiter started the write. */

@@ -5,14 +5,10 @@
  * Input: JSON in argv[2]. Output: one JSON line with the metrics on stdout.
  */
 import {
-	closeLimiterFactories,
-	limiterFactoryFromEnvironment,
-} from '../../nodes/PinterestAudienceSync/engine/coordination/redisSettings';
-import {
-	closeMirrorStores,
-	mirrorStoreFromEnvironment,
-} from '../../nodes/PinterestAudienceSync/engine/mirror/memory';
-import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync/runSync';
+	closeProcessRuntimes,
+	processRuntime,
+} from '../../nodes/PinterestAudienceSync/engine/runtime';
+import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync';
 import { fetchClient, type CredentialStore } from './fetchClient';
 
 export interface WorkerInput {
@@ -58,7 +54,7 @@ async function waitFor(path: string): Promise<void> {
 
 async function main(): Promise<void> {
 	const input = JSON.parse(process.argv[2]) as WorkerInput;
-	const limiterFactory = limiterFactoryFromEnvironment(process.env);
+	const runtime = processRuntime(process.env);
 	process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 	if (input.startSignal) await waitFor(input.startSignal);
 	const result = await runSync({
@@ -69,7 +65,7 @@ async function main(): Promise<void> {
 		action: input.action ?? 'add',
 		mirror:
 			input.action === 'mirror'
-				? { store: mirrorStoreFromEnvironment(process.env), resendAll: false, lockWaitMs: 60_000 }
+				? { store: runtime.mirrorStore(), resendAll: false, lockWaitMs: 60_000 }
 				: undefined,
 		fields: ['email'],
 		userCount: input.users,
@@ -79,7 +75,7 @@ async function main(): Promise<void> {
 			requestsPerSecond: input.requestsPerSecond,
 			retryWindowMs: 120_000,
 		},
-		limiterFactory,
+		runtime,
 	});
 	const { metrics } = result;
 	const output: WorkerOutput = {
@@ -104,8 +100,7 @@ async function main(): Promise<void> {
 	// The last writes hold their rate slots for a window (~1 s): closing the connection earlier would leave
 	// them held in Redis until Bottleneck gives this client up, and slow down a worker still running.
 	await new Promise((resolve) => setTimeout(resolve, 1100));
-	await closeLimiterFactories();
-	await closeMirrorStores();
+	await closeProcessRuntimes();
 }
 
 main().catch((error: unknown) => {

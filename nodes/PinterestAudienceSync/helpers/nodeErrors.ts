@@ -1,9 +1,9 @@
 import type { INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { PinterestApiError } from '../engine/pinterest/errors';
-import type { FailureContext } from '../engine/messages/describeFailure';
-import { describeFailure } from '../engine/messages/describeFailure';
+import { PinterestApiError } from '../engine/pinterest';
+import type { FailureContext } from '../engine/messages';
+import { describeFailure } from '../engine/messages';
 
 /**
  * A failed Pinterest call as the n8n error the editor shows: the engine's marketer message, with

@@ -5,8 +5,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { FailureContext } from '../engine/messages/describeFailure';
-import type { PinterestAdAccount, PinterestAudience } from '../engine/pinterest/objects';
+import type { FailureContext } from '../engine/messages';
+import type { PinterestAdAccount, PinterestAudience } from '../engine/pinterest';
 import { pinterestNodeError } from '../helpers/nodeErrors';
 import { PINTEREST_ID } from '../helpers/pinterestId';
 import { pinterestApiPages } from '../transport';

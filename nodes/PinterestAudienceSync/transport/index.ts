@@ -6,16 +6,17 @@ import type {
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
-import { authGateFor } from '../engine/requests/authGate';
-import type { PinterestClient, PinterestRequest } from '../engine/pinterest/client';
-import type { SendMark } from '../engine/rateLimit/writeLimiter';
-import { bookmarkPages } from '../engine/pinterest/paging';
-import { limiterFactoryFromEnvironment } from '../engine/coordination/redisSettings';
-import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/requests/callPinterest';
-import type { SharedLocks } from '../engine/coordination/locks';
-import type { NetworkFailure } from '../engine/pinterest/errors';
-import { PinterestApiError } from '../engine/pinterest/errors';
-import type { PinterestPage } from '../engine/pinterest/objects';
+import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/requests';
+import type {
+	NetworkFailure,
+	PinterestClient,
+	PinterestPage,
+	PinterestRequest,
+	SendMark,
+} from '../engine/pinterest';
+import { PinterestApiError, bookmarkPages } from '../engine/pinterest';
+import type { EngineRuntime } from '../engine/runtime';
+import { processRuntime } from '../engine/runtime';
 
 export const CREDENTIAL_TYPE = 'pinterestOAuth2Api';
 export type PinterestContext = IExecuteFunctions | ILoadOptionsFunctions;
@@ -292,9 +293,9 @@ export async function pinterestApiRequest<T>(
 	path: string,
 	options: ApiRequestOptions<T> = {},
 ): Promise<T> {
-	let locks: SharedLocks;
+	let runtime: EngineRuntime;
 	try {
-		locks = limiterFactoryFromEnvironment().locks;
+		runtime = processRuntime();
 	} catch (error) {
 		throw new PinterestApiError(error instanceof Error ? error.message : String(error), {});
 	}
@@ -304,7 +305,7 @@ export async function pinterestApiRequest<T>(
 		{ method, path, ...request },
 		{
 			client: () => client,
-			gate: authGateFor(credentialKey(this), locks),
+			gate: runtime.authGates.gateFor(credentialKey(this)),
 			policy: OPERATION_RETRY_POLICY,
 			stats: [],
 			stopRetrying: () => client.isCancelled(),

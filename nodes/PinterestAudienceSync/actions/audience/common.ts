@@ -12,9 +12,8 @@ import type {
 } from 'n8n-workflow';
 import { deepCopy } from 'n8n-workflow';
 
-import type { HttpMethod } from '../../engine/pinterest/client';
-import type { FailureContext } from '../../engine/messages/describeFailure';
-import type { PinterestAudience } from '../../engine/pinterest/objects';
+import type { HttpMethod, PinterestAudience } from '../../engine/pinterest';
+import type { FailureContext } from '../../engine/messages';
 import { pinterestNodeError } from '../../helpers/nodeErrors';
 import type { ApiRequestOptions } from '../../transport';
 import { pinterestApiPages, pinterestApiRequest } from '../../transport';
@@ -157,27 +156,4 @@ export async function outputPerItem(
 		}
 	}
 	return onFirstOutput(results);
-}
-
-/**
- * Runs `work` once per key in this process at a time, so that concurrent executions (or items) do not
- * both decide that an audience is missing and create it twice.
- */
-const locks = new Map<string, Promise<void>>();
-
-export async function withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-	const previous = locks.get(key) ?? Promise.resolve();
-	let release = (): void => undefined;
-	const held = new Promise<void>((resolve) => {
-		release = resolve;
-	});
-	const tail = previous.then(async () => await held);
-	locks.set(key, tail);
-	await previous;
-	try {
-		return await work();
-	} finally {
-		release();
-		if (locks.get(key) === tail) locks.delete(key);
-	}
 }

@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { PinterestApiError } from '../../engine/pinterest/errors';
-import type { PinterestAudience } from '../../engine/pinterest/objects';
+import { PinterestApiError } from '../../engine/pinterest';
+import { processRuntime } from '../../engine/runtime';
+import type { PinterestAudience } from '../../engine/pinterest';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {
 	apiRequest,
@@ -11,7 +12,6 @@ import {
 	outputPerItem,
 	readAdAccountId,
 	walkAudiences,
-	withLock,
 } from './common';
 
 import { seedAudienceRLC } from '../../descriptions/rlc.description';
@@ -325,7 +325,8 @@ async function run(
 	const names = request.countries.map((country) =>
 		actalikeNameFor(request.name, country, request.countries.length),
 	);
-	await withLock(`${request.adAccountId}|${request.name}`, async () => {
+	// Across workers when Redis is configured: two executions never both find it missing and create it.
+	await processRuntime().locks.run(`actalike:${request.adAccountId}:${request.name}`, async () => {
 		const existing = await findActalike(context, request.adAccountId, names);
 		for (let c = 0; c < request.countries.length; c++) {
 			const country = request.countries[c];

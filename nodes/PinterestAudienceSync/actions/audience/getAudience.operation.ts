@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { PinterestApiError } from '../../engine/pinterest/errors';
-import type { PinterestAudience, PinterestCustomerList } from '../../engine/pinterest/objects';
+import { PinterestApiError } from '../../engine/pinterest';
+import type { PinterestAudience, PinterestCustomerList } from '../../engine/pinterest';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {
 	apiRequest,

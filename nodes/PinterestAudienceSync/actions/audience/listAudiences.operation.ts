@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { PinterestAudience } from '../../engine/pinterest/objects';
+import type { PinterestAudience } from '../../engine/pinterest';
 import {
 	assertAudienceEnvironment,
 	audienceSummary,

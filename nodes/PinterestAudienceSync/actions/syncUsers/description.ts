@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import type { Bounds } from '../../engine/pinterest/limits';
+import type { Bounds } from '../../engine/pinterest';
 import {
 	BATCH_SIZE_BOUNDS,
 	DEFAULT_BATCH_SIZE,
@@ -13,7 +13,7 @@ import {
 	REQUESTS_PER_SECOND_BOUNDS,
 	REQUEST_TIMEOUT_SECONDS_BOUNDS,
 	RETRY_WINDOW_MINUTES_BOUNDS,
-} from '../../engine/pinterest/limits';
+} from '../../engine/pinterest';
 import { customerListAudienceRLC } from '../../descriptions/rlc.description';
 
 /** A numeric option's bounds, as the editor enforces them. */
@@ -242,7 +242,4 @@ const displayOptions = {
 	},
 };
 
-export const description: INodeProperties[] = updateDisplayOptions(
-	displayOptions,
-	properties,
-);
+export const description: INodeProperties[] = updateDisplayOptions(displayOptions, properties);

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { Bounds } from '../../engine/pinterest/limits';
+import type { Bounds } from '../../engine/pinterest';
 import {
 	BATCH_SIZE_BOUNDS,
 	DEFAULT_BATCH_SIZE,
@@ -15,9 +15,9 @@ import {
 	REQUESTS_PER_SECOND_BOUNDS,
 	REQUEST_TIMEOUT_SECONDS_BOUNDS,
 	RETRY_WINDOW_MINUTES_BOUNDS,
-} from '../../engine/pinterest/limits';
-import type { MatchField } from '../../engine/users/normalise';
-import type { SyncAction, SyncSettings } from '../../engine/sync/runSync';
+} from '../../engine/pinterest';
+import type { MatchField } from '../../engine/users';
+import type { SyncAction, SyncSettings } from '../../engine/sync';
 
 const MATCH_FIELDS: readonly MatchField[] = ['email', 'maid', 'idfa'];
 

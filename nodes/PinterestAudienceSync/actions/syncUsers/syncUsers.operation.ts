@@ -7,17 +7,15 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { AudienceProblem } from '../../engine/pinterest/errors';
-import type { LimiterFactory } from '../../engine/rateLimit/writeLimiter';
-import { DEFAULT_MIRROR_LOCK_WAIT_MS } from '../../engine/pinterest/limits';
-import type { MirrorStore } from '../../engine/mirror/mirrorRun';
-import { mirrorStoreFromEnvironment } from '../../engine/mirror/memory';
-import { limiterFactoryFromEnvironment } from '../../engine/coordination/redisSettings';
-import { nextTurn } from '../../engine/requests/callPinterest';
-import type { MarketerMessage } from '../../engine/messages/describeFailure';
-import { audienceLabel } from '../../engine/messages/describeFailure';
-import type { SyncAction, SyncResult } from '../../engine/sync/runSync';
-import { USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../../engine/sync/runSync';
+import { AudienceProblem, DEFAULT_MIRROR_LOCK_WAIT_MS } from '../../engine/pinterest';
+import type { MirrorStore } from '../../engine/mirror';
+import { nextTurn } from '../../engine/coordination';
+import type { MarketerMessage } from '../../engine/messages';
+import type { EngineRuntime } from '../../engine/runtime';
+import { processRuntime } from '../../engine/runtime';
+import { audienceLabel } from '../../engine/messages';
+import type { SyncAction, SyncResult } from '../../engine/sync';
+import { USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../../engine/sync';
 import { credentialKey, pinterestClientFor } from '../../transport';
 import { assertAudienceEnvironment } from '../environment';
 import type { ParameterProblem } from '../parameters';
@@ -153,7 +151,7 @@ export async function execute(
 
 /** Where the write limit and Mirror's memory are kept. */
 interface SyncStores {
-	limiterFactory: LimiterFactory;
+	runtime: EngineRuntime;
 	mirrorStore?: MirrorStore;
 }
 
@@ -161,10 +159,10 @@ function syncStoresFor(context: IExecuteFunctions, action: SyncAction): SyncStor
 	try {
 		// In queue mode the write limit is shared by all workers through n8n's Redis: together they stay
 		// within Pinterest's limit per Pinterest user.
-		const limiterFactory = limiterFactoryFromEnvironment();
+		const runtime = processRuntime();
 		// Mirror's memory lives beside the limit: in that Redis, else under n8n's user folder.
-		const mirrorStore = action === 'mirror' ? mirrorStoreFromEnvironment() : undefined;
-		return { limiterFactory, mirrorStore };
+		const mirrorStore = action === 'mirror' ? runtime.mirrorStore() : undefined;
+		return { runtime, mirrorStore };
 	} catch (error) {
 		throw new NodeOperationError(
 			context.getNode(),
@@ -190,7 +188,7 @@ function startSyncs(
 	const key = credentialKey(context);
 	const executionId = executionIdOf(context);
 	const readIdentifier = identifierReader(context, items, parameters.fields);
-	const { limiterFactory, mirrorStore } = stores;
+	const { runtime, mirrorStore } = stores;
 	const nearlyDone: Array<Promise<void>> = [];
 	const syncs = groups.map(async (group): Promise<SyncResult> => {
 		const userCount = group.users ? group.users.length : items.length;
@@ -217,7 +215,7 @@ function startSyncs(
 			userCount,
 			readIdentifier: users ? (user, field) => readIdentifier(users[user], field) : readIdentifier,
 			settings: parameters.settings,
-			limiterFactory,
+			runtime,
 			onNearlyDone: () => endInSight(),
 		});
 	});

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { AudienceChoice } from '../../engine/sync/runSync';
+import type { AudienceChoice } from '../../engine/sync';
 import type { ParameterProblem } from '../parameters';
 import { locatorValue, pinterestIdProblem, showableValue } from '../parameters';
 import type { ItemTemplate } from './parameters';

@@ -1,12 +1,9 @@
 import { readFileSync } from 'fs';
 import type { RedisOptions } from 'ioredis';
 
-import type { LimiterFactory } from '../rateLimit/writeLimiter';
-import { inProcessLimiterFactory } from '../rateLimit/writeLimiter';
-import { RedisLimiterFactory } from '../rateLimit/redisStarts';
-
 /**
- * Which limiter the node uses, from the environment of the n8n process. In queue mode the workers must
+ * Whether and which Redis the engine shares its state through (the rate limit, locks, Mirror's memory),
+ * from the environment of the n8n process. In queue mode the workers must
  * share one limiter per Pinterest user, or N workers would send N times the rate:
  *
  * 1. `PINTEREST_AUDIENCE_SYNC_REDIS=off` (or `false`, `0`, `disabled`): in-process limiter, whatever
@@ -141,27 +138,26 @@ export function redisChoiceFromEnvironment(
 	};
 }
 
-const factories = new Map<string, LimiterFactory>();
+/** How long a command may wait for an unreachable or silent Redis before the sync fails. */
+export const DEFAULT_UNAVAILABLE_AFTER_MS = 10_000;
 
-/**
- * The limiter factory for this process, memoised per configuration (in n8n: one per process, so one
- * Redis connection per worker shared by every execution and Pinterest user).
- */
-export function limiterFactoryFromEnvironment(env: Environment = process.env): LimiterFactory {
-	const choice = redisChoiceFromEnvironment(env);
-	if (!choice) return inProcessLimiterFactory;
-	const key = JSON.stringify(choice);
-	let factory = factories.get(key);
-	if (!factory) {
-		factory = new RedisLimiterFactory(choice);
-		factories.set(key, factory);
+/** The shared rate limiter cannot use Redis: the writes still waiting were not sent. */
+export class RedisLimiterUnavailable extends Error {
+	/** Short, stable text for "error reasons by count". */
+	readonly reason = 'shared rate limiter (Redis) unavailable';
+
+	constructor(
+		message: string,
+		/** host:port of the Redis server, never credentials. */
+		readonly endpoint: string,
+	) {
+		super(message);
+		this.name = 'RedisLimiterUnavailable';
 	}
-	return factory;
 }
 
-/** Closes every Redis limiter this module created (tests, shutdown). */
-export async function closeLimiterFactories(): Promise<void> {
-	const open = [...factories.values()];
-	factories.clear();
-	for (const factory of open) if (factory instanceof RedisLimiterFactory) await factory.close();
+/** `host:port` (or the socket path) of the options, without credentials. */
+export function redisEndpoint(options: RedisOptions): string {
+	if (options.path) return options.path;
+	return `${options.host ?? 'localhost'}:${options.port ?? 6379}`;
 }

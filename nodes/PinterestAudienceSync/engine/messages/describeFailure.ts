@@ -1,6 +1,6 @@
-import { AudienceProblem, PinterestApiError, classifyFailure } from '../pinterest/errors';
-import { RedisLimiterUnavailable } from '../rateLimit/redisStarts';
-import { RetryWindowEnded } from '../requests/callPinterest';
+import { AudienceProblem, PinterestApiError, classifyFailure } from '../pinterest';
+import { RedisLimiterUnavailable } from '../coordination';
+import { RetryWindowEnded } from '../requests';
 
 /** Where a failure happened, so the message can name it. */
 export interface FailureContext {

@@ -1,7 +1,18 @@
-import type { SendMark } from '../rateLimit/writeLimiter';
-
 /** What the engine needs from the transport: one authenticated Pinterest request. No n8n types here. */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH';
+
+/** What a customer-list write does with its records. */
+export type ListOperation = 'ADD' | 'REMOVE';
+
+/** What became of one request's records: accepted, or failed with `error`. */
+export type BatchOutcome = { ok: true } | { ok: false; error: unknown };
+
+/**
+ * Called by the transport right before a request leaves, so the write limiter counts its window from
+ * the send. `more`: the request may be sent again before it settles (n8n's OAuth2 path re-sends it after
+ * refreshing the token); it then calls `onSend()` again once settled.
+ */
+export type SendMark = (more?: boolean) => void;
 
 export interface PinterestRequest {
 	method: HttpMethod;

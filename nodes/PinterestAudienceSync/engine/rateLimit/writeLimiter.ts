@@ -1,8 +1,7 @@
 import Bottleneck from 'bottleneck';
 
-import { sleep } from '../requests/callPinterest';
-import type { SharedLocks } from '../coordination/locks';
-import { processLocks } from '../coordination/locks';
+import { sleep } from '../coordination';
+import type { SendMark } from '../pinterest';
 
 /**
  * Headroom on each window so that the few milliseconds between a request's start here and its arrival
@@ -32,13 +31,6 @@ const REMEMBERED_ROUND_TRIPS = 32;
 const COMPARED_ROUND_TRIPS = 4;
 /** Starts remembered for the exact window check: more than any window's slots. */
 const REMEMBERED_STARTS = 64;
-
-/**
- * Called by the transport right before a request leaves. `more`: the request may be sent again before
- * it settles (n8n's OAuth2 path re-sends it after refreshing the token); it then calls `onSend()` again
- * once settled.
- */
-export type SendMark = (more?: boolean) => void;
 
 /**
  * What the transport has said so far about one write's request; `update` wakes whoever waits on
@@ -356,38 +348,33 @@ export interface LimiterFactory {
 	create(id: string, window: WriteWindow): StartLimiter;
 	/** Whether other processes start writes through the same limiter state (Redis). */
 	readonly sharedAcrossProcesses: boolean;
-	/** Locks over the same processes as the limiter: one creation per audience name, one token refresh. */
-	readonly locks: SharedLocks;
 }
 
 export const inProcessLimiterFactory: LimiterFactory = {
 	create: (id, window) => new InProcessStartLimiter(id, bottleneckSettings(window)),
 	sharedAcrossProcesses: false,
-	locks: processLocks,
 };
-
-const limiters = new Map<string, UserWriteLimiter>();
 
 /**
  * One limiter per Pinterest user for the whole process: Pinterest counts writes per user (token
  * owner), whichever executions, audiences or credentials they come from.
  */
-export async function writeLimiterFor(
-	pinterestUserId: string,
-	requestsPerSecond: number,
-	factory: LimiterFactory = inProcessLimiterFactory,
-): Promise<UserWriteLimiter> {
-	let limiter = limiters.get(pinterestUserId);
-	if (!limiter) {
-		const id = `pinterest-audience-sync:writes:${pinterestUserId}`;
-		limiter = new UserWriteLimiter(
-			factory.create(id, writeWindowFor(requestsPerSecond)),
-			requestsPerSecond,
-			{
-				allStartsInThisProcess: !factory.sharedAcrossProcesses,
-			},
-		);
-		limiters.set(pinterestUserId, limiter);
+export class WriteLimiters {
+	private readonly limiters = new Map<string, UserWriteLimiter>();
+
+	constructor(private readonly factory: LimiterFactory = inProcessLimiterFactory) {}
+
+	limiterFor(pinterestUserId: string, requestsPerSecond: number): UserWriteLimiter {
+		let limiter = this.limiters.get(pinterestUserId);
+		if (!limiter) {
+			const id = `pinterest-audience-sync:writes:${pinterestUserId}`;
+			limiter = new UserWriteLimiter(
+				this.factory.create(id, writeWindowFor(requestsPerSecond)),
+				requestsPerSecond,
+				{ allStartsInThisProcess: !this.factory.sharedAcrossProcesses },
+			);
+			this.limiters.set(pinterestUserId, limiter);
+		}
+		return limiter;
 	}
-	return limiter;
 }

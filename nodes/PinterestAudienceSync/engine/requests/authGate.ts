@@ -1,6 +1,6 @@
-import { PinterestApiError, classifyFailure } from '../pinterest/errors';
-import type { SharedLocks } from '../coordination/locks';
-import { processLocks } from '../coordination/locks';
+import { PinterestApiError, classifyFailure } from '../pinterest';
+import type { SharedLocks } from '../coordination';
+import { InProcessLocks } from '../coordination';
 
 type GateState = 'unverified' | 'open' | 'verifying';
 
@@ -41,7 +41,7 @@ export class AuthGate {
 
 	constructor(
 		private readonly lockKey = 'default',
-		private readonly locks: SharedLocks = processLocks,
+		private readonly locks: SharedLocks = new InProcessLocks(),
 	) {}
 
 	/**
@@ -121,22 +121,18 @@ function isAnsweredByPinterest(error: unknown): boolean {
 	return error instanceof PinterestApiError && error.status !== undefined;
 }
 
-const gates = new Map<SharedLocks, Map<string, AuthGate>>();
+/** One gate per n8n credential for the whole process; `locks` span the processes that share it. */
+export class AuthGates {
+	private readonly gates = new Map<string, AuthGate>();
 
-/**
- * One gate per n8n credential for the whole process; `locks` spans the processes that share the
- * credential (the limiter factory's locks: Redis in queue mode, else this process).
- */
-export function authGateFor(credentialKey: string, locks: SharedLocks = processLocks): AuthGate {
-	let byCredential = gates.get(locks);
-	if (!byCredential) {
-		byCredential = new Map();
-		gates.set(locks, byCredential);
+	constructor(private readonly locks: SharedLocks) {}
+
+	gateFor(credentialKey: string): AuthGate {
+		let gate = this.gates.get(credentialKey);
+		if (!gate) {
+			gate = new AuthGate(credentialKey, this.locks);
+			this.gates.set(credentialKey, gate);
+		}
+		return gate;
 	}
-	let gate = byCredential.get(credentialKey);
-	if (!gate) {
-		gate = new AuthGate(credentialKey, locks);
-		byCredential.set(credentialKey, gate);
-	}
-	return gate;
 }

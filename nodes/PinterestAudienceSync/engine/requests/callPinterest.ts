@@ -1,8 +1,9 @@
 import type { AuthGate } from './authGate';
 import { sendAgainAfterExpiry } from './authGate';
-import type { CallStats, PinterestClient, PinterestRequest } from '../pinterest/client';
-import { PinterestApiError, classifyFailure, isRetryable } from '../pinterest/errors';
-import type { SendMark, UserWriteLimiter } from '../rateLimit/writeLimiter';
+import { sleep } from '../coordination';
+import type { CallStats, PinterestClient, PinterestRequest, SendMark } from '../pinterest';
+import { PinterestApiError, classifyFailure, isRetryable } from '../pinterest';
+import type { UserWriteLimiter } from '../rateLimit';
 
 export interface RetryPolicy {
 	/** Absolute time (ms since epoch) after which no new attempt starts. */
@@ -23,12 +24,6 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?
 	const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
 	return ceiling / 2 + Math.random() * (ceiling / 2);
 }
-
-export const sleep = (ms: number): Promise<void> =>
-	new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Lets pending I/O (answers, timers) run between slices of long synchronous work. */
-export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The cheapest authenticated read (counts only against the universal limit). */
 const TOKEN_PROBE: PinterestRequest = { method: 'GET', path: '/user_account' };
@@ -120,4 +115,37 @@ export class RetryWindowEnded extends Error {
 		super('The retry window ended before Pinterest accepted the request');
 		this.name = 'RetryWindowEnded';
 	}
+}
+
+/** How one run calls Pinterest: client, the credential's token gate, counters, retry window, timeout. */
+export interface CallEnvironment {
+	client: PinterestClient;
+	gate: AuthGate;
+	stats: CallStats;
+	retryWindowMs: number;
+	requestTimeoutMs: number;
+}
+
+/** One call through the engine's request path; a create gives `findApplied` (see CallOptions). */
+export function call<T>(
+	env: CallEnvironment,
+	request: PinterestRequest,
+	limiter?: UserWriteLimiter,
+	findApplied?: () => Promise<T | undefined>,
+): Promise<T> {
+	return callPinterest<T>(
+		{ timeoutMs: env.requestTimeoutMs, ...request },
+		{
+			client: () => env.client,
+			gate: env.gate,
+			limiter,
+			policy: {
+				deadline: Date.now() + env.retryWindowMs,
+				baseDelayMs: DEFAULT_BASE_DELAY_MS,
+				maxDelayMs: DEFAULT_MAX_DELAY_MS,
+			},
+			stats: [env.stats],
+			findApplied,
+		},
+	);
 }

@@ -24,7 +24,7 @@ interface Presence {
  * The syncs under way towards each list (a key naming the list, the operation and the settings that make
  * executions share a dispatcher). Execution IDs are n8n's: the syncs of one execution are one party.
  */
-export class Company {
+export class Coalescing {
 	private readonly presences = new Map<string, Presence>();
 
 	/** Notes a sync of `executionId` towards `key` from its start; the returned function ends it. */
@@ -82,6 +82,3 @@ function forgetSentBefore(presence: Presence, cutoff: number): void {
 		presence.lastSent.delete(executionId);
 	}
 }
-
-/** One per process, like the dispatchers: the executions of one n8n process meet here. */
-export const company = new Company();

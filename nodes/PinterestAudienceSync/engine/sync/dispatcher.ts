@@ -1,13 +1,15 @@
-import type { AuthGate } from '../requests/authGate';
-import type { CallStats, PinterestClient, PinterestRequest } from '../pinterest/client';
-import { classifyFailure } from '../pinterest/errors';
-import type { UserWriteLimiter } from '../rateLimit/writeLimiter';
-import type { RecordSource } from '../users/records';
-import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from '../requests/callPinterest';
-
-export type ListOperation = 'ADD' | 'REMOVE';
-
-export type BatchOutcome = { ok: true } | { ok: false; error: unknown };
+import type { AuthGate } from '../requests';
+import type {
+	BatchOutcome,
+	CallStats,
+	ListOperation,
+	PinterestClient,
+	PinterestRequest,
+} from '../pinterest';
+import { classifyFailure } from '../pinterest';
+import type { UserWriteLimiter } from '../rateLimit';
+import type { RecordSource } from '../users';
+import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from '../requests';
 
 /** The users of one execution bound for one list and operation. */
 export interface Contribution {
@@ -189,20 +191,24 @@ export class ListDispatcher {
 	}
 }
 
-const dispatchers = new Map<string, ListDispatcher>();
+/** The dispatchers with work, per list, operation and settings: executions with the same key share one. */
+export class Dispatchers {
+	private readonly dispatchers = new Map<string, ListDispatcher>();
 
-export function dispatcherFor(
-	key: string,
-	settings: DispatchSettings,
-	gate: AuthGate,
-	limiter: UserWriteLimiter,
-): ListDispatcher {
-	let dispatcher = dispatchers.get(key);
-	if (!dispatcher) {
-		dispatcher = new ListDispatcher(key, settings, gate, limiter, () => {
-			if (dispatchers.get(key) === dispatcher) dispatchers.delete(key);
-		});
-		dispatchers.set(key, dispatcher);
+	dispatcherFor(
+		key: string,
+		settings: DispatchSettings,
+		gate: AuthGate,
+		limiter: UserWriteLimiter,
+	): ListDispatcher {
+		const { dispatchers } = this;
+		let dispatcher = dispatchers.get(key);
+		if (!dispatcher) {
+			dispatcher = new ListDispatcher(key, settings, gate, limiter, () => {
+				if (dispatchers.get(key) === dispatcher) dispatchers.delete(key);
+			});
+			dispatchers.set(key, dispatcher);
+		}
+		return dispatcher;
 	}
-	return dispatcher;
 }

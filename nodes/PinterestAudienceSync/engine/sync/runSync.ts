@@ -1,217 +1,33 @@
-import { authGateFor } from '../requests/authGate';
-import { company } from './coalescing';
-import type { CallEnvironment, ResolvedAudience } from '../audience/audienceTarget';
+import type { ResolvedAudience } from '../audience';
+import { existingAudience } from '../audience';
+import { nextTurn } from '../coordination';
+import { audienceLabel } from '../messages';
+import { mirrorKey, mirrorList } from '../mirror';
 import {
-	existingAudience,
-	findOrCreateAudience,
-	forgetCustomerList,
-	pinterestUserOf,
-	sharedTarget,
-} from '../audience/audienceTarget';
-import type { PinterestClient } from '../pinterest/client';
-import { newCallStats } from '../pinterest/client';
-import type { BatchOutcome, ListOperation } from './dispatcher';
-import { dispatcherFor } from './dispatcher';
-import { AudienceProblem, classifyFailure } from '../pinterest/errors';
-import type { LimiterFactory, UserWriteLimiter } from '../rateLimit/writeLimiter';
-import { inProcessLimiterFactory, writeLimiterFor } from '../rateLimit/writeLimiter';
-import {
-	DEFAULT_BATCH_SIZE,
-	DEFAULT_FLUSH_WINDOW_SECONDS,
-	DEFAULT_REQUESTS_PER_SECOND,
-	DEFAULT_REQUEST_TIMEOUT_SECONDS,
-	DEFAULT_RETRY_WINDOW_MINUTES,
+	AudienceProblem,
 	MAX_USERS_PER_REQUEST,
 	MAX_WRITES_PER_SECOND,
-	MS_PER_MINUTE,
-	MS_PER_SECOND,
-} from '../pinterest/limits';
-import type { FailureContext, MarketerMessage } from '../messages/describeFailure';
-import { audienceLabel, describeFailure } from '../messages/describeFailure';
-import type { MirrorOptions, MirrorReport } from '../mirror/mirrorRun';
-import { mirrorKey, mirrorList } from '../mirror/mirrorRun';
-import type { MatchField } from '../users/normalise';
-import { MATCH_FIELD_LABELS } from '../users/normalise';
-import type { ReadIdentifier, RecordSource } from '../users/records';
-import { NO_RECORD, UserPreparer, recordRange } from '../users/records';
-import { nextTurn } from '../requests/callPinterest';
+	classifyFailure,
+	newCallStats,
+} from '../pinterest';
+import type { BatchOutcome, ListOperation } from '../pinterest';
+import type { UserWriteLimiter } from '../rateLimit';
+import { MATCH_FIELD_LABELS, UserPreparer, recordRange } from '../users';
+import type { RecordSource } from '../users';
+import { PENDING, RecordOutcomes } from './outcomes';
+import type { SyncRun } from './run';
+import { failureContextOf } from './run';
+import { resultOf } from './tally';
+import type { SyncJob, SyncResult, SyncSettings } from './types';
 
-export type SyncAction = 'add' | 'remove' | 'mirror';
-
-export type AudienceChoice =
-	{ mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
-
-export interface SyncSettings {
-	batchSize: number;
-	requestsPerSecond: number;
-	retryWindowMs: number;
-	flushWindowMs: number;
-	requestTimeoutMs: number;
-}
-
-export const DEFAULT_SYNC_SETTINGS: SyncSettings = {
-	batchSize: DEFAULT_BATCH_SIZE,
-	requestsPerSecond: DEFAULT_REQUESTS_PER_SECOND,
-	retryWindowMs: DEFAULT_RETRY_WINDOW_MINUTES * MS_PER_MINUTE,
-	flushWindowMs: DEFAULT_FLUSH_WINDOW_SECONDS * MS_PER_SECOND,
-	requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_SECONDS * MS_PER_SECOND,
-};
-
-export interface SyncJob {
-	client: PinterestClient;
-	/** Identifies the n8n credential: token refreshes and coalescing are per credential. */
-	credentialKey: string;
-	/**
-	 * n8n's execution ID. The syncs of one execution (each round of Loop Over Items) never wait for each
-	 * other; without it, every sync counts as an execution of its own.
-	 */
-	executionId?: string;
-	adAccountId: string;
-	audience: AudienceChoice;
-	action: SyncAction;
-	/** For `mirror`: where the list's memory is kept, and whether to resend everyone. */
-	mirror?: MirrorOptions;
-	fields: MatchField[];
-	userCount: number;
-	readIdentifier: ReadIdentifier;
-	settings: SyncSettings;
-	limiterFactory?: LimiterFactory;
-	/**
-	 * Called once when the end is in sight (at most ~2 s of writes left at the ceiling, or when the sync
-	 * ends): the caller's own closing work can then overlap the last requests.
-	 */
-	onNearlyDone?: () => void;
-}
-
-export enum UserStatus {
-	Pending = 0,
-	Synced = 1,
-	NotSynced = 2,
-	Errored = 3,
-}
-
-export const USER_STATUS_NAMES = ['pending', 'synced', 'notSynced', 'errored'] as const;
-
-export interface SyncMetrics {
-	entered: number;
-	proceededToNextStep: number;
-	usersSynced: number;
-	usersNotSynced: number;
-	usersPending: number;
-	usersErrored: number;
-	recordsSent: number;
-	requests: number;
-	retries: number;
-	rateLimited: number;
-	durationMs: number;
-	adAccountId: string;
-	audienceId: string | null;
-	audienceName: string | null;
-	customerListId: string | null;
-	audienceCreated: boolean;
-	action: SyncAction;
-	/** Mirror only: synced users with a record added, and with every record already a member. */
-	usersAdded?: number;
-	usersUnchanged?: number;
-	/** Mirror only: remembered identifiers absent from the input that Pinterest acknowledged removing. */
-	usersRemoved?: number;
-	/** Mirror only: identifiers that should have been removed but were not; the next mirror run tries again. */
-	usersNotRemoved?: number;
-	/** Mirror only, on a list with no memory: why nothing was removed. */
-	mirrorBaseline?: string;
-	notSyncedReasons: Record<string, number>;
-	errorReasons: Record<string, number>;
-}
-
-export interface SyncResult {
-	statuses: Uint8Array;
-	/** Reason per user that was not synced or errored. */
-	reasons: Map<number, string>;
-	metrics: SyncMetrics;
-	/** The first failure, in a marketer's words, when any user errored. */
-	failure?: MarketerMessage;
-	/** What caused `failure`, for callers that pick an error type. */
-	failureCause?: unknown;
-}
-
-/** What became of a record: not settled yet, acknowledged by Pinterest, or failed. */
-const PENDING = 0;
-const OUTCOME_OK = 1;
-const OUTCOME_FAILED = 2;
 /** Users read and hashed between two turns of the event loop while requests are under way (a few ms). */
 const PREPARE_SLICE_USERS = 1024;
 /** Records left unsettled when `onNearlyDone` is called: two seconds of writes at the ceiling. */
 const NEARLY_DONE_RECORDS = 2 * MAX_WRITES_PER_SECOND * MAX_USERS_PER_REQUEST;
-export const MIRROR_BASELINE = 'first run: no earlier membership known, nothing removed';
+
 let syncsWithoutExecutionId = 0;
 
-/**
- * What became of each unique record of a run. A failed record points at its failure in `failures`, which
- * holds each distinct failure once, in the order they happened.
- */
-class RecordOutcomes {
-	/** PENDING, OUTCOME_OK or OUTCOME_FAILED, per record. */
-	readonly outcome: Uint8Array;
-	/** Per failed record, the index of its failure in `failures`. */
-	readonly failureOf: Int32Array;
-	/** Mirror only: records that had to be added (1), as opposed to those already members (0). */
-	readonly added: Uint8Array | undefined;
-	readonly failures: unknown[] = [];
-	/** Records settled so far, either way. */
-	settled = 0;
-
-	/** How many unique records there are is known only at the end: room for the most there can be. */
-	constructor(maxRecords: number, mirror: boolean) {
-		this.outcome = new Uint8Array(maxRecords);
-		this.failureOf = new Int32Array(maxRecords).fill(-1);
-		this.added = mirror ? new Uint8Array(maxRecords) : undefined;
-	}
-
-	/** Records [start, start + count) settled with `outcome`. */
-	settle(start: number, count: number, outcome: BatchOutcome): void {
-		this.settled += count;
-		if (outcome.ok) {
-			this.outcome.fill(OUTCOME_OK, start, start + count);
-			return;
-		}
-		const failure = this.noteFailure(outcome.error);
-		this.outcome.fill(OUTCOME_FAILED, start, start + count);
-		this.failureOf.fill(failure, start, start + count);
-	}
-
-	/** Keeps a failure once; its index in `failures`. */
-	noteFailure(error: unknown): number {
-		const known = this.failures.indexOf(error);
-		return known === -1 ? this.failures.push(error) - 1 : known;
-	}
-
-	/** Records Pinterest acknowledged that had to be sent (for Mirror, not those already members). */
-	acknowledgedSends(): number {
-		const { outcome, added } = this;
-		let sent = 0;
-		for (let record = 0; record < outcome.length; record++) {
-			if (outcome[record] === OUTCOME_OK && (!added || added[record] === 1)) sent++;
-		}
-		return sent;
-	}
-}
-
-/** One run's state, shared by its steps. */
-interface SyncRun {
-	job: SyncJob;
-	/** Reads and hashes the users a slice at a time; holds their unique records. */
-	users: UserPreparer;
-	outcomes: RecordOutcomes;
-	/** How this run calls Pinterest: client, the credential's token gate, counters, retry window, timeout. */
-	pinterest: CallEnvironment;
-	/** The audience and customer list the users go to, once resolved. */
-	target?: ResolvedAudience;
-	/** Mirror only: what the mirror run reported (first run, removals). */
-	mirrored?: MirrorReport;
-	toldNearlyDone: boolean;
-}
-
-/** Where a run meets the executions heading for the same list (see company.ts). */
+/** Where a run meets the executions heading for the same list (see coalescing.ts). */
 interface Presence {
 	key: string;
 	executionId: string;
@@ -249,10 +65,6 @@ export async function runSync(job: SyncJob): Promise<SyncResult> {
 	return resultOf(run, started);
 }
 
-function limiterFactoryOf(job: SyncJob): LimiterFactory {
-	return job.limiterFactory ?? inProcessLimiterFactory;
-}
-
 function startRun(job: SyncJob): SyncRun {
 	// The users of a large execution are prepared a slice at a time, so that its first requests leave
 	// while the rest are still read and hashed; enough for one request (and for a create) come first.
@@ -264,7 +76,7 @@ function startRun(job: SyncJob): SyncRun {
 		outcomes: new RecordOutcomes(job.userCount * job.fields.length, job.action === 'mirror'),
 		pinterest: {
 			client: job.client,
-			gate: authGateFor(job.credentialKey, limiterFactoryOf(job).locks),
+			gate: job.runtime.authGates.gateFor(job.credentialKey),
 			stats: newCallStats(),
 			retryWindowMs: job.settings.retryWindowMs,
 			requestTimeoutMs: job.settings.requestTimeoutMs,
@@ -297,7 +109,8 @@ function settle(run: SyncRun, start: number, count: number, outcome: BatchOutcom
 	tellIfNearlyDone(run);
 	if (outcome.ok || !run.target) return;
 	const kind = classifyFailure(outcome.error);
-	if (kind === 'notFound' || kind === 'forbidden') forgetCustomerList(run.target.customerListId);
+	if (kind === 'notFound' || kind === 'forbidden')
+		run.job.runtime.targets.forgetCustomerList(run.target.customerListId);
 }
 
 /** Names the list as the job picked it: by audience ID, or by the name to find or create. */
@@ -323,7 +136,8 @@ async function syncWithPinterest(run: SyncRun): Promise<void> {
 		executionId: job.executionId || `sync-${++syncsWithoutExecutionId}`,
 	};
 	const { key, executionId } = presence;
-	const leaveCompany = company.join(key, executionId, job.settings.flushWindowMs, Date.now());
+	const { coalescing } = job.runtime;
+	const leaveCompany = coalescing.join(key, executionId, job.settings.flushWindowMs, Date.now());
 	const held: HeldWhileSyncing = {};
 	try {
 		const resolving = resolveTarget(run, held);
@@ -355,10 +169,11 @@ async function syncWithPinterest(run: SyncRun): Promise<void> {
 async function resolveTarget(run: SyncRun, held: HeldWhileSyncing): Promise<ResolvedTarget> {
 	const { job } = run;
 	const { requestsPerSecond } = job.settings;
-	const pinterestUserId = await pinterestUserOf(run.pinterest, job.credentialKey);
-	const limiter = await writeLimiterFor(pinterestUserId, requestsPerSecond, limiterFactoryOf(job));
+	const { targets, writeLimiters } = job.runtime;
+	const pinterestUserId = await targets.pinterestUserOf(run.pinterest, job.credentialKey);
+	const limiter = writeLimiters.limiterFor(pinterestUserId, requestsPerSecond);
 	held.releaseRate = await limiter.useRate(requestsPerSecond);
-	const shared = await sharedTarget(targetKeyOf(job), () => lookUpTarget(run, limiter));
+	const shared = await targets.sharedTarget(targetKeyOf(job), () => lookUpTarget(run, limiter));
 	run.target = shared.target;
 	held.releaseTarget = shared.release;
 	return { limiter, target: shared.target };
@@ -371,14 +186,14 @@ function lookUpTarget(run: SyncRun, limiter: UserWriteLimiter): Promise<Resolved
 	if (audience.mode === 'existing')
 		return existingAudience(run.pinterest, job.adAccountId, audience.audienceId);
 	const { records } = run.users;
-	return findOrCreateAudience(run.pinterest, limiter, {
+	return job.runtime.targets.findOrCreateAudience(run.pinterest, limiter, {
 		credentialKey: job.credentialKey,
 		adAccountId: job.adAccountId,
 		name: audience.name,
 		fields: job.fields,
 		firstRecords: records.toArray(0, Math.min(records.length, job.settings.batchSize)),
 		mayCreate: job.action !== 'remove',
-		locks: limiterFactoryOf(job).locks,
+		locks: job.runtime.locks,
 	});
 }
 
@@ -391,18 +206,20 @@ function senderTo(run: SyncRun, { limiter, target }: ResolvedTarget): SendToList
 	const { adAccountId, credentialKey } = job;
 	const { customerListId } = target;
 	return (operation, records, holdRemainder, onOutcome) =>
-		dispatcherFor(
-			[
-				credentialKey,
-				adAccountId,
-				customerListId,
-				operation,
-				sharingSettingsKey(job.settings),
-			].join('|'),
-			{ adAccountId, customerListId, operation, ...job.settings },
-			pinterest.gate,
-			limiter,
-		).submit({ records, client: job.client, stats: pinterest.stats, holdRemainder, onOutcome });
+		job.runtime.dispatchers
+			.dispatcherFor(
+				[
+					credentialKey,
+					adAccountId,
+					customerListId,
+					operation,
+					sharingSettingsKey(job.settings),
+				].join('|'),
+				{ adAccountId, customerListId, operation, ...job.settings },
+				pinterest.gate,
+				limiter,
+			)
+			.submit({ records, client: job.client, stats: pinterest.stats, holdRemainder, onOutcome });
 }
 
 /** Add or Remove: the users' records leave in requests while the rest are still prepared. */
@@ -427,7 +244,7 @@ async function sendUsers(
 		const holdRemainder =
 			!last ||
 			(records.length - sentOnCreate < batchSize &&
-				company.worthWaiting(presence.key, presence.executionId, Date.now()));
+				job.runtime.coalescing.worthWaiting(presence.key, presence.executionId, Date.now()));
 		submissions.push(
 			send(operation, recordRange(records, start, end), holdRemainder, (offset, count, outcome) =>
 				settle(run, start + offset, count, outcome),
@@ -441,7 +258,7 @@ async function sendUsers(
 		await prepareNextSlice(users);
 	}
 	submitUpTo(records.length, true);
-	company.sent(presence.key, presence.executionId, Date.now());
+	job.runtime.coalescing.sent(presence.key, presence.executionId, Date.now());
 	tellIfNearlyDone(run);
 	await Promise.all(submissions);
 }
@@ -497,205 +314,4 @@ function failUnsettled(run: SyncRun, error: unknown): void {
 		if (outcomes.outcome[record] === PENDING) settle(run, record, 1, { ok: false, error });
 	}
 	outcomes.noteFailure(error);
-}
-
-/** The target as far as it is known, for failure messages and the metrics. */
-function failureContextOf(run: SyncRun): FailureContext {
-	const { job, target } = run;
-	const { audience } = job;
-	return {
-		adAccountId: job.adAccountId,
-		audienceId:
-			target?.audienceId ?? (audience.mode === 'existing' ? audience.audienceId : undefined),
-		audienceName:
-			target?.audienceName ?? (audience.mode === 'createNew' ? audience.name : undefined),
-		customerListId: target?.customerListId,
-		retryWindowMs: job.settings.retryWindowMs,
-	};
-}
-
-function resultOf(run: SyncRun, started: number): SyncResult {
-	const context = failureContextOf(run);
-	const { failures } = run.outcomes;
-	const messages = failures.map((error) => describeFailure(error, context));
-	const tally = tallyUsers(run, messages);
-	return {
-		statuses: tally.statuses,
-		reasons: tally.reasons,
-		failure: messages[0],
-		failureCause: failures[0],
-		metrics: metricsOf(run, tally, context, started),
-	};
-}
-
-/** What became of each user, and the counts. */
-interface UserTally {
-	statuses: Uint8Array;
-	/** Reason per user that was not synced or errored. */
-	reasons: Map<number, string>;
-	/** Users per UserStatus. */
-	counts: number[];
-	notSyncedReasons: Record<string, number>;
-	errorReasons: Record<string, number>;
-	/** Mirror only: synced users with a record that had to be added. */
-	usersAdded: number;
-}
-
-function tallyUsers(run: SyncRun, messages: MarketerMessage[]): UserTally {
-	const { userCount } = run.job;
-	const tally: UserTally = {
-		statuses: new Uint8Array(userCount),
-		reasons: new Map(),
-		counts: [0, 0, 0, 0],
-		notSyncedReasons: {},
-		errorReasons: {},
-		usersAdded: 0,
-	};
-	for (let user = 0; user < userCount; user++) {
-		const status = tallyUser(run, user, messages, tally);
-		tally.statuses[user] = status;
-		tally.counts[status]++;
-	}
-	return tally;
-}
-
-function countReason(reasons: Record<string, number>, reason: string): void {
-	reasons[reason] = (reasons[reason] ?? 0) + 1;
-}
-
-/**
- * One user's status, its reason noted in `tally`: Not Synced without a usable identifier, Errored when a
- * record failed, Pending while one is unsettled, else Synced.
- */
-function tallyUser(
-	run: SyncRun,
-	user: number,
-	messages: MarketerMessage[],
-	tally: UserTally,
-): UserStatus {
-	const notSynced = run.users.notSynced.get(user);
-	if (notSynced !== undefined) {
-		tally.reasons.set(user, notSynced);
-		countReason(tally.notSyncedReasons, notSynced);
-		return UserStatus.NotSynced;
-	}
-	const { outcome, failureOf } = run.outcomes;
-	const width = run.job.fields.length;
-	let status = UserStatus.Synced;
-	for (let field = 0; field < width; field++) {
-		const record = run.users.userRecords[user * width + field];
-		if (record === NO_RECORD) continue;
-		if (outcome[record] === OUTCOME_FAILED) {
-			const reason = messages[failureOf[record]].reason;
-			tally.reasons.set(user, reason);
-			countReason(tally.errorReasons, reason);
-			return UserStatus.Errored;
-		}
-		if (outcome[record] !== OUTCOME_OK) status = UserStatus.Pending;
-	}
-	if (status === UserStatus.Synced && hadToBeAdded(run, user)) tally.usersAdded++;
-	return status;
-}
-
-/** Mirror: whether one of a user's records had to be added (was not a member already). */
-function hadToBeAdded(run: SyncRun, user: number): boolean {
-	const { added } = run.outcomes;
-	if (!added) return false;
-	const width = run.job.fields.length;
-	for (let field = 0; field < width; field++) {
-		const record = run.users.userRecords[user * width + field];
-		if (record !== NO_RECORD && added[record] === 1) return true;
-	}
-	return false;
-}
-
-function metricsOf(
-	run: SyncRun,
-	tally: UserTally,
-	context: FailureContext,
-	started: number,
-): SyncMetrics {
-	const { job, target, mirrored } = run;
-	const { stats } = run.pinterest;
-	const { counts } = tally;
-	return {
-		entered: job.userCount,
-		proceededToNextStep: job.userCount,
-		usersSynced: counts[UserStatus.Synced],
-		usersNotSynced: counts[UserStatus.NotSynced],
-		usersPending: counts[UserStatus.Pending],
-		usersErrored: counts[UserStatus.Errored],
-		recordsSent: run.outcomes.acknowledgedSends() + (mirrored?.removed ?? 0),
-		requests: stats.requests,
-		retries: stats.retries,
-		rateLimited: stats.rateLimited,
-		durationMs: Date.now() - started,
-		adAccountId: job.adAccountId,
-		audienceId: context.audienceId ?? null,
-		audienceName: context.audienceName ?? null,
-		customerListId: target?.customerListId ?? null,
-		audienceCreated: target?.created ?? false,
-		action: job.action,
-		...(job.action === 'mirror' ? mirrorMetricsOf(mirrored, tally) : {}),
-		notSyncedReasons: tally.notSyncedReasons,
-		errorReasons: tally.errorReasons,
-	};
-}
-
-function mirrorMetricsOf(
-	mirrored: MirrorReport | undefined,
-	tally: UserTally,
-): Partial<SyncMetrics> {
-	const metrics: Partial<SyncMetrics> = {
-		usersAdded: tally.usersAdded,
-		usersRemoved: mirrored?.removed ?? 0,
-		usersUnchanged: tally.counts[UserStatus.Synced] - tally.usersAdded,
-		usersNotRemoved: mirrored?.notRemoved ?? 0,
-	};
-	if (mirrored?.firstRun) metrics.mirrorBaseline = MIRROR_BASELINE;
-	return metrics;
-}
-
-/** What the users' items named as their target, when it could not be used. */
-export interface GivenTarget {
-	adAccountId: string;
-	audienceId: string | null;
-	audienceName: string | null;
-}
-
-/**
- * The result for users whose item named no usable target (e.g. an empty audience name): each is Not Synced
- * with `reason`, and nothing was sent.
- */
-export function notSyncedResult(
-	userCount: number,
-	reason: string,
-	action: SyncAction,
-	given: GivenTarget,
-): SyncResult {
-	const reasons = new Map<number, string>();
-	for (let user = 0; user < userCount; user++) reasons.set(user, reason);
-	return {
-		statuses: new Uint8Array(userCount).fill(UserStatus.NotSynced),
-		reasons,
-		metrics: {
-			entered: userCount,
-			proceededToNextStep: userCount,
-			usersSynced: 0,
-			usersNotSynced: userCount,
-			usersPending: 0,
-			usersErrored: 0,
-			recordsSent: 0,
-			requests: 0,
-			retries: 0,
-			rateLimited: 0,
-			durationMs: 0,
-			...given,
-			customerListId: null,
-			audienceCreated: false,
-			action,
-			notSyncedReasons: userCount > 0 ? { [reason]: userCount } : {},
-			errorReasons: {},
-		},
-	};
 }

@@ -25,11 +25,11 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type {
 	FailureKind,
 	NetworkFailure,
-} from '../../../../nodes/PinterestAudienceSync/engine/pinterest/errors';
+} from '../../../../nodes/PinterestAudienceSync/engine/pinterest';
 import {
 	PinterestApiError,
 	classifyFailure,
-} from '../../../../nodes/PinterestAudienceSync/engine/pinterest/errors';
+} from '../../../../nodes/PinterestAudienceSync/engine/pinterest';
 import { toPinterestApiError } from '../../../../nodes/PinterestAudienceSync/transport';
 import { testNode } from '../../../helpers/n8nContext';
 

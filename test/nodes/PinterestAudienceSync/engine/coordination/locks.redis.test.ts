@@ -7,8 +7,8 @@ import Redis from 'ioredis';
 import {
 	InProcessLocks,
 	RedisLocks,
-} from '../../../../../nodes/PinterestAudienceSync/engine/coordination/locks';
-import { sleep } from '../../../../../nodes/PinterestAudienceSync/engine/requests/callPinterest';
+	sleep,
+} from '../../../../../nodes/PinterestAudienceSync/engine/coordination';
 import { startRedisServer, type RedisServer } from '../../../../queue-mode/redisServer';
 
 jest.setTimeout(60_000);

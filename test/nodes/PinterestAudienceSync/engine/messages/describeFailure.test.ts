@@ -3,10 +3,10 @@
  * Sync Users (an audience to sync to), the audience operations (an audience or seed audience, no "Create
  * New Audience" to offer) and the list searches (an ad account, or none).
  */
-import { PinterestApiError } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/errors';
-import type { FailureContext } from '../../../../../nodes/PinterestAudienceSync/engine/messages/describeFailure';
-import { describeFailure } from '../../../../../nodes/PinterestAudienceSync/engine/messages/describeFailure';
-import { RetryWindowEnded } from '../../../../../nodes/PinterestAudienceSync/engine/requests/callPinterest';
+import { PinterestApiError } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import type { FailureContext } from '../../../../../nodes/PinterestAudienceSync/engine/messages';
+import { describeFailure } from '../../../../../nodes/PinterestAudienceSync/engine/messages';
+import { RetryWindowEnded } from '../../../../../nodes/PinterestAudienceSync/engine/requests';
 
 const SYNC: FailureContext = {
 	adAccountId: '549755885175',

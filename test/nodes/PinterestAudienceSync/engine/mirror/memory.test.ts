@@ -7,9 +7,9 @@ import {
 	FileMirrorStore,
 	LOCK_LEASE_MS,
 	MirrorMemoryUnavailable,
-	mirrorStoreFromEnvironment,
 	n8nDataFolder,
-} from '../../../../../nodes/PinterestAudienceSync/engine/mirror/memory';
+	openMirrorStore,
+} from '../../../../../nodes/PinterestAudienceSync/engine/mirror';
 
 let folder: string;
 beforeEach(() => {
@@ -21,7 +21,7 @@ const KEY = '549755885175-549755886001-email';
 
 it('lives under n8n user folder, like n8n: $N8N_USER_FOLDER/.n8n, else ~/.n8n', () => {
 	expect(n8nDataFolder({ N8N_USER_FOLDER: '/srv/n8n' })).toBe(join('/srv/n8n', '.n8n'));
-	const store = mirrorStoreFromEnvironment({ N8N_USER_FOLDER: folder });
+	const { store } = openMirrorStore(undefined, { N8N_USER_FOLDER: folder });
 	expect(store).toBeInstanceOf(FileMirrorStore);
 	expect(store.description).toContain(join(folder, '.n8n', 'pinterest-audience-sync', 'mirror'));
 });

@@ -11,6 +11,7 @@ import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
 import {
 	DIFFERENCE,
+	FileMirrorStore,
 	UNION,
 	applyChanges,
 	combine,
@@ -18,14 +19,14 @@ import {
 	encodeMirrorState,
 	gather,
 	sortOrder,
-} from '../../../../../nodes/PinterestAudienceSync/engine/mirror/mirrorRun';
-import type { MirrorStore } from '../../../../../nodes/PinterestAudienceSync/engine/mirror/mirrorRun';
-import { FileMirrorStore } from '../../../../../nodes/PinterestAudienceSync/engine/mirror/memory';
+} from '../../../../../nodes/PinterestAudienceSync/engine/mirror';
+import type { MirrorStore } from '../../../../../nodes/PinterestAudienceSync/engine/mirror';
 import {
 	DEFAULT_SYNC_SETTINGS,
 	MIRROR_BASELINE,
 	runSync,
-} from '../../../../../nodes/PinterestAudienceSync/engine/sync/runSync';
+} from '../../../../../nodes/PinterestAudienceSync/engine/sync';
+import { processRuntime } from '../../../../../nodes/PinterestAudienceSync/engine/runtime';
 import { fetchClient } from '../../../../queue-mode/fetchClient';
 import type { NodeRun } from '../../../../helpers/nodeRunner';
 import {
@@ -290,6 +291,7 @@ describe('a run that dies after sending, before it records the outcome', () => {
 			userCount: to - from,
 			readIdentifier: (user) => `user${from + user}@example.com`,
 			settings: { ...DEFAULT_SYNC_SETTINGS, flushWindowMs: 0 },
+			runtime: processRuntime(),
 		});
 
 	it('the users it added are removed by the next run when they left the input', async () => {

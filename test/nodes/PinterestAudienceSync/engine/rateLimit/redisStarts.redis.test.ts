@@ -9,20 +9,19 @@ import { join } from 'path';
 
 import { startEmulator } from '../../../../../emulator';
 import {
+	RedisLimiterFactory,
 	UserWriteLimiter,
-	inProcessLimiterFactory,
 	writeWindowFor,
-} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
+} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit';
 import {
 	RedisConfigurationError,
-	closeLimiterFactories,
-	limiterFactoryFromEnvironment,
-	redisChoiceFromEnvironment,
-} from '../../../../../nodes/PinterestAudienceSync/engine/coordination/redisSettings';
-import {
-	RedisLimiterFactory,
 	RedisLimiterUnavailable,
-} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/redisStarts';
+	redisChoiceFromEnvironment,
+} from '../../../../../nodes/PinterestAudienceSync/engine/coordination';
+import {
+	closeProcessRuntimes,
+	processRuntime,
+} from '../../../../../nodes/PinterestAudienceSync/engine/runtime';
 import { expectStartsWithinWindow, timedPatch } from '../../../../helpers/timedWrites';
 import { freePort, startRedisServer, type RedisServer } from '../../../../queue-mode/redisServer';
 
@@ -60,23 +59,21 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 afterEach(async () => {
 	for (const factory of factories.splice(0)) await factory.close();
-	await closeLimiterFactories();
+	await closeProcessRuntimes();
 });
 
-describe('limiter choice from the environment (queueMode)', () => {
+describe('limiter choice from the environment (redisSettings, runtime)', () => {
 	it('is in-process outside queue mode, and Redis with n8n defaults in queue mode', () => {
-		expect(limiterFactoryFromEnvironment({})).toBe(inProcessLimiterFactory);
-		expect(limiterFactoryFromEnvironment({ EXECUTIONS_MODE: 'regular' })).toBe(
-			inProcessLimiterFactory,
-		);
+		expect(processRuntime({}).sharedAcrossProcesses).toBe(false);
+		expect(processRuntime({ EXECUTIONS_MODE: 'regular' }).sharedAcrossProcesses).toBe(false);
 		expect(redisChoiceFromEnvironment({ EXECUTIONS_MODE: 'queue' })?.redis).toEqual({
 			host: 'localhost',
 			port: 6379,
 			db: 0,
 		});
-		const factory = limiterFactoryFromEnvironment({ EXECUTIONS_MODE: 'queue' });
-		expect(factory).toBeInstanceOf(RedisLimiterFactory);
-		expect((factory as RedisLimiterFactory).endpoint).toBe('localhost:6379');
+		const runtime = processRuntime({ EXECUTIONS_MODE: 'queue' });
+		expect(runtime.sharedAcrossProcesses).toBe(true);
+		expect(runtime.redisEndpoint).toBe('localhost:6379');
 	});
 
 	it("reads n8n's QUEUE_BULL_REDIS_* settings, including <NAME>_FILE", () => {
@@ -134,12 +131,12 @@ describe('limiter choice from the environment (queueMode)', () => {
 		});
 		for (const off of ['off', 'OFF', 'false', '0']) {
 			expect(
-				limiterFactoryFromEnvironment({
+				processRuntime({
 					EXECUTIONS_MODE: 'queue',
 					PINTEREST_AUDIENCE_SYNC_REDIS_URL: url,
 					PINTEREST_AUDIENCE_SYNC_REDIS: off,
-				}),
-			).toBe(inProcessLimiterFactory);
+				}).sharedAcrossProcesses,
+			).toBe(false);
 		}
 	});
 
@@ -161,12 +158,10 @@ describe('limiter choice from the environment (queueMode)', () => {
 		).toThrow(/QUEUE_BULL_REDIS_PORT/);
 	});
 
-	it('is memoised: one factory (one connection) per configuration and process', () => {
+	it('is memoised: one runtime (one connection) per configuration and process', () => {
 		const env = { EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_PORT: '6399' };
-		expect(limiterFactoryFromEnvironment(env)).toBe(limiterFactoryFromEnvironment({ ...env }));
-		expect(limiterFactoryFromEnvironment(env)).not.toBe(
-			limiterFactoryFromEnvironment({ ...env, QUEUE_BULL_REDIS_DB: '1' }),
-		);
+		expect(processRuntime(env)).toBe(processRuntime({ ...env }));
+		expect(processRuntime(env)).not.toBe(processRuntime({ ...env, QUEUE_BULL_REDIS_DB: '1' }));
 	});
 });
 

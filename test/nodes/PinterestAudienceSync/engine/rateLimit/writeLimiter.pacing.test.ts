@@ -4,7 +4,7 @@
  */
 import { startEmulator } from '../../../../../emulator';
 import type { Emulator } from '../../../../../emulator';
-import type { SendMark } from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
+import type { SendMark } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
 import {
 	expectRefusalsOnlyFromArrivalJitter,
 	expectStartsWithinWindow,

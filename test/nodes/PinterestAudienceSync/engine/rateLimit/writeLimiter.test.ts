@@ -9,7 +9,7 @@ import {
 	bottleneckSettings,
 	relaxedSpacing,
 	writeWindowFor,
-} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
+} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit';
 import { limiterFor, timedPatch, type TimedWrite } from '../../../../helpers/timedWrites';
 
 jest.setTimeout(60_000);

@@ -7,18 +7,21 @@ import { createHash } from 'node:crypto';
 
 import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
-import { authGateFor } from '../../../../../nodes/PinterestAudienceSync/engine/requests/authGate';
-import type { PinterestRequest } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/client';
-import { newCallStats } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/client';
-import { PinterestApiError } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/errors';
-import { PAGE_SIZE, bookmarkPages } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/paging';
-import type { CallOptions } from '../../../../../nodes/PinterestAudienceSync/engine/requests/callPinterest';
-import { callPinterest } from '../../../../../nodes/PinterestAudienceSync/engine/requests/callPinterest';
+import { callPinterest } from '../../../../../nodes/PinterestAudienceSync/engine/requests';
 import type {
 	PinterestAudience,
 	PinterestCustomerList,
 	PinterestPage,
-} from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/objects';
+	PinterestRequest,
+} from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import {
+	PAGE_SIZE,
+	PinterestApiError,
+	bookmarkPages,
+	newCallStats,
+} from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import type { CallOptions } from '../../../../../nodes/PinterestAudienceSync/engine/requests';
+import { processRuntime } from '../../../../../nodes/PinterestAudienceSync/engine/runtime';
 import { pinterestClientFor } from '../../../../../nodes/PinterestAudienceSync/transport';
 import { createExecuteContext } from '../../../../helpers/n8nContext';
 import { credentialFor } from '../../../../helpers/nodeRunner';
@@ -41,7 +44,7 @@ function callOptions<T>(overrides: Partial<CallOptions<T>> = {}): CallOptions<T>
 	);
 	return {
 		client: () => client,
-		gate: authGateFor('retry'),
+		gate: processRuntime().authGates.gateFor('retry'),
 		policy: { deadline: Date.now() + 60_000, baseDelayMs: 1, maxDelayMs: 1 },
 		stats: [newCallStats()],
 		...overrides,

@@ -1,21 +1,21 @@
 /**
- * When waiting for company can gain anything (company.ts). The clock is an argument: every instant is
+ * When waiting for company can gain anything (coalescing.ts). The clock is an argument: every instant is
  * given, so nothing here depends on the machine's speed.
  */
-import { Company } from '../../../../../nodes/PinterestAudienceSync/engine/sync/coalescing';
+import { Coalescing } from '../../../../../nodes/PinterestAudienceSync/engine/sync';
 
 const LIST = 'credential|account|existing|audience|add|1900|5000|900000|30000';
 const WINDOW = 5_000;
 
-describe('Company', () => {
+describe('Coalescing', () => {
 	it('has nobody to wait for when an execution syncs to a list alone', () => {
-		const company = new Company();
+		const company = new Coalescing();
 		company.join(LIST, 'lone', WINDOW, 0);
 		expect(company.worthWaiting(LIST, 'lone', 10)).toBe(false);
 	});
 
 	it('waits while another execution syncs to the same list, and no longer once it has ended', () => {
-		const company = new Company();
+		const company = new Coalescing();
 		const leaveOther = company.join(LIST, 'other', WINDOW, 0);
 		company.join(LIST, 'mine', WINDOW, 1);
 		expect(company.worthWaiting(LIST, 'mine', 2)).toBe(true);
@@ -24,7 +24,7 @@ describe('Company', () => {
 	});
 
 	it('does not count executions syncing to another list, with another action or other settings', () => {
-		const company = new Company();
+		const company = new Coalescing();
 		company.join(LIST.replace('|add|', '|remove|'), 'remover', WINDOW, 0);
 		company.join(LIST.replace('|5000|', '|0|'), 'unbatched', 0, 0);
 		company.join(LIST.replace('audience', 'another'), 'elsewhere', WINDOW, 0);
@@ -33,7 +33,7 @@ describe('Company', () => {
 	});
 
 	it('never lets an execution wait for itself (two of its syncs at once are one party)', () => {
-		const company = new Company();
+		const company = new Coalescing();
 		const leaveFirst = company.join(LIST, 'loop', WINDOW, 0);
 		company.join(LIST, 'loop', WINDOW, 0);
 		expect(company.worthWaiting(LIST, 'loop', 1)).toBe(false);
@@ -45,7 +45,7 @@ describe('Company', () => {
 	});
 
 	it('never holds the next round of an execution that sent to the list within the flush window', () => {
-		const company = new Company();
+		const company = new Coalescing();
 		const leaveRound1 = company.join(LIST, 'loop', WINDOW, 0);
 		company.sent(LIST, 'loop', 100);
 		leaveRound1();
@@ -59,7 +59,7 @@ describe('Company', () => {
 	});
 
 	it('remembers a round that ended while other lists come and go', () => {
-		const company = new Company();
+		const company = new Coalescing();
 		company.join(LIST, 'loop', WINDOW, 0)();
 		company.sent(LIST, 'loop', 0);
 		for (let k = 0; k < 100; k++) company.join(`${LIST}|${k}`, `lone-${k}`, WINDOW, 10 + k)();
@@ -69,7 +69,7 @@ describe('Company', () => {
 	});
 
 	it('never waits with a flush window of 0 (coalescing off)', () => {
-		const company = new Company();
+		const company = new Coalescing();
 		const OFF = LIST.replace('|5000|', '|0|');
 		company.join(OFF, 'other', 0, 0);
 		company.join(OFF, 'mine', 0, 0);

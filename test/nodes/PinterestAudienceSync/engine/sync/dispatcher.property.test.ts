@@ -11,16 +11,16 @@ import fc from 'fast-check';
 
 import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
-import { AuthGate } from '../../../../../nodes/PinterestAudienceSync/engine/requests/authGate';
-import { newCallStats } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/client';
-import type { PinterestClient } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/client';
-import { ListDispatcher } from '../../../../../nodes/PinterestAudienceSync/engine/sync/dispatcher';
+import { AuthGate } from '../../../../../nodes/PinterestAudienceSync/engine/requests';
+import { newCallStats } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import type { PinterestClient } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import { ListDispatcher } from '../../../../../nodes/PinterestAudienceSync/engine/sync';
 import {
 	InProcessStartLimiter,
 	UserWriteLimiter,
-} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
-import { recordList } from '../../../../../nodes/PinterestAudienceSync/engine/users/records';
-import { sleep } from '../../../../../nodes/PinterestAudienceSync/engine/requests/callPinterest';
+} from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit';
+import { recordList } from '../../../../../nodes/PinterestAudienceSync/engine/users';
+import { sleep } from '../../../../../nodes/PinterestAudienceSync/engine/coordination';
 import { pinterestClientFor } from '../../../../../nodes/PinterestAudienceSync/transport';
 import { createExecuteContext } from '../../../../helpers/n8nContext';
 import { credentialFor } from '../../../../helpers/nodeRunner';

@@ -9,21 +9,20 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
-import { authGateFor } from '../../../../../nodes/PinterestAudienceSync/engine/requests/authGate';
 import type {
 	CallStats,
 	PinterestClient,
-} from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/client';
-import { newCallStats } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/client';
-import type {
-	BatchOutcome,
-	DispatchSettings,
-} from '../../../../../nodes/PinterestAudienceSync/engine/sync/dispatcher';
-import { ListDispatcher } from '../../../../../nodes/PinterestAudienceSync/engine/sync/dispatcher';
-import { classifyFailure } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest/errors';
-import type { UserWriteLimiter } from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
-import { writeLimiterFor } from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit/writeLimiter';
-import { recordList } from '../../../../../nodes/PinterestAudienceSync/engine/users/records';
+} from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import {
+	classifyFailure,
+	newCallStats,
+} from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import type { BatchOutcome } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
+import type { DispatchSettings } from '../../../../../nodes/PinterestAudienceSync/engine/sync';
+import { ListDispatcher } from '../../../../../nodes/PinterestAudienceSync/engine/sync';
+import type { UserWriteLimiter } from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit';
+import { recordList } from '../../../../../nodes/PinterestAudienceSync/engine/users';
+import { processRuntime } from '../../../../../nodes/PinterestAudienceSync/engine/runtime';
 import { pinterestClientFor } from '../../../../../nodes/PinterestAudienceSync/transport';
 import { createExecuteContext, wrapHttpHelpers } from '../../../../helpers/n8nContext';
 import { credentialFor, emailItems, runNode, syncParameters } from '../../../../helpers/nodeRunner';
@@ -38,7 +37,7 @@ let listCounter = 0;
 
 beforeAll(async () => {
 	emu = await startEmulator();
-	limiter = await writeLimiterFor(emu.demo.userId, 7);
+	limiter = processRuntime().writeLimiters.limiterFor(emu.demo.userId, 7);
 });
 afterAll(async () => {
 	await emu.close();
@@ -91,7 +90,7 @@ function dispatcherFor(listId: string, overrides: Partial<DispatchSettings> = {}
 	return new ListDispatcher(
 		`test|${listId}`,
 		settingsFor(listId, overrides),
-		authGateFor(CREDENTIAL_KEY),
+		processRuntime().authGates.gateFor(CREDENTIAL_KEY),
 		limiter,
 		() => undefined,
 	);

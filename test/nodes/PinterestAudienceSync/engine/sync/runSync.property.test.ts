@@ -13,9 +13,10 @@ import fc from 'fast-check';
 
 import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
-import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
-import { normaliseIdentifier } from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
-import { UserStatus, runSync } from '../../../../../nodes/PinterestAudienceSync/engine/sync/runSync';
+import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users';
+import { normaliseIdentifier } from '../../../../../nodes/PinterestAudienceSync/engine/users';
+import { UserStatus, runSync } from '../../../../../nodes/PinterestAudienceSync/engine/sync';
+import { processRuntime } from '../../../../../nodes/PinterestAudienceSync/engine/runtime';
 import { pinterestClientFor } from '../../../../../nodes/PinterestAudienceSync/transport';
 import { createExecuteContext } from '../../../../helpers/n8nContext';
 import { credentialFor } from '../../../../helpers/nodeRunner';
@@ -122,6 +123,7 @@ describe('runSync metrics invariant (property-based, against the emulator)', () 
 							flushWindowMs: 0,
 							requestTimeoutMs: 30_000,
 						},
+						runtime: processRuntime(),
 					});
 					emu.clearFaults();
 					const m = result.metrics;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
 	DigestSet,
 	isLowerHexDigest,
-} from '../../../../../nodes/PinterestAudienceSync/engine/users/digestSet';
+} from '../../../../../nodes/PinterestAudienceSync/engine/users';
 
 const digest = (n: number): string => createHash('sha256').update(`user-${n}`).digest('hex');
 

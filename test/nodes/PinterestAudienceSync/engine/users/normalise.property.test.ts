@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 
-import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
+import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users';
 import {
 	MATCH_FIELD_LABELS,
 	normaliseIdentifier,
-} from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
+} from '../../../../../nodes/PinterestAudienceSync/engine/users';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const RECORD = /^[0-9a-f]{64}$/;

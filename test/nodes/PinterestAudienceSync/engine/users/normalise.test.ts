@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import {
 	normaliseIdentifier,
 	sha256Hex,
-} from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
-import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
+} from '../../../../../nodes/PinterestAudienceSync/engine/users';
+import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const record = (field: MatchField, raw: unknown) => {

@@ -5,9 +5,12 @@
  */
 import fc from 'fast-check';
 
-import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
-import { normaliseIdentifier } from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
-import { NO_RECORD, prepareUsers } from '../../../../../nodes/PinterestAudienceSync/engine/users/records';
+import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users';
+import {
+	NO_RECORD,
+	normaliseIdentifier,
+	prepareUsers,
+} from '../../../../../nodes/PinterestAudienceSync/engine/users';
 
 /** A small pool, so that users share identifiers (the same person twice, other case, other padding). */
 const POOL: unknown[] = [

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users/normalise';
-import { NO_RECORD, prepareUsers } from '../../../../../nodes/PinterestAudienceSync/engine/users/records';
+import type { MatchField } from '../../../../../nodes/PinterestAudienceSync/engine/users';
+import { NO_RECORD, prepareUsers } from '../../../../../nodes/PinterestAudienceSync/engine/users';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

@@ -1,0 +1,3 @@
+/** The audience and customer list users go to: found by ID or name, created once, shared while in use. */
+export * from './lookups';
+export * from './sharedTargets';

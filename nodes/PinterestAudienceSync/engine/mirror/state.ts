@@ -1,0 +1,38 @@
+import type { SortedDigests } from './sortedDigests';
+import { DIGEST_BYTES, digestCount } from './sortedDigests';
+
+/** Mirror's memory of one list: what it holds and the form it is stored in. */
+
+export interface MirrorState {
+	members: SortedDigests;
+	uncertain: SortedDigests;
+}
+
+const MAGIC = 0x504d4131; // "PMA1"
+const HEADER_BYTES = 12;
+
+/**
+ * The stored form: "PMA1", the two counts (uint32 big-endian), then the members' and the uncertain
+ * digests; as the three parts, so that a file store writes them without joining them first.
+ */
+export function encodeMirrorState(state: MirrorState): Uint8Array[] {
+	const header = Buffer.alloc(HEADER_BYTES);
+	header.writeUInt32BE(MAGIC, 0);
+	header.writeUInt32BE(digestCount(state.members), 4);
+	header.writeUInt32BE(digestCount(state.uncertain), 8);
+	return [header, state.members, state.uncertain];
+}
+
+/** Reads the stored form; undefined for anything that is not one (the run then starts afresh). */
+export function decodeMirrorState(data: Uint8Array): MirrorState | undefined {
+	if (data.length < HEADER_BYTES) return undefined;
+	const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+	if (view.readUInt32BE(0) !== MAGIC) return undefined;
+	const members = view.readUInt32BE(4) * DIGEST_BYTES;
+	const uncertain = view.readUInt32BE(8) * DIGEST_BYTES;
+	if (data.length !== HEADER_BYTES + members + uncertain) return undefined;
+	return {
+		members: data.subarray(HEADER_BYTES, HEADER_BYTES + members),
+		uncertain: data.subarray(HEADER_BYTES + members),
+	};
+}

@@ -1,0 +1,3 @@
+/** Pinterest's write limit per Pinterest user: in this process, or across workers through Redis. */
+export * from './redisStarts';
+export * from './writeLimiter';

@@ -1,0 +1,2 @@
+/** The one object per process that owns what outlives an execution. */
+export * from './engineRuntime';
