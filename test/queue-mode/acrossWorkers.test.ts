@@ -1,7 +1,8 @@
 /**
  * What queue mode must hold across processes, each run by several plain Node processes with the engine
  * on one real Redis, against the emulator at Pinterest-like latency; the emulator is the judge:
- * - one customer list and one audience per name, whichever processes create it at once;
+ * - one customer list and one audience per name, whichever processes create it at once (Sync Users'
+ *   Create New Audience, and Create Actalike Audience);
  * - at most 7 writes of a Pinterest user arrive in any second, counted at the API;
  * - one token refresh per expiry, with writes in flight in every process, and no user lost.
  */
@@ -108,6 +109,45 @@ describe('find-or-create by name', () => {
 		);
 		// Shows that the test above tells one lock across processes from one per process.
 		expect(emu.findCustomerLists(emu.demo.adAccountId, audienceName).length).toBeGreaterThan(1);
+	});
+});
+
+describe('Create Actalike Audience by name', () => {
+	const workers = 3;
+	const run = (actalikeName: string, env: Record<string, string>, signal: string) =>
+		runWorkersTogether<{ audiences: Array<{ id: string }> }>(
+			Array.from({ length: workers }, () => ({
+				credential: {
+					environment: 'custom',
+					customBaseUrl: emu.url,
+					clientId: emu.demo.clientId,
+					clientSecret: emu.demo.clientSecret,
+					oauthTokenData: { access_token: emu.demo.accessToken, token_type: 'bearer' },
+				},
+				adAccountId: emu.demo.adAccountId,
+				seedAudienceId: emu.findAudiences(emu.demo.adAccountId, 'Newsletter subscribers')[0].id,
+				actalikeName,
+			})),
+			env,
+			join(scratch, signal),
+			'actalikeWorker.ts',
+		);
+
+	it('processes creating the same Actalike at once on one Redis end with one audience', async () => {
+		const outputs = await run('Queue Actalike A', queueModeEnvironment(redis.port), 'actalike.go');
+		const found = emu.findAudiences(emu.demo.adAccountId, 'Queue Actalike A');
+		expect(found).toHaveLength(1);
+		for (const output of outputs) expect(output.audiences).toMatchObject([{ id: found[0].id }]);
+	});
+
+	it('control: without Redis each process creates its own', async () => {
+		await run(
+			'Queue Actalike B',
+			{ ...queueModeEnvironment(redis.port), PINTEREST_AUDIENCE_SYNC_REDIS: 'off' },
+			'actalike-apart.go',
+		);
+		// Shows that the test above tells one lock across processes from one per process.
+		expect(emu.findAudiences(emu.demo.adAccountId, 'Queue Actalike B').length).toBeGreaterThan(1);
 	});
 });
 

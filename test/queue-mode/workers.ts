@@ -1,13 +1,13 @@
-/** Spawns `syncWorker.ts` child processes (plain `node`, TypeScript through `tsRegister.js`). */
+/** Spawns worker child processes (plain `node`, TypeScript through `tsRegister.js`): `syncWorker.ts` by default. */
 import { spawn } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import type { WorkerInput, WorkerOutput } from './syncWorker';
 
-export interface RunningWorker {
+export interface RunningWorker<Output = WorkerOutput> {
 	/** Resolves once the worker loaded the engine and chose its limiter. */
 	ready: Promise<void>;
-	result: Promise<WorkerOutput>;
+	result: Promise<Output>;
 }
 
 /** The environment of a worker: the parent's, minus this package's own Redis switches, plus `env`. */
@@ -25,15 +25,14 @@ export function workerEnvironment(env: Record<string, string>): NodeJS.ProcessEn
 	return { ...base, ...env };
 }
 
-export function spawnWorker(input: WorkerInput, env: Record<string, string>): RunningWorker {
+export function spawnWorker<Output = WorkerOutput>(
+	input: object,
+	env: Record<string, string>,
+	script = 'syncWorker.ts',
+): RunningWorker<Output> {
 	const child = spawn(
 		process.execPath,
-		[
-			'-r',
-			join(__dirname, 'tsRegister.js'),
-			join(__dirname, 'syncWorker.ts'),
-			JSON.stringify(input),
-		],
+		['-r', join(__dirname, 'tsRegister.js'), join(__dirname, script), JSON.stringify(input)],
 		{
 			env: workerEnvironment(env),
 			stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +47,7 @@ export function spawnWorker(input: WorkerInput, env: Record<string, string>): Ru
 		if (stdout.includes('{"ready":true}')) markReady();
 	});
 	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-	const result = new Promise<WorkerOutput>((resolve, reject) => {
+	const result = new Promise<Output>((resolve, reject) => {
 		child.on('error', reject);
 		child.on('exit', (code) => {
 			markReady();
@@ -57,7 +56,7 @@ export function spawnWorker(input: WorkerInput, env: Record<string, string>): Ru
 				reject(new Error(`worker exited with ${code}: ${stderr || stdout}`));
 				return;
 			}
-			resolve(JSON.parse(last) as WorkerOutput);
+			resolve(JSON.parse(last) as Output);
 		});
 	});
 	return { ready, result };
@@ -73,12 +72,15 @@ export function queueModeEnvironment(port: number): Record<string, string> {
 }
 
 /** Starts one worker per input, waits until all loaded the engine, then lets them sync together. */
-export async function runWorkersTogether(
-	inputs: WorkerInput[],
+export async function runWorkersTogether<Output = WorkerOutput>(
+	inputs: Array<WorkerInput | object>,
 	env: Record<string, string>,
 	startSignal: string,
-): Promise<WorkerOutput[]> {
-	const workers = inputs.map((input) => spawnWorker({ ...input, startSignal }, env));
+	script = 'syncWorker.ts',
+): Promise<Output[]> {
+	const workers = inputs.map((input) =>
+		spawnWorker<Output>({ ...input, startSignal }, env, script),
+	);
 	await Promise.all(workers.map((w) => w.ready));
 	writeFileSync(startSignal, 'go');
 	return Promise.all(workers.map((w) => w.result));
