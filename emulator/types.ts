@@ -209,6 +209,14 @@ export interface Emulator {
 	/** Access tokens answer 401 code 2 from now on; refresh tokens keep working. */
 	expireAccessTokens(userId?: string): void;
 	deleteAudience(adAccountId: string, audienceId: string): void;
+	/** Shares an audience with another ad account: it lists it with `ownership_type=RECEIVED`. */
+	shareAudience(adAccountId: string, audienceId: string, recipientAdAccountId: string): void;
+	/** Sets what the customer list reports as its errors (`exceptions`); {} clears them. */
+	setCustomerListExceptions(
+		adAccountId: string,
+		customerListId: string,
+		exceptions: Record<string, unknown>,
+	): void;
 	deleteAdAccount(adAccountId: string): void;
 	setLatency(ms: number, jitterMs?: number): void;
 	/** Accepted (non-429) ads_write requests by arrival time, most in any window; max over users if no userId. */

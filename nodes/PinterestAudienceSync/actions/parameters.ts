@@ -29,6 +29,8 @@ export interface SyncParameters {
 	writeStatus: boolean;
 	/** Mirror: add every user again. */
 	resendAll: boolean;
+	/** Create New Audience: the description of the audience the node creates ('' for the default). */
+	audienceDescription: string;
 }
 
 interface SyncOptions {
@@ -39,6 +41,7 @@ interface SyncOptions {
 	requestTimeoutSeconds?: number;
 	writeStatus?: boolean;
 	resendAll?: boolean;
+	audienceDescription?: string;
 }
 
 /** A resource locator's value, trimmed; '' when unset. */
@@ -154,6 +157,8 @@ export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 		settings: readSettings(context, options),
 		writeStatus: options.writeStatus === true,
 		resendAll: action === 'mirror' && options.resendAll === true,
+		audienceDescription:
+			typeof options.audienceDescription === 'string' ? options.audienceDescription.trim() : '',
 	};
 }
 

@@ -39,7 +39,9 @@ import { nextTurn } from './retry';
 export type SyncAction = 'add' | 'remove' | 'mirror';
 
 export type AudienceChoice =
-	{ mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
+	| { mode: 'existing'; audienceId: string }
+	/** `description`: the new audience's description, when the node creates it. */
+	| { mode: 'createNew'; name: string; description?: string };
 
 export interface SyncSettings {
 	batchSize: number;
@@ -375,6 +377,7 @@ function lookUpTarget(run: SyncRun, limiter: UserWriteLimiter): Promise<Resolved
 		credentialKey: job.credentialKey,
 		adAccountId: job.adAccountId,
 		name: audience.name,
+		description: audience.description,
 		fields: job.fields,
 		firstRecords: records.toArray(0, Math.min(records.length, job.settings.batchSize)),
 		mayCreate: job.action !== 'remove',

@@ -6,13 +6,17 @@ import type {
 	ILoadOptionsFunctions,
 } from 'n8n-workflow';
 
+import { pinterestUserOf } from '../engine/audienceTarget';
+import type { AuthGate } from '../engine/authGate';
 import { authGateFor } from '../engine/authGate';
 import type { PinterestClient, PinterestRequest } from '../engine/client';
-import type { SendMark } from '../engine/limiter';
+import { newCallStats } from '../engine/client';
+import type { LimiterFactory, SendMark, UserWriteLimiter } from '../engine/limiter';
+import { writeLimiterFor } from '../engine/limiter';
+import { DEFAULT_REQUESTS_PER_SECOND, MS_PER_MINUTE } from '../engine/limits';
 import { bookmarkPages } from '../engine/paging';
 import { limiterFactoryFromEnvironment } from '../engine/queueMode';
 import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/retry';
-import type { SharedLocks } from '../engine/sharedLock';
 import type { NetworkFailure } from '../engine/errors';
 import { PinterestApiError } from '../engine/errors';
 import type { PinterestPage } from '../helpers/interfaces';
@@ -278,6 +282,31 @@ export interface ApiRequestOptions<T> {
 	timeoutMs?: number;
 	/** For a create: finds the object when a lost answer may hide that it was created (see CallOptions). */
 	findApplied?: () => Promise<T | undefined>;
+	/** A write: it waits for a slot of the Pinterest user's write limiter, like every write of Sync Users. */
+	write?: boolean;
+	/** Attempts at most, instead of the operations' few retries (1: a read nobody must wait for). */
+	maxAttempts?: number;
+}
+
+/**
+ * The Pinterest user's write limiter: the one Sync Users uses, shared in queue mode by every worker, so
+ * that an operation's writes count against the same limit as the syncs'.
+ */
+async function writeLimiterOf(
+	context: PinterestContext,
+	client: PinterestClient,
+	gate: AuthGate,
+	factory: LimiterFactory,
+): Promise<UserWriteLimiter> {
+	const env = {
+		client,
+		gate,
+		stats: newCallStats(),
+		retryWindowMs: MS_PER_MINUTE,
+		requestTimeoutMs: DEFAULT_TIMEOUT_MS,
+	};
+	const pinterestUserId = await pinterestUserOf(env, credentialKey(context));
+	return await writeLimiterFor(pinterestUserId, DEFAULT_REQUESTS_PER_SECOND, factory);
 }
 
 /**
@@ -292,20 +321,26 @@ export async function pinterestApiRequest<T>(
 	path: string,
 	options: ApiRequestOptions<T> = {},
 ): Promise<T> {
-	let locks: SharedLocks;
+	let factory: LimiterFactory;
 	try {
-		locks = limiterFactoryFromEnvironment().locks;
+		factory = limiterFactoryFromEnvironment();
 	} catch (error) {
 		throw new PinterestApiError(error instanceof Error ? error.message : String(error), {});
 	}
-	const { findApplied, ...request } = options;
+	const { findApplied, write, maxAttempts, ...request } = options;
 	const client = pinterestClientFor(this);
+	const gate = authGateFor(credentialKey(this), factory.locks);
+	const limiter = write ? await writeLimiterOf(this, client, gate, factory) : undefined;
 	return await callPinterest<T>(
 		{ method, path, ...request },
 		{
 			client: () => client,
-			gate: authGateFor(credentialKey(this), locks),
-			policy: OPERATION_RETRY_POLICY,
+			gate,
+			limiter,
+			policy: {
+				...OPERATION_RETRY_POLICY,
+				maxAttempts: maxAttempts ?? OPERATION_RETRY_POLICY.maxAttempts,
+			},
 			stats: [],
 			stopRetrying: () => client.isCancelled(),
 			findApplied,
@@ -313,14 +348,21 @@ export async function pinterestApiRequest<T>(
 	);
 }
 
-/** The pages of a bookmark-paginated list from `bookmark` on, each one a pinterestApiRequest. */
+/**
+ * The pages of a bookmark-paginated list from `bookmark` on, each one a pinterestApiRequest; `query`
+ * adds the list's own parameters (e.g. `ownership_type`, `order`).
+ */
 export function pinterestApiPages<T>(
 	this: PinterestContext,
 	path: string,
 	bookmark: string | null = null,
+	query: Record<string, string> = {},
 ): AsyncGenerator<PinterestPage<T>> {
 	const fetchPage = pinterestApiRequest<Partial<PinterestPage<T>>>;
-	return bookmarkPages<T>(async (qs) => await fetchPage.call(this, 'GET', path, { qs }), bookmark);
+	return bookmarkPages<T>(
+		async (qs) => await fetchPage.call(this, 'GET', path, { qs: { ...query, ...qs } }),
+		bookmark,
+	);
 }
 
 function isCancelled(context: PinterestContext): boolean {

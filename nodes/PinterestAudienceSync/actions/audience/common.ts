@@ -71,15 +71,18 @@ export async function apiRequest<T>(
 }
 
 /**
- * Walks the audiences of an ad account page by page and stops as soon as `visit` returns true.
+ * Walks the audiences of an ad account page by page and stops as soon as `visit` returns true. `query`
+ * picks Pinterest's list: e.g. `ownership_type: 'RECEIVED'` for those shared with the ad account.
  */
 export async function walkAudiences(
 	context: IExecuteFunctions,
 	adAccountId: string,
 	visit: (audience: PinterestAudience) => boolean,
+	query: Record<string, string> = {},
 ): Promise<void> {
 	const pages = pinterestApiPages<PinterestAudience>;
-	for await (const page of pages.call(context, `/ad_accounts/${adAccountId}/audiences`)) {
+	const path = `/ad_accounts/${adAccountId}/audiences`;
+	for await (const page of pages.call(context, path, null, query)) {
 		for (const audience of page.items) {
 			if (!audience || typeof audience.id !== 'string') continue;
 			if (visit(audience)) return;
@@ -157,6 +160,29 @@ export async function outputPerItem(
 		}
 	}
 	return onFirstOutput(results);
+}
+
+/** Reads an audience of the ad account (404 when it is archived, deleted or not the account's own). */
+export async function readAudience(
+	context: IExecuteFunctions,
+	adAccountId: string,
+	audienceId: string,
+): Promise<PinterestAudience> {
+	return await apiRequest<PinterestAudience>(
+		context,
+		'GET',
+		`/ad_accounts/${adAccountId}/audiences/${audienceId}`,
+	);
+}
+
+/** The audience an item names (Audience: from the list or by ID), checked as a Pinterest ID. */
+export function readAudienceId(context: IExecuteFunctions, itemIndex: number): string {
+	return requirePinterestId(
+		context,
+		locatorValue(context, 'audience', itemIndex),
+		'audience',
+		'Pick an audience from the list or paste its ID.',
+	);
 }
 
 /**

@@ -64,6 +64,24 @@ export const description = operationParameters('createActalike', [
 		description:
 			"Size of the Actalike audience as a share of the country's Pinterest users: 1 % is closest to the seed audience, 10 % reaches the most people",
 	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Description',
+				name: 'description',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. People like our newsletter subscribers',
+				description:
+					'Description of the Actalike audience in Pinterest Ads Manager, given when it is created. An Actalike audience that already exists keeps its description; change it with Update Audience.',
+			},
+		],
+	},
 ]);
 
 /** The only countries Pinterest builds Actalike audiences for. */
@@ -76,6 +94,8 @@ interface ActalikeRequest {
 	name: string;
 	countries: ActalikeCountry[];
 	percentage: number;
+	/** Of the audiences created; '' for none. */
+	description: string;
 }
 
 /** The name of the audience for one country: the plain name for one country, "Name (US)" for several. */
@@ -163,12 +183,14 @@ function readRequest(context: IExecuteFunctions, itemIndex: number): ActalikeReq
 			'Enter a name under "Actalike Audience Name". The same name finds the same audience on later runs, so re-runs do not create duplicates.',
 		);
 	}
+	const options = context.getNodeParameter('options', itemIndex, {}) as { description?: unknown };
 	return {
 		adAccountId,
 		seedId,
 		name,
 		countries: readCountries(context, itemIndex),
 		percentage: readPercentage(context, itemIndex),
+		description: typeof options.description === 'string' ? options.description.trim() : '',
 	};
 }
 
@@ -288,6 +310,7 @@ async function createOne(
 		name,
 		audience_type: 'ACTALIKE',
 		rule: { seed_id: [request.seedId], country, percentage: request.percentage },
+		...(request.description !== '' ? { description: request.description } : {}),
 	};
 	return await apiRequest<PinterestAudience>(
 		context,
@@ -295,6 +318,7 @@ async function createOne(
 		`/ad_accounts/${request.adAccountId}/audiences`,
 		{
 			body,
+			write: true,
 			findApplied: async () => (await findActalike(context, request.adAccountId, [name])).get(name),
 		},
 	);
