@@ -76,6 +76,11 @@ export interface FaultSpec {
 	kind?: 'status' | 'reset' | 'hang';
 	/** For 'hang': process the request normally but answer only after this many ms (default: never). */
 	hangMs?: number;
+	/**
+	 * For 'status': the request takes effect as usual, then the fault's status answers it instead of the
+	 * handler's answer, like an answer lost on its way back (default false: the request has no effect).
+	 */
+	applied?: boolean;
 }
 
 export type AudienceType = 'CUSTOMER_LIST' | 'VISITOR' | 'ENGAGEMENT' | 'ACTALIKE' | 'PERSONA';
