@@ -85,6 +85,15 @@ export const description = operationParameters('listAudiences', [
 				placeholder: 'e.g. VIP',
 				description: 'Only return audiences whose name contains this text (not case-sensitive)',
 			},
+			{
+				displayName: 'Name Starts With',
+				name: 'namePrefix',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Test –',
+				description:
+					'Only return audiences whose name starts with this text (not case-sensitive), e.g. the prefix a test workflow gives its audiences',
+			},
 		],
 	},
 	{
@@ -128,6 +137,8 @@ interface ListQuery {
 	adAccountId: string;
 	/** Lower-cased text the name must contain; '' for any name. */
 	name: string;
+	/** Lower-cased text the name must start with; '' for any name. */
+	namePrefix: string;
 	/** Audience type to keep; '' for every type. */
 	type: string;
 	/** Maximum number of audiences; undefined for all. */
@@ -145,12 +156,16 @@ function readQuery(context: IExecuteFunctions, itemIndex: number): ListQuery {
 	const adAccountId = readAdAccountId(context, itemIndex);
 	const rawName = context.getNodeParameter('filters.name', itemIndex, '') as unknown;
 	const rawType = context.getNodeParameter('filters.audienceType', itemIndex, '') as unknown;
+	const rawPrefix = context.getNodeParameter('filters.namePrefix', itemIndex, '') as unknown;
 	const name = typeof rawName === 'string' ? rawName.trim().toLowerCase() : '';
+	// Leading spaces are part of a prefix only if typed; a trailing one often is ("Test – ").
+	const namePrefix = typeof rawPrefix === 'string' ? rawPrefix.trimStart().toLowerCase() : '';
 	const type = typeof rawType === 'string' ? rawType.trim().toUpperCase() : '';
 	const options = context.getNodeParameter('options', itemIndex, {}) as ListOptions;
 	const listed = {
 		adAccountId,
 		name,
+		namePrefix,
 		type,
 		includeShared: options.includeShared === true,
 		order: options.order === 'DESCENDING' ? ('DESCENDING' as const) : ('ASCENDING' as const),
@@ -170,6 +185,14 @@ function readQuery(context: IExecuteFunctions, itemIndex: number): ListQuery {
 	return { ...listed, limit };
 }
 
+/** Whether an audience passes the name and type filters. */
+function passes(audience: PinterestAudience, query: ListQuery): boolean {
+	const name = (audience.name ?? '').toLowerCase();
+	if (query.type !== '' && audience.audience_type !== query.type) return false;
+	if (query.namePrefix !== '' && !name.startsWith(query.namePrefix)) return false;
+	return query.name === '' || name.includes(query.name);
+}
+
 /** The ad account's own audiences, then (when asked) those shared with it, until the limit. */
 async function listAudiences(context: IExecuteFunctions, query: ListQuery): Promise<IDataObject[]> {
 	const found: IDataObject[] = [];
@@ -185,9 +208,7 @@ async function listAudiences(context: IExecuteFunctions, query: ListQuery): Prom
 			context,
 			query.adAccountId,
 			(audience: PinterestAudience) => {
-				if (query.type !== '' && audience.audience_type !== query.type) return false;
-				if (query.name !== '' && !(audience.name ?? '').toLowerCase().includes(query.name))
-					return false;
+				if (!passes(audience, query)) return false;
 				found.push({
 					...audienceSummary(audience, query.adAccountId),
 					shared: ownership === 'RECEIVED',
