@@ -2,14 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { PinterestApiError } from '../../engine/errors';
 import type { PinterestAudience } from '../../helpers/interfaces';
-import {
-	apiRequest,
-	assertAudienceEnvironment,
-	outputPerItem,
-	readAdAccountId,
-	readAudience,
-	readAudienceId,
-} from './common';
+import { apiRequest, assertAudienceEnvironment, outputPerAudience, readAudience } from './common';
 
 import { anyAudienceRLC } from '../../descriptions/rlc.description';
 import { operationParameters } from '../node.type';
@@ -82,11 +75,10 @@ export async function execute(
 	items: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	await assertAudienceEnvironment(this);
-	return await outputPerItem(this, items.length, async (i, subject, once) => {
-		const adAccountId = readAdAccountId(this, i);
-		Object.assign(subject, { adAccountId, archiving: true });
-		const audienceId = readAudienceId(this, i);
-		subject.audienceId = audienceId;
-		return await once(`${adAccountId}/${audienceId}`, () => archive(this, adAccountId, audienceId));
-	});
+	return await outputPerAudience(
+		this,
+		items.length,
+		(adAccountId, audienceId) => archive(this, adAccountId, audienceId),
+		{ archiving: true },
+	);
 }

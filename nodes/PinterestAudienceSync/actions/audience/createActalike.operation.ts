@@ -5,9 +5,12 @@ import { PinterestApiError } from '../../engine/errors';
 import type { PinterestAudience } from '../../helpers/interfaces';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {
+	actalikePercentage,
+	actalikePercentageProperty,
 	apiRequest,
 	assertAudienceEnvironment,
 	audienceSummary,
+	invalidItem,
 	outputPerItem,
 	readAdAccountId,
 	walkAudiences,
@@ -54,15 +57,7 @@ export const description = operationParameters('createActalike', [
 	},
 	{
 		displayName: 'Percentage',
-		name: 'percentage',
-		type: 'number',
-		default: 5,
-		typeOptions: {
-			minValue: 1,
-			maxValue: 10,
-		},
-		description:
-			"Size of the Actalike audience as a share of the country's Pinterest users: 1 % is closest to the seed audience, 10 % reaches the most people",
+		...actalikePercentageProperty,
 	},
 	{
 		displayName: 'Options',
@@ -107,15 +102,6 @@ export function actalikeNameFor(
 	return countryCount === 1 ? name : `${name} (${country})`;
 }
 
-function invalid(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	message: string,
-	description: string,
-): NodeOperationError {
-	return new NodeOperationError(context.getNode(), message, { description, itemIndex });
-}
-
 function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeCountry[] {
 	const raw = context.getNodeParameter('countries', itemIndex, []) as unknown;
 	const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [];
@@ -126,7 +112,7 @@ function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeC
 			.toUpperCase();
 		if (code === '') continue;
 		if (!(ACTALIKE_COUNTRIES as readonly string[]).includes(code)) {
-			throw invalid(
+			throw invalidItem(
 				context,
 				itemIndex,
 				`Pinterest cannot build an Actalike audience for "${code}"`,
@@ -136,7 +122,7 @@ function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeC
 		if (!countries.includes(code as ActalikeCountry)) countries.push(code as ActalikeCountry);
 	}
 	if (countries.length === 0) {
-		throw invalid(
+		throw invalidItem(
 			context,
 			itemIndex,
 			'No country is selected for the Actalike audience',
@@ -148,21 +134,7 @@ function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeC
 
 function readPercentage(context: IExecuteFunctions, itemIndex: number): number {
 	const raw = context.getNodeParameter('percentage', itemIndex, 5) as unknown;
-	const value =
-		typeof raw === 'number'
-			? raw
-			: typeof raw === 'string' && raw.trim() !== ''
-				? Number(raw.trim())
-				: Number.NaN;
-	if (!Number.isInteger(value) || value < 1 || value > 10) {
-		throw invalid(
-			context,
-			itemIndex,
-			`Percentage must be a whole number from 1 to 10 (it is ${String(raw)})`,
-			"Pinterest sizes an Actalike audience as 1 % to 10 % of the country's Pinterest users: 1 is closest to the seed audience, 10 reaches the most people.",
-		);
-	}
-	return value;
+	return actalikePercentage(context, itemIndex, raw, 'Percentage');
 }
 
 /** Launch validation: everything an item needs is checked before any Pinterest call. */
@@ -176,7 +148,7 @@ function readRequest(context: IExecuteFunctions, itemIndex: number): ActalikeReq
 	);
 	const name = String(context.getNodeParameter('actalikeName', itemIndex, '') ?? '').trim();
 	if (name === '') {
-		throw invalid(
+		throw invalidItem(
 			context,
 			itemIndex,
 			'The Actalike audience has no name',

@@ -4,10 +4,8 @@ import { PinterestApiError } from '../../engine/errors';
 import {
 	assertAudienceEnvironment,
 	audienceSummary,
-	outputPerItem,
-	readAdAccountId,
+	outputPerAudience,
 	readAudience,
-	readAudienceId,
 } from './common';
 import { readCustomerList } from './customerList';
 
@@ -57,13 +55,7 @@ export async function execute(
 	items: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	await assertAudienceEnvironment(this);
-	return await outputPerItem(this, items.length, async (i, subject, once) => {
-		const adAccountId = readAdAccountId(this, i);
-		subject.adAccountId = adAccountId;
-		const audienceId = readAudienceId(this, i);
-		subject.audienceId = audienceId;
-		return await once(`${adAccountId}/${audienceId}`, () =>
-			fetchAudience(this, adAccountId, audienceId),
-		);
-	});
+	return await outputPerAudience(this, items.length, (adAccountId, audienceId) =>
+		fetchAudience(this, adAccountId, audienceId),
+	);
 }

@@ -1,11 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import type { PinterestAudience } from '../../helpers/interfaces';
 import {
+	actalikePercentage,
+	actalikePercentageProperty,
 	apiRequest,
 	assertAudienceEnvironment,
 	audienceSummary,
+	invalidItem,
 	outputPerItem,
 	readAdAccountId,
 	readAudience,
@@ -26,15 +28,8 @@ export const description = operationParameters('updateAudience', [
 		options: [
 			{
 				displayName: 'Actalike Percentage',
-				name: 'percentage',
-				type: 'number',
-				default: 5,
-				typeOptions: {
-					minValue: 1,
-					maxValue: 10,
-				},
-				description:
-					"Actalike audiences only: their size as a share of the country's Pinterest users, 1 % closest to the seed audience, 10 % reaching the most people",
+				...actalikePercentageProperty,
+				description: `Actalike audiences only. ${actalikePercentageProperty.description}.`,
 			},
 			{
 				displayName: 'Description',
@@ -64,28 +59,6 @@ interface UpdateRequest {
 	percentage?: number;
 }
 
-function invalid(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	message: string,
-	description: string,
-): NodeOperationError {
-	return new NodeOperationError(context.getNode(), message, { description, itemIndex });
-}
-
-function readPercentage(context: IExecuteFunctions, itemIndex: number, raw: unknown): number {
-	const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw.trim()) : raw;
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10) {
-		throw invalid(
-			context,
-			itemIndex,
-			`Actalike Percentage must be a whole number from 1 to 10 (it is ${String(raw)})`,
-			'Change "Actalike Percentage" under "Update Fields", or remove it.',
-		);
-	}
-	return value;
-}
-
 /** Launch validation: the item names an audience and at least one change, before any call. */
 function readRequest(context: IExecuteFunctions, itemIndex: number): UpdateRequest {
 	const request: UpdateRequest = {
@@ -96,7 +69,7 @@ function readRequest(context: IExecuteFunctions, itemIndex: number): UpdateReque
 	if (fields.name !== undefined) {
 		const name = String(fields.name ?? '').trim();
 		if (name === '')
-			throw invalid(
+			throw invalidItem(
 				context,
 				itemIndex,
 				'The new audience name is empty',
@@ -106,9 +79,14 @@ function readRequest(context: IExecuteFunctions, itemIndex: number): UpdateReque
 	}
 	if (fields.description !== undefined) request.description = String(fields.description ?? '');
 	if (fields.percentage !== undefined)
-		request.percentage = readPercentage(context, itemIndex, fields.percentage);
+		request.percentage = actalikePercentage(
+			context,
+			itemIndex,
+			fields.percentage,
+			'Actalike Percentage',
+		);
 	if (request.name === undefined && request.description === undefined && !request.percentage) {
-		throw invalid(
+		throw invalidItem(
 			context,
 			itemIndex,
 			'Nothing to update',
@@ -131,7 +109,7 @@ function changesTo(
 		changes.description = request.description;
 	if (request.percentage !== undefined) {
 		if (audience.audience_type !== 'ACTALIKE') {
-			throw invalid(
+			throw invalidItem(
 				context,
 				itemIndex,
 				`Audience "${audience.name ?? request.audienceId}" is a ${audience.audience_type ?? 'non-Actalike'} audience, which has no percentage`,
