@@ -17,6 +17,8 @@
  *   GET    /_emulator/ad_accounts/:id/audiences[?name=]      -> {items: Audience[]}
  *   GET    /_emulator/ad_accounts/:id/customer_lists/:cid/records -> {records: string[]}
  *   POST   /_emulator/ad_accounts/:id/audiences/:aid/delete  -> {ok}
+ *   POST   /_emulator/ad_accounts/:id/audiences/:aid/share   {recipientAdAccountId} -> {ok}
+ *   POST   /_emulator/ad_accounts/:id/customer_lists/:cid/exceptions {exceptions} -> {ok}
  *   POST   /_emulator/ad_accounts/:id/delete                 -> {ok}
  * Errors: 400 {code: 1, message} for bad input, 404 {code: 404, message} for unknown objects.
  */
@@ -188,6 +190,34 @@ export function createAdminRoutes(emu: Emulator): RouteDef<AdminHandler>[] {
 					emu.deleteAudience(ctx.params.adAccountId, ctx.params.audienceId);
 					return ok();
 				}),
+		},
+		{
+			method: 'POST',
+			pattern: '/_emulator/ad_accounts/:adAccountId/audiences/:audienceId/share',
+			handler: (ctx) =>
+				withBody((body) => {
+					const recipient = body.recipientAdAccountId;
+					if (typeof recipient !== 'string')
+						return errorReply(400, 1, 'recipientAdAccountId is required');
+					emu.shareAudience(ctx.params.adAccountId, ctx.params.audienceId, recipient);
+					return ok();
+				})(ctx),
+		},
+		{
+			method: 'POST',
+			pattern: '/_emulator/ad_accounts/:adAccountId/customer_lists/:customerListId/exceptions',
+			handler: (ctx) =>
+				withBody((body) => {
+					const { exceptions } = body;
+					if (typeof exceptions !== 'object' || exceptions === null || Array.isArray(exceptions))
+						return errorReply(400, 1, 'exceptions must be an object');
+					emu.setCustomerListExceptions(
+						ctx.params.adAccountId,
+						ctx.params.customerListId,
+						exceptions as Record<string, unknown>,
+					);
+					return ok();
+				})(ctx),
 		},
 		{
 			method: 'POST',

@@ -326,7 +326,10 @@ export function createApiRoutes(
 					}
 					const page = parsePageRequest(ctx.query);
 					if (isReply(page)) return page;
-					const all = ownership === 'RECEIVED' ? [] : state.audiencesOf(acc.id);
+					const all =
+						ownership === 'RECEIVED'
+							? state.receivedAudiencesOf(acc.id)
+							: state.audiencesOf(acc.id);
 					const result = paginate(all, page);
 					return ok({
 						items: result.items.map((a) => state.renderAudience(a)),

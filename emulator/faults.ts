@@ -10,6 +10,8 @@ export interface ActiveFault {
 	body: unknown;
 	headers: Record<string, string>;
 	hangMs: number | null;
+	/** 'status' only: answered after the request took effect. */
+	applied: boolean;
 }
 
 interface StoredFault extends ActiveFault {
@@ -58,6 +60,7 @@ export class FaultList {
 			body: spec.body,
 			headers: { ...(spec.headers ?? {}) },
 			hangMs: spec.hangMs ?? null,
+			applied: kind === 'status' && spec.applied === true,
 			method: spec.method ? spec.method.toUpperCase() : null,
 			pathSubstring: spec.path ?? null,
 			pathRegExp,
@@ -81,7 +84,8 @@ export class FaultList {
 				continue;
 			}
 			f.remaining -= 1;
-			return { kind: f.kind, status: f.status, body: f.body, headers: f.headers, hangMs: f.hangMs };
+			const { kind, status, body, headers, hangMs, applied } = f;
+			return { kind, status, body, headers, hangMs, applied };
 		}
 		return null;
 	}

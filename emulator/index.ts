@@ -171,6 +171,30 @@ class PinterestEmulator implements Emulator {
 		this.state.removeAudience(aud);
 	}
 
+	shareAudience(adAccountId: string, audienceId: string, recipientAdAccountId: string): void {
+		const aud = this.state.audience(adAccountId, audienceId);
+		if (!aud)
+			throw new EmulatorNotFoundError(
+				`Unknown audience ${audienceId} in ad account ${adAccountId}`,
+			);
+		if (!this.state.adAccount(recipientAdAccountId))
+			throw new EmulatorNotFoundError(`Unknown ad account ${recipientAdAccountId}`);
+		this.state.shareAudience(aud, recipientAdAccountId);
+	}
+
+	setCustomerListExceptions(
+		adAccountId: string,
+		customerListId: string,
+		exceptions: Record<string, unknown>,
+	): void {
+		const list = this.state.customerList(adAccountId, customerListId);
+		if (!list)
+			throw new EmulatorNotFoundError(
+				`Unknown customer list ${customerListId} in ad account ${adAccountId}`,
+			);
+		list.exceptions = { ...exceptions };
+	}
+
 	deleteAdAccount(adAccountId: string): void {
 		if (!this.state.deleteAdAccount(adAccountId))
 			throw new EmulatorNotFoundError(`Unknown ad account ${adAccountId}`);

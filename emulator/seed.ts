@@ -11,6 +11,7 @@
  *     audiences "Segment 001" … "Segment 600" each on its own list of the same name (every 10th
  *     list has 120 members and is READY, the others hold 0–6 members), then "Big account engagers"
  *     (ENGAGEMENT): 602 audiences in all.
+ *   It shares "Big account visitors" and "Segment 010" with ACME Tools (their received audiences).
  * - Second user 2783136121146311752 "secondpinner": 549755885177 "Second Pinner Shop" with the
  *   list and CUSTOMER_LIST audience "Second shop buyers" (110 members).
  */
@@ -176,17 +177,19 @@ export function seed(
 	);
 
 	// ACME Big Account
-	other(
+	const bigVisitors = other(
 		BIG_AD_ACCOUNT_ID,
 		'Big account visitors',
 		'VISITOR',
 		{ event: 'checkout', retention_days: 180 },
 		25_000,
 	);
+	state.shareAudience(bigVisitors, DEMO_AD_ACCOUNT_ID);
 	for (let i = 1; i <= BIG_ACCOUNT_SEGMENTS; i++) {
 		const name = `Segment ${String(i).padStart(3, '0')}`;
 		const n = i % 10 === 0 ? 120 : i % 7;
-		listWithAudience(BIG_AD_ACCOUNT_ID, name, members(`segment${i}-`, n), null);
+		const segment = listWithAudience(BIG_AD_ACCOUNT_ID, name, members(`segment${i}-`, n), null);
+		if (i === 10) state.shareAudience(segment, DEMO_AD_ACCOUNT_ID);
 	}
 	other(
 		BIG_AD_ACCOUNT_ID,

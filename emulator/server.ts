@@ -165,7 +165,9 @@ export class EmulatorServer {
 
 		const fault = this.deps.faults.take(method, path);
 		let extraDelay = 0;
-		if (fault) {
+		// A fault answering after the request took effect replaces the handler's answer below.
+		const lostAnswer = fault?.applied ? fault : null;
+		if (fault && !lostAnswer) {
 			if (fault.kind !== 'hang' || fault.hangMs === null) {
 				// The request reached the server, so it uses quota (unless the client sees a 429);
 				// the fault decides the answer either way.
@@ -212,6 +214,10 @@ export class EmulatorServer {
 			// eslint-disable-next-line no-console
 			console.error('[pinterest-emulator] handler error', err);
 			reply = errorReply(500, 500, 'Internal emulator error.');
+		}
+		if (lostAnswer) {
+			const lostBody = lostAnswer.body ?? defaultErrorBody(lostAnswer.status);
+			reply = new Reply(lostAnswer.status, lostBody, lostAnswer.headers);
 		}
 		return this.send(res, entry, reply, extraDelay);
 	}

@@ -54,6 +54,8 @@ export interface CustomerListRecord {
 	lastWriteAt: number;
 	/** Members counted when the list was last processed; null if never. */
 	processedSize: number | null;
+	/** What Pinterest reports as the list's errors (`exceptions`, "Customer list errors"); {} when none. */
+	exceptions: Record<string, unknown>;
 }
 
 export interface AudienceRecord {
@@ -72,6 +74,8 @@ export interface AudienceRecord {
 	settled: boolean;
 	/** Size of a non-CUSTOMER_LIST audience once settled (null = TOO_SMALL). */
 	fixedSize: number | null;
+	/** Ad accounts it is shared with (it is their received audience). */
+	sharedWith: Set<string>;
 }
 
 export const FIRST_GENERATED_ID = 549755885178;
@@ -178,6 +182,7 @@ export class PinterestState {
 			status: 'PROCESSING',
 			lastWriteAt: Date.now(),
 			processedSize: null,
+			exceptions: {},
 		};
 		if (opts.settled) this.process(list);
 		this.customerLists.set(list.id, list);
@@ -223,7 +228,7 @@ export class PinterestState {
 			num_removed_user_records: list.numRemoved,
 			status: list.status,
 			type: 'customerlist',
-			exceptions: {},
+			exceptions: list.exceptions,
 		};
 	}
 
@@ -271,10 +276,25 @@ export class PinterestState {
 			createdAt: Date.now(),
 			settled: opts.settled === true,
 			fixedSize: fields.fixedSize ?? null,
+			sharedWith: new Set(),
 		};
 		this.audiences.set(aud.id, aud);
 		this.idsOf(this.audienceIdsByAccount, adAccountId).push(aud.id);
 		return aud;
+	}
+
+	/**
+	 * Audiences other ad accounts shared with this one (`ownership_type=RECEIVED`). Pinterest sorts them
+	 * by sharing event time; the emulator by ID, like owned audiences, so that one bookmark scheme serves both.
+	 */
+	receivedAudiencesOf(adAccountId: string): AudienceRecord[] {
+		return [...this.audiences.values()]
+			.filter((aud) => !aud.deleted && aud.sharedWith.has(adAccountId))
+			.sort((a, b) => compareIds(a.id, b.id));
+	}
+
+	shareAudience(aud: AudienceRecord, recipientAdAccountId: string): void {
+		aud.sharedWith.add(recipientAdAccountId);
 	}
 
 	removeAudience(aud: AudienceRecord): void {

@@ -76,6 +76,11 @@ export interface FaultSpec {
 	kind?: 'status' | 'reset' | 'hang';
 	/** For 'hang': process the request normally but answer only after this many ms (default: never). */
 	hangMs?: number;
+	/**
+	 * For 'status': the request takes effect as usual, then the fault's status answers it instead of the
+	 * handler's answer, like an answer lost on its way back (default false: the request has no effect).
+	 */
+	applied?: boolean;
 }
 
 export type AudienceType = 'CUSTOMER_LIST' | 'VISITOR' | 'ENGAGEMENT' | 'ACTALIKE' | 'PERSONA';
@@ -209,6 +214,14 @@ export interface Emulator {
 	/** Access tokens answer 401 code 2 from now on; refresh tokens keep working. */
 	expireAccessTokens(userId?: string): void;
 	deleteAudience(adAccountId: string, audienceId: string): void;
+	/** Shares an audience with another ad account: it lists it with `ownership_type=RECEIVED`. */
+	shareAudience(adAccountId: string, audienceId: string, recipientAdAccountId: string): void;
+	/** Sets what the customer list reports as its errors (`exceptions`); {} clears them. */
+	setCustomerListExceptions(
+		adAccountId: string,
+		customerListId: string,
+		exceptions: Record<string, unknown>,
+	): void;
 	deleteAdAccount(adAccountId: string): void;
 	setLatency(ms: number, jitterMs?: number): void;
 	/** Accepted (non-429) ads_write requests by arrival time, most in any window; max over users if no userId. */

@@ -18,7 +18,7 @@ export class PinterestAudienceSync implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle:
-			'={{ {"syncUsers": "Sync users", "getAudience": "Get audience", "listAudiences": "List audiences", "createActalike": "Create Actalike audience"}[$parameter["operation"]] }}',
+			'={{ {"syncUsers": "Sync users", "getAudience": "Get audience", "listAudiences": "List audiences", "createActalike": "Create Actalike audience", "updateAudience": "Update audience", "archiveAudience": "Archive audience"}[$parameter["operation"]] }}',
 		description:
 			"Add or remove workflow users in a Pinterest ad audience (customer list), like Braze's Audience Sync to Pinterest",
 		defaults: { name: 'Pinterest Audience Sync' },

@@ -1,7 +1,7 @@
 /**
- * The audience operations (Get Audience, List Audiences, Create Actalike Audience) inside a real n8n
+ * The audience operations (Get, List, Create Actalike, Update and Archive Audience) inside a real n8n
  * (CLI `execute`) against the bundled emulator, including the examples/sync-then-actalike.json
- * template with its Wait shortened. Same harness as sync.test.ts; N8N_E2E_VERSIONS picks the versions.
+ * template with its Wait shortened and the examples/clean-up-test-audiences.json template. Same harness as sync.test.ts; N8N_E2E_VERSIONS picks the versions.
  */
 import { startEmulator, type Audience, type Emulator } from '../../emulator';
 import {
@@ -29,6 +29,8 @@ const WF = {
 	template: 'e2eAudOpsTmpl01',
 	list: 'e2eAudOpsList01',
 	errors: 'e2eAudOpsErr001',
+	cleanUp: 'e2eAudOpsClean01',
+	manage: 'e2eAudOpsMng001',
 };
 const TEMPLATE_CUSTOMERS = 120;
 
@@ -64,6 +66,27 @@ function templateWorkflow(adAccountId: string): object {
 		if (node.type === 'n8n-nodes-base.wait') node.parameters = { amount: 1, unit: 'seconds' };
 	}
 	return wf;
+}
+
+/** Creates a customer list and its audience in the emulator through its API, as another tool would. */
+async function createAudience(emu: Emulator, name: string): Promise<string> {
+	const { adAccountId, accessToken } = emu.demo;
+	const post = async (path: string, body: object): Promise<{ id: string }> => {
+		const response = await fetch(`${emu.apiBaseUrl}/ad_accounts/${adAccountId}${path}`, {
+			method: 'POST',
+			headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+			body: JSON.stringify(body),
+		});
+		expect(response.status).toBe(201);
+		return (await response.json()) as { id: string };
+	};
+	const list = await post('/customer_lists', { name, records: 'someone@example.com' });
+	const audience = await post('/audiences', {
+		name,
+		audience_type: 'CUSTOMER_LIST',
+		rule: { customer_list_id: list.id },
+	});
+	return audience.id;
 }
 
 /** Manual Trigger → one Pinterest node per entry, each fed by the trigger, with node settings. */
@@ -117,6 +140,7 @@ describe.each(e2eVersions())('n8n %s: audience operations', (version) => {
 	let n8n: N8nInstance;
 	let trialUsers: Audience;
 	let deleted: Audience;
+	let visitors: Audience;
 	const timings: Record<string, number> = {};
 	const suiteStart = Date.now();
 
@@ -135,6 +159,7 @@ describe.each(e2eVersions())('n8n %s: audience operations', (version) => {
 		trialUsers = emu.findAudiences(demo.adAccountId, 'Trial users')[0];
 		deleted = emu.findAudiences(demo.adAccountId, 'Pin engagers – 90 days')[0];
 		emu.deleteAudience(demo.adAccountId, deleted.id);
+		visitors = emu.findAudiences(demo.adAccountId, 'Site visitors – 30 days')[0];
 		await n8n.importCredentials([
 			emulatorCredential({
 				...CRED,
@@ -189,6 +214,41 @@ describe.each(e2eVersions())('n8n %s: audience operations', (version) => {
 						percentage: 5,
 					},
 					settings: { onError: 'continueRegularOutput' },
+				},
+				{
+					name: 'Archive Already Archived',
+					parameters: {
+						operation: 'archiveAudience',
+						adAccount: rl(demo.adAccountId),
+						audience: rl(deleted.id),
+					},
+					settings: { onError: 'continueRegularOutput' },
+				},
+			]),
+			forLocalRun(loadExample('clean-up-test-audiences'), {
+				id: WF.cleanUp,
+				credential: CRED,
+				adAccountId: demo.adAccountId,
+			}),
+			operationsWorkflow(WF.manage, 'E2E manage audiences', [
+				{
+					name: 'Rename Visitors',
+					parameters: {
+						operation: 'updateAudience',
+						adAccount: rl(demo.adAccountId),
+						audience: rl(visitors.id),
+						updateFields: { name: 'Site visitors (30 days)', description: 'Visited the shop' },
+					},
+				},
+				{
+					name: 'List With Shared',
+					parameters: {
+						operation: 'listAudiences',
+						adAccount: rl(demo.adAccountId),
+						returnAll: true,
+						filters: {},
+						options: { includeShared: true, order: 'DESCENDING' },
+					},
 				},
 			]),
 		]);
@@ -284,6 +344,75 @@ describe.each(e2eVersions())('n8n %s: audience operations', (version) => {
 				`The seed audience "Trial users" (ID ${trialUsers.id}) is too small: Pinterest needs about 100 matched users before it can build an Actalike audience. Sync more users and try again in 24–48 hours.`,
 			]);
 			expect(emu.findAudiences(demo.adAccountId, 'E2E too small')).toEqual([]);
+		},
+		5 * MINUTE,
+	);
+
+	test(
+		'clean-up-test-audiences template: archives the audiences named "Test –…" and keeps the others; a re-run finds none',
+		async () => {
+			const demo = emu.demo;
+			const testIds = [
+				await createAudience(emu, 'Test – VIP customers'),
+				await createAudience(emu, 'Test – churned'),
+			];
+			await createAudience(emu, 'Keep – Test – not a prefix');
+
+			const first = await run('clean-up template, first run', WF.cleanUp);
+			expectSuccess(first);
+			const archived = nodeOutput(first.run, 'Archive Test Audiences', 0).map((item) => item.json);
+			expect(archived).toEqual([
+				{
+					id: testIds[0],
+					name: 'Test – VIP customers',
+					type: 'CUSTOMER_LIST',
+					archived: true,
+					adAccountId: demo.adAccountId,
+				},
+				expect.objectContaining({ id: testIds[1], name: 'Test – churned', archived: true }),
+			]);
+			expect(emu.findAudiences(demo.adAccountId, 'Test – VIP customers')).toEqual([]);
+			expect(emu.findAudiences(demo.adAccountId, 'Test – churned')).toEqual([]);
+			expect(emu.findAudiences(demo.adAccountId, 'Keep – Test – not a prefix')).toHaveLength(1);
+
+			const second = await run('clean-up template, re-run', WF.cleanUp);
+			expectSuccess(second);
+			expect(nodeOutput(second.run, 'List Test Audiences', 0)).toEqual([]);
+			expect(nodeOutput(second.run, 'Archive Test Audiences', 0)).toEqual([]);
+		},
+		5 * MINUTE,
+	);
+
+	test(
+		"Update Audience renames and describes; List Audiences adds the shared audiences, newest first; archiving an archived audience is its item's error",
+		async () => {
+			const demo = emu.demo;
+			const r = await run('manage audiences', WF.manage);
+			expectSuccess(r);
+			expect(nodeOutput(r.run, 'Rename Visitors', 0).map((item) => item.json)).toEqual([
+				expect.objectContaining({
+					id: visitors.id,
+					name: 'Site visitors (30 days)',
+					description: 'Visited the shop',
+					changed: ['name', 'description'],
+					previousName: 'Site visitors – 30 days',
+				}),
+			]);
+			expect(emu.findAudiences(demo.adAccountId, 'Site visitors (30 days)')).toHaveLength(1);
+			const listed = nodeOutput(r.run, 'List With Shared', 0).map((item) => item.json);
+			const shared = listed.filter((json) => json.shared === true);
+			expect(shared.map((json) => json.name)).toEqual(['Segment 010', 'Big account visitors']);
+			expect(listed.slice(-2)).toEqual(shared);
+			const ownIds = listed.filter((json) => json.shared === false).map((json) => String(json.id));
+			expect(ownIds).toEqual([...ownIds].sort((a, b) => b.length - a.length || (b < a ? -1 : 1)));
+
+			const errors = await run('errors, archive again', WF.errors);
+			expectSuccess(errors);
+			expect(
+				nodeOutput(errors.run, 'Archive Already Archived', 0).map((item) => item.json.error),
+			).toEqual([
+				`Audience ${deleted.id} was not found in ad account ${demo.adAccountId}: it is already archived, or it was deleted or belongs to another ad account. Nothing was archived; check the audience ID, or leave it out.`,
+			]);
 		},
 		5 * MINUTE,
 	);

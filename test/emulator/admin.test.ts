@@ -192,6 +192,35 @@ describe('admin API', () => {
 		expectError(await api.get(`/ad_accounts/${ACC}`), 404, 2, 'AdAccount not found.');
 	});
 
+	it('POST audience sharing and customer-list exceptions', async () => {
+		const BIG = emu.demo.bigAdAccountId;
+		const segment = emu.findAudiences(BIG, 'Segment 020')[0];
+		const share = `/ad_accounts/${BIG}/audiences/${segment.id}/share`;
+		expect((await admin.post(share, { recipientAdAccountId: ACC })).status).toBe(200);
+		const received = await api.get(`/ad_accounts/${ACC}/audiences`, {
+			params: { ownership_type: 'RECEIVED' },
+		});
+		expect((received.data as { items: Array<{ id: string }> }).items.map((a) => a.id)).toContain(
+			segment.id,
+		);
+		expectError(await admin.post(share, {}), 400, 1);
+		expectError(await admin.post(share, { recipientAdAccountId: '1' }), 404, 404);
+
+		const list = emu.findCustomerLists(ACC, 'Trial users')[0];
+		const path = `/ad_accounts/${ACC}/customer_lists/${list.id}/exceptions`;
+		const exceptions = { code: 2, message: 'Advertiser not found.' };
+		expect((await admin.post(path, { exceptions })).status).toBe(200);
+		expect(emu.findCustomerLists(ACC, 'Trial users')[0].exceptions).toEqual(exceptions);
+		expectError(await admin.post(path, { exceptions: 'none' }), 400, 1);
+		expectError(
+			await admin.post(`/ad_accounts/${ACC}/customer_lists/123456789012/exceptions`, {
+				exceptions,
+			}),
+			404,
+			404,
+		);
+	});
+
 	it('POST /latency sets the latency', async () => {
 		expect((await admin.post('/latency', { ms: 120, jitterMs: 0 })).status).toBe(200);
 		expect(emu.options.latencyMs).toBe(120);

@@ -108,20 +108,77 @@ describe('GET /v5/ad_accounts/{id}/audiences', () => {
 		);
 	});
 
-	it('supports ownership_type (RECEIVED is empty) and validates it', async () => {
+	it('lists the audiences shared with the account with ownership_type=RECEIVED, and validates it', async () => {
 		const received = (
 			await api.get(`/ad_accounts/${ACC}/audiences`, { params: { ownership_type: 'RECEIVED' } })
 		).data as Paginated<Audience>;
-		expect(received).toEqual({ items: [], bookmark: null });
+		expect(received.bookmark).toBeNull();
+		expect(received.items.map((a) => [a.name, a.audience_type, a.ad_account_id])).toEqual([
+			['Big account visitors', 'VISITOR', BIG],
+			['Segment 010', 'CUSTOMER_LIST', BIG],
+		]);
 		const owned = (
 			await api.get(`/ad_accounts/${ACC}/audiences`, { params: { ownership_type: 'OWNED' } })
 		).data as Paginated<Audience>;
 		expect(owned.items.length).toBeGreaterThan(0);
+		expect(owned.items.every((a) => a.ad_account_id === ACC)).toBe(true);
+		// the owner's own list is unchanged by the sharing
+		const bigOwned = (await api.get(`/ad_accounts/${BIG}/audiences`, { params: { page_size: 3 } }))
+			.data as Paginated<Audience>;
+		expect(bigOwned.items[0].name).toBe('Big account visitors');
 		expectError(
 			await api.get(`/ad_accounts/${ACC}/audiences`, { params: { ownership_type: 'MINE' } }),
 			400,
 			400,
+			'Invalid ad account audience parameters.',
 		);
+	});
+
+	it('orders received audiences in either direction and pages them with a bookmark', async () => {
+		const descending = (
+			await api.get(`/ad_accounts/${ACC}/audiences`, {
+				params: { ownership_type: 'RECEIVED', order: 'DESCENDING', page_size: 1 },
+			})
+		).data as Paginated<Audience>;
+		expect(descending.items.map((a) => a.name)).toEqual(['Segment 010']);
+		expect(descending.bookmark).toEqual(expect.any(String));
+		const next = (
+			await api.get(`/ad_accounts/${ACC}/audiences`, {
+				params: { ownership_type: 'RECEIVED', page_size: 1, bookmark: descending.bookmark },
+			})
+		).data as Paginated<Audience>;
+		expect(next).toEqual({
+			items: [expect.objectContaining({ name: 'Big account visitors' })],
+			bookmark: null,
+		});
+	});
+
+	it('shares through shareAudience(); an archived audience is no longer received; the recipient cannot read or change it by ID', async () => {
+		const buyers = emu.findAudiences(emu.demo.secondUserAdAccountId, 'Second shop buyers')[0];
+		emu.shareAudience(emu.demo.secondUserAdAccountId, buyers.id, ACC);
+		const receivedNames = async () =>
+			(
+				(await api.get(`/ad_accounts/${ACC}/audiences`, { params: { ownership_type: 'RECEIVED' } }))
+					.data as Paginated<Audience>
+			).items.map((a) => a.name);
+		expect(await receivedNames()).toEqual([
+			'Big account visitors',
+			'Segment 010',
+			'Second shop buyers',
+		]);
+		const segment = emu.findAudiences(BIG, 'Segment 010')[0];
+		expectError(await api.get(`/ad_accounts/${ACC}/audiences/${segment.id}`), 404, 2);
+		expectError(
+			await api.patch(`/ad_accounts/${ACC}/audiences/${segment.id}`, { operation_type: 'REMOVE' }),
+			404,
+			2,
+		);
+		emu.deleteAudience(BIG, segment.id);
+		expect(await receivedNames()).toEqual(['Big account visitors', 'Second shop buyers']);
+		expect(() => emu.shareAudience(ACC, segment.id, BIG)).toThrow();
+		expect(() =>
+			emu.shareAudience(BIG, emu.findAudiences(BIG, 'Segment 001')[0].id, '1'),
+		).toThrow();
 	});
 
 	it('does not skip or repeat items when audiences are created between pages', async () => {
@@ -419,6 +476,53 @@ describe('GET/PATCH /v5/ad_accounts/{id}/audiences/{aid}', () => {
 			records: 'z@example.com',
 		});
 		expect(patched.status).toBe(200);
+	});
+
+	it('updates an ACTALIKE rule (percentage) as Pinterest checks it on create, and keeps the seed and country', async () => {
+		const actalike = audienceByName('Newsletter lookalike – 5% US');
+		const res = await api.patch(`/ad_accounts/${ACC}/audiences/${actalike.id}`, {
+			operation_type: 'UPDATE',
+			rule: { ...actalike.rule, percentage: 8 },
+		});
+		expect(res.status).toBe(200);
+		expect((res.data as Audience).rule).toEqual({ ...actalike.rule, percentage: 8 });
+		expectError(
+			await api.patch(`/ad_accounts/${ACC}/audiences/${actalike.id}`, {
+				rule: { percentage: 11 },
+			}),
+			400,
+			400,
+			/percentage/,
+		);
+		expect(audienceByName('Newsletter lookalike – 5% US').rule.percentage).toBe(8);
+	});
+
+	it('answers an Audience with the name and description sent on create, and null without one', async () => {
+		const list = await createList(3, 'Described');
+		const described = await createAudience({
+			name: 'Described',
+			audience_type: 'CUSTOMER_LIST',
+			description: 'From the CRM',
+			rule: { customer_list_id: list.id },
+		});
+		expect(described.data).toMatchObject({ name: 'Described', description: 'From the CRM' });
+		const other = await createList(3, 'Plain');
+		const plain = await createAudience({
+			name: 'Plain',
+			audience_type: 'CUSTOMER_LIST',
+			rule: { customer_list_id: other.id },
+		});
+		expect((plain.data as Audience).description).toBeNull();
+		expectError(
+			await createAudience({
+				name: 'Bad',
+				audience_type: 'CUSTOMER_LIST',
+				description: 5,
+				rule: { customer_list_id: other.id },
+			}),
+			400,
+			400,
+		);
 	});
 
 	it('deleteAudience() has the same effect as a REMOVE', async () => {

@@ -265,3 +265,23 @@ describe('GET customer_lists', () => {
 		expect(ids.size).toBe(600);
 	});
 });
+
+describe('exceptions ("Customer list errors")', () => {
+	it('answers {} until errors are set, then the object on GET, in the list and after a PATCH', async () => {
+		const list = await create({ name: 'With errors', records: 'a@example.com' });
+		expect(list.exceptions).toEqual({});
+		const errors = { code: 2, message: 'Advertiser not found.' };
+		emu.setCustomerListExceptions(ACC, list.id, errors);
+
+		expect((await api.get(`${lists()}/${list.id}`)).data).toMatchObject({ exceptions: errors });
+		const all = (await api.get(lists())).data as Paginated<CustomerList>;
+		expect(all.items.find((l) => l.id === list.id)?.exceptions).toEqual(errors);
+		expect((await patch(list.id, 'ADD', 'b@example.com')).data).toMatchObject({
+			exceptions: errors,
+		});
+
+		emu.setCustomerListExceptions(ACC, list.id, {});
+		expect((await api.get(`${lists()}/${list.id}`)).data).toMatchObject({ exceptions: {} });
+		expect(() => emu.setCustomerListExceptions(ACC, '123456789012', errors)).toThrow();
+	});
+});

@@ -27,6 +27,15 @@ function axiosErrorCode(err: unknown): string {
 }
 
 describe('status faults', () => {
+	it('with applied: true answer the status after the request took effect (an answer lost on its way back)', async () => {
+		emu.addFault({ method: 'PATCH', path: listUrl, status: 503, applied: true });
+		expectError(await addRecord('lost@example.com'), 503, 503);
+		expect(members().has('lost@example.com')).toBe(true);
+		const next = await addRecord('kept@example.com');
+		expect(next.status).toBe(200);
+		expect(members().has('kept@example.com')).toBe(true);
+	});
+
 	it('answer the given status with a default {code, message} body, once by default, without applying the request', async () => {
 		emu.addFault({ method: 'PATCH', path: '/customer_lists/', status: 503 });
 		const faulted = await addRecord('first@example.com');

@@ -13,9 +13,9 @@ import { readFileSync, renameSync, writeFileSync } from 'fs';
 import type {
 	PinterestClient,
 	PinterestRequest,
+	SendMark,
 } from '../../nodes/PinterestAudienceSync/engine/pinterest';
 import { PinterestApiError } from '../../nodes/PinterestAudienceSync/engine/pinterest';
-import type { SendMark } from '../../nodes/PinterestAudienceSync/engine/pinterest';
 
 export interface CredentialStore {
 	/** JSON `{ access_token, refresh_token }`, rewritten on each refresh. */

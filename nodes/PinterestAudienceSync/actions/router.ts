@@ -1,9 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import * as archiveAudience from './audience/archiveAudience.operation';
 import * as createActalike from './audience/createActalike.operation';
 import * as getAudience from './audience/getAudience.operation';
 import * as listAudiences from './audience/listAudiences.operation';
+import * as updateAudience from './audience/updateAudience.operation';
 import type { OperationName } from './node.type';
 import * as syncUsers from './syncUsers';
 
@@ -17,6 +19,8 @@ const operations: Record<OperationName, Operation> = {
 	getAudience: getAudience.execute,
 	listAudiences: listAudiences.execute,
 	createActalike: createActalike.execute,
+	updateAudience: updateAudience.execute,
+	archiveAudience: archiveAudience.execute,
 };
 
 /** A saved workflow may name an operation this version does not have. */

@@ -1,8 +1,10 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
+import * as archiveAudience from '../actions/audience/archiveAudience.operation';
 import * as createActalike from '../actions/audience/createActalike.operation';
 import * as getAudience from '../actions/audience/getAudience.operation';
 import * as listAudiences from '../actions/audience/listAudiences.operation';
+import * as updateAudience from '../actions/audience/updateAudience.operation';
 import type { OperationName } from '../actions/node.type';
 import { adAccountRLC } from './rlc.description';
 import * as syncUsers from '../actions/syncUsers';
@@ -10,6 +12,12 @@ import * as syncUsers from '../actions/syncUsers';
 export * from './rlc.description';
 
 const operationOptions: Array<INodePropertyOptions & { value: OperationName }> = [
+	{
+		name: 'Archive Audience',
+		value: 'archiveAudience',
+		description: 'Archive an audience (Pinterest\'s "remove"): it can no longer be used in ads',
+		action: 'Archive an audience',
+	},
 	{
 		name: 'Create Actalike Audience',
 		value: 'createActalike',
@@ -25,7 +33,7 @@ const operationOptions: Array<INodePropertyOptions & { value: OperationName }> =
 	{
 		name: 'List Audiences',
 		value: 'listAudiences',
-		description: 'List the audiences of an ad account',
+		description: 'List the audiences of an ad account, and those shared with it',
 		action: 'List audiences',
 	},
 	{
@@ -34,6 +42,12 @@ const operationOptions: Array<INodePropertyOptions & { value: OperationName }> =
 		description:
 			'Add the users who reach this step to a Pinterest audience, or remove them from it',
 		action: 'Sync users to an audience',
+	},
+	{
+		name: 'Update Audience',
+		value: 'updateAudience',
+		description: "Change an audience's name, description or Actalike percentage",
+		action: 'Update an audience',
 	},
 ];
 
@@ -59,4 +73,6 @@ export const nodeProperties: INodeProperties[] = [
 	...getAudience.description,
 	...listAudiences.description,
 	...createActalike.description,
+	...updateAudience.description,
+	...archiveAudience.description,
 ];

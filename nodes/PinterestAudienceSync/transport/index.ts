@@ -14,7 +14,15 @@ import type {
 	PinterestRequest,
 	SendMark,
 } from '../engine/pinterest';
-import { PinterestApiError, bookmarkPages } from '../engine/pinterest';
+import {
+	DEFAULT_REQUESTS_PER_SECOND,
+	MS_PER_MINUTE,
+	PinterestApiError,
+	bookmarkPages,
+	newCallStats,
+} from '../engine/pinterest';
+import type { UserWriteLimiter } from '../engine/rateLimit';
+import type { AuthGate } from '../engine/requests';
 import type { EngineRuntime } from '../engine/runtime';
 import { processRuntime } from '../engine/runtime';
 
@@ -279,6 +287,31 @@ export interface ApiRequestOptions<T> {
 	timeoutMs?: number;
 	/** For a create: finds the object when a lost answer may hide that it was created (see CallOptions). */
 	findApplied?: () => Promise<T | undefined>;
+	/** A write: it waits for a slot of the Pinterest user's write limiter, like every write of Sync Users. */
+	write?: boolean;
+	/** Attempts at most, instead of the operations' few retries (1: a read nobody must wait for). */
+	maxAttempts?: number;
+}
+
+/**
+ * The Pinterest user's write limiter: the one Sync Users uses, shared in queue mode by every worker, so
+ * that an operation's writes count against the same limit as the syncs'.
+ */
+async function writeLimiterOf(
+	context: PinterestContext,
+	client: PinterestClient,
+	gate: AuthGate,
+	runtime: EngineRuntime,
+): Promise<UserWriteLimiter> {
+	const env = {
+		client,
+		gate,
+		stats: newCallStats(),
+		retryWindowMs: MS_PER_MINUTE,
+		requestTimeoutMs: DEFAULT_TIMEOUT_MS,
+	};
+	const pinterestUserId = await runtime.targets.pinterestUserOf(env, credentialKey(context));
+	return runtime.writeLimiters.limiterFor(pinterestUserId, DEFAULT_REQUESTS_PER_SECOND);
 }
 
 /**
@@ -299,14 +332,20 @@ export async function pinterestApiRequest<T>(
 	} catch (error) {
 		throw new PinterestApiError(error instanceof Error ? error.message : String(error), {});
 	}
-	const { findApplied, ...request } = options;
+	const { findApplied, write, maxAttempts, ...request } = options;
 	const client = pinterestClientFor(this);
+	const gate = runtime.authGates.gateFor(credentialKey(this));
+	const limiter = write ? await writeLimiterOf(this, client, gate, runtime) : undefined;
 	return await callPinterest<T>(
 		{ method, path, ...request },
 		{
 			client: () => client,
-			gate: runtime.authGates.gateFor(credentialKey(this)),
-			policy: OPERATION_RETRY_POLICY,
+			gate,
+			limiter,
+			policy: {
+				...OPERATION_RETRY_POLICY,
+				maxAttempts: maxAttempts ?? OPERATION_RETRY_POLICY.maxAttempts,
+			},
 			stats: [],
 			stopRetrying: () => client.isCancelled(),
 			findApplied,
@@ -314,14 +353,21 @@ export async function pinterestApiRequest<T>(
 	);
 }
 
-/** The pages of a bookmark-paginated list from `bookmark` on, each one a pinterestApiRequest. */
+/**
+ * The pages of a bookmark-paginated list from `bookmark` on, each one a pinterestApiRequest; `query`
+ * adds the list's own parameters (e.g. `ownership_type`, `order`).
+ */
 export function pinterestApiPages<T>(
 	this: PinterestContext,
 	path: string,
 	bookmark: string | null = null,
+	query: Record<string, string> = {},
 ): AsyncGenerator<PinterestPage<T>> {
 	const fetchPage = pinterestApiRequest<Partial<PinterestPage<T>>>;
-	return bookmarkPages<T>(async (qs) => await fetchPage.call(this, 'GET', path, { qs }), bookmark);
+	return bookmarkPages<T>(
+		async (qs) => await fetchPage.call(this, 'GET', path, { qs: { ...query, ...qs } }),
+		bookmark,
+	);
 }
 
 function isCancelled(context: PinterestContext): boolean {

@@ -7,10 +7,10 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	INodeExecutionData,
+	INodeProperties,
 	NodeApiError,
-	NodeOperationError,
 } from 'n8n-workflow';
-import { deepCopy } from 'n8n-workflow';
+import { NodeOperationError, deepCopy } from 'n8n-workflow';
 
 import type { HttpMethod, PinterestAudience } from '../../engine/pinterest';
 import type { FailureContext } from '../../engine/messages';
@@ -70,15 +70,18 @@ export async function apiRequest<T>(
 }
 
 /**
- * Walks the audiences of an ad account page by page and stops as soon as `visit` returns true.
+ * Walks the audiences of an ad account page by page and stops as soon as `visit` returns true. `query`
+ * picks Pinterest's list: e.g. `ownership_type: 'RECEIVED'` for those shared with the ad account.
  */
 export async function walkAudiences(
 	context: IExecuteFunctions,
 	adAccountId: string,
 	visit: (audience: PinterestAudience) => boolean,
+	query: Record<string, string> = {},
 ): Promise<void> {
 	const pages = pinterestApiPages<PinterestAudience>;
-	for await (const page of pages.call(context, `/ad_accounts/${adAccountId}/audiences`)) {
+	const path = `/ad_accounts/${adAccountId}/audiences`;
+	for await (const page of pages.call(context, path, null, query)) {
 		for (const audience of page.items) {
 			if (!audience || typeof audience.id !== 'string') continue;
 			if (visit(audience)) return;
@@ -156,4 +159,94 @@ export async function outputPerItem(
 		}
 	}
 	return onFirstOutput(results);
+}
+
+/** An item refused before any call: what is wrong, and what to do. */
+export function invalidItem(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	message: string,
+	description: string,
+): NodeOperationError {
+	return new NodeOperationError(context.getNode(), message, { description, itemIndex });
+}
+
+/** The percentage of an Actalike audience as the editor asks for it (Create Actalike, Update Audience). */
+export const actalikePercentageProperty = {
+	name: 'percentage',
+	type: 'number',
+	default: 5,
+	typeOptions: {
+		minValue: 1,
+		maxValue: 10,
+	},
+	description:
+		"Size of the Actalike audience as a share of the country's Pinterest users: 1 % is closest to the seed audience, 10 % reaches the most people",
+} satisfies Omit<INodeProperties, 'displayName'>;
+
+/** An Actalike percentage as Pinterest takes it: a whole number from 1 to 10 (numeric text counts). */
+export function actalikePercentage(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	label: string,
+): number {
+	const value =
+		typeof raw === 'number'
+			? raw
+			: typeof raw === 'string' && raw.trim() !== ''
+				? Number(raw.trim())
+				: Number.NaN;
+	if (!Number.isInteger(value) || value < 1 || value > 10) {
+		throw invalidItem(
+			context,
+			itemIndex,
+			`${label} must be a whole number from 1 to 10 (it is ${String(raw)})`,
+			"Pinterest sizes an Actalike audience as 1 % to 10 % of the country's Pinterest users: 1 is closest to the seed audience, 10 reaches the most people.",
+		);
+	}
+	return value;
+}
+
+/** Reads an audience of the ad account (404 when it is archived, deleted or not the account's own). */
+export async function readAudience(
+	context: IExecuteFunctions,
+	adAccountId: string,
+	audienceId: string,
+): Promise<PinterestAudience> {
+	return await apiRequest<PinterestAudience>(
+		context,
+		'GET',
+		`/ad_accounts/${adAccountId}/audiences/${audienceId}`,
+	);
+}
+
+/** The audience an item names (Audience: from the list or by ID), checked as a Pinterest ID. */
+export function readAudienceId(context: IExecuteFunctions, itemIndex: number): string {
+	return requirePinterestId(
+		context,
+		locatorValue(context, 'audience', itemIndex),
+		'audience',
+		'Pick an audience from the list or paste its ID.',
+	);
+}
+
+/**
+ * The item loop of the operations on one audience an item names (Get, Archive): the ad account and the
+ * audience are read per item; items naming the same audience share one `work`. `about` adds to what a
+ * failure message says (e.g. that the item was archiving).
+ */
+export async function outputPerAudience(
+	context: IExecuteFunctions,
+	itemCount: number,
+	work: (adAccountId: string, audienceId: string) => Promise<IDataObject>,
+	about: Partial<FailureContext> = {},
+): Promise<INodeExecutionData[][]> {
+	return await outputPerItem(context, itemCount, async (i, subject, once) => {
+		const adAccountId = readAdAccountId(context, i);
+		Object.assign(subject, about, { adAccountId });
+		const audienceId = readAudienceId(context, i);
+		subject.audienceId = audienceId;
+		return await once(`${adAccountId}/${audienceId}`, () => work(adAccountId, audienceId));
+	});
 }

@@ -6,9 +6,12 @@ import { processRuntime } from '../../engine/runtime';
 import type { PinterestAudience } from '../../engine/pinterest';
 import { locatorValue, requirePinterestId } from '../parameters';
 import {
+	actalikePercentage,
+	actalikePercentageProperty,
 	apiRequest,
 	assertAudienceEnvironment,
 	audienceSummary,
+	invalidItem,
 	outputPerItem,
 	readAdAccountId,
 	walkAudiences,
@@ -54,15 +57,25 @@ export const description = operationParameters('createActalike', [
 	},
 	{
 		displayName: 'Percentage',
-		name: 'percentage',
-		type: 'number',
-		default: 5,
-		typeOptions: {
-			minValue: 1,
-			maxValue: 10,
-		},
-		description:
-			"Size of the Actalike audience as a share of the country's Pinterest users: 1 % is closest to the seed audience, 10 % reaches the most people",
+		...actalikePercentageProperty,
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Description',
+				name: 'description',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. People like our newsletter subscribers',
+				description:
+					'Description of the Actalike audience in Pinterest Ads Manager, given when it is created. An Actalike audience that already exists keeps its description; change it with Update Audience.',
+			},
+		],
 	},
 ]);
 
@@ -76,6 +89,8 @@ interface ActalikeRequest {
 	name: string;
 	countries: ActalikeCountry[];
 	percentage: number;
+	/** Of the audiences created; '' for none. */
+	description: string;
 }
 
 /** The name of the audience for one country: the plain name for one country, "Name (US)" for several. */
@@ -85,15 +100,6 @@ export function actalikeNameFor(
 	countryCount: number,
 ): string {
 	return countryCount === 1 ? name : `${name} (${country})`;
-}
-
-function invalid(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	message: string,
-	description: string,
-): NodeOperationError {
-	return new NodeOperationError(context.getNode(), message, { description, itemIndex });
 }
 
 function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeCountry[] {
@@ -106,7 +112,7 @@ function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeC
 			.toUpperCase();
 		if (code === '') continue;
 		if (!(ACTALIKE_COUNTRIES as readonly string[]).includes(code)) {
-			throw invalid(
+			throw invalidItem(
 				context,
 				itemIndex,
 				`Pinterest cannot build an Actalike audience for "${code}"`,
@@ -116,7 +122,7 @@ function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeC
 		if (!countries.includes(code as ActalikeCountry)) countries.push(code as ActalikeCountry);
 	}
 	if (countries.length === 0) {
-		throw invalid(
+		throw invalidItem(
 			context,
 			itemIndex,
 			'No country is selected for the Actalike audience',
@@ -128,21 +134,7 @@ function readCountries(context: IExecuteFunctions, itemIndex: number): ActalikeC
 
 function readPercentage(context: IExecuteFunctions, itemIndex: number): number {
 	const raw = context.getNodeParameter('percentage', itemIndex, 5) as unknown;
-	const value =
-		typeof raw === 'number'
-			? raw
-			: typeof raw === 'string' && raw.trim() !== ''
-				? Number(raw.trim())
-				: Number.NaN;
-	if (!Number.isInteger(value) || value < 1 || value > 10) {
-		throw invalid(
-			context,
-			itemIndex,
-			`Percentage must be a whole number from 1 to 10 (it is ${String(raw)})`,
-			"Pinterest sizes an Actalike audience as 1 % to 10 % of the country's Pinterest users: 1 is closest to the seed audience, 10 reaches the most people.",
-		);
-	}
-	return value;
+	return actalikePercentage(context, itemIndex, raw, 'Percentage');
 }
 
 /** Launch validation: everything an item needs is checked before any Pinterest call. */
@@ -156,19 +148,21 @@ function readRequest(context: IExecuteFunctions, itemIndex: number): ActalikeReq
 	);
 	const name = String(context.getNodeParameter('actalikeName', itemIndex, '') ?? '').trim();
 	if (name === '') {
-		throw invalid(
+		throw invalidItem(
 			context,
 			itemIndex,
 			'The Actalike audience has no name',
 			'Enter a name under "Actalike Audience Name". The same name finds the same audience on later runs, so re-runs do not create duplicates.',
 		);
 	}
+	const options = context.getNodeParameter('options', itemIndex, {}) as { description?: unknown };
 	return {
 		adAccountId,
 		seedId,
 		name,
 		countries: readCountries(context, itemIndex),
 		percentage: readPercentage(context, itemIndex),
+		description: typeof options.description === 'string' ? options.description.trim() : '',
 	};
 }
 
@@ -288,6 +282,7 @@ async function createOne(
 		name,
 		audience_type: 'ACTALIKE',
 		rule: { seed_id: [request.seedId], country, percentage: request.percentage },
+		...(request.description !== '' ? { description: request.description } : {}),
 	};
 	return await apiRequest<PinterestAudience>(
 		context,
@@ -295,6 +290,7 @@ async function createOne(
 		`/ad_accounts/${request.adAccountId}/audiences`,
 		{
 			body,
+			write: true,
 			findApplied: async () => (await findActalike(context, request.adAccountId, [name])).get(name),
 		},
 	);

@@ -1,15 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { PinterestApiError } from '../../engine/pinterest';
-import type { PinterestAudience, PinterestCustomerList } from '../../engine/pinterest';
-import { locatorValue, requirePinterestId } from '../parameters';
 import {
-	apiRequest,
 	assertAudienceEnvironment,
 	audienceSummary,
-	outputPerItem,
-	readAdAccountId,
+	outputPerAudience,
+	readAudience,
 } from './common';
+import { readCustomerList } from './customerList';
 
 import { anyAudienceRLC } from '../../descriptions/rlc.description';
 import { operationParameters } from '../node.type';
@@ -21,11 +19,7 @@ async function fetchAudience(
 	adAccountId: string,
 	audienceId: string,
 ): Promise<IDataObject> {
-	const audience = await apiRequest<PinterestAudience>(
-		context,
-		'GET',
-		`/ad_accounts/${adAccountId}/audiences/${audienceId}`,
-	);
+	const audience = await readAudience(context, adAccountId, audienceId);
 	const summary = audienceSummary(audience, adAccountId);
 	const customerListId = audience.rule?.customer_list_id;
 	if (audience.audience_type !== 'CUSTOMER_LIST' || typeof customerListId !== 'string') {
@@ -33,17 +27,15 @@ async function fetchAudience(
 		return summary;
 	}
 	try {
-		const list = await apiRequest<PinterestCustomerList>(
-			context,
-			'GET',
-			`/ad_accounts/${adAccountId}/customer_lists/${customerListId}`,
-		);
+		const list = await readCustomerList(context, adAccountId, customerListId);
 		summary.customerList = {
 			id: list.id ?? customerListId,
 			status: list.status ?? null,
 			batches: list.num_batches ?? 0,
 			uploaded: list.num_uploaded_user_records ?? 0,
 			removed: list.num_removed_user_records ?? 0,
+			// What Pinterest reports as the list's errors ("Customer list errors"); {} when none.
+			exceptions: (list.exceptions ?? {}) as IDataObject,
 		};
 	} catch (error) {
 		// The audience outlived its customer list: report the audience, without list counters.
@@ -55,25 +47,15 @@ async function fetchAudience(
 
 /**
  * Get Audience: one output item per input item with the audience's size, status and, for a
- * customer-list audience, its list counters. The same audience is read once per execution.
+ * customer-list audience, its list's status, counters and errors. The same audience is read once per
+ * execution.
  */
 export async function execute(
 	this: IExecuteFunctions,
 	items: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	await assertAudienceEnvironment(this);
-	return await outputPerItem(this, items.length, async (i, subject, once) => {
-		const adAccountId = readAdAccountId(this, i);
-		subject.adAccountId = adAccountId;
-		const audienceId = requirePinterestId(
-			this,
-			locatorValue(this, 'audience', i),
-			'audience',
-			'Pick an audience from the list or paste its ID.',
-		);
-		subject.audienceId = audienceId;
-		return await once(`${adAccountId}/${audienceId}`, () =>
-			fetchAudience(this, adAccountId, audienceId),
-		);
-	});
+	return await outputPerAudience(this, items.length, (adAccountId, audienceId) =>
+		fetchAudience(this, adAccountId, audienceId),
+	);
 }

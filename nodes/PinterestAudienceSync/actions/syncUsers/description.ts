@@ -195,6 +195,20 @@ const properties: INodeProperties[] = [
 					'When several executions each bring a few users to the same audience at the same moment (e.g. one webhook per user), hold them at most this long to send them together. An execution with nobody beside it (a lone call, each round of a loop) is sent at once. 0 sends each execution on its own.',
 			},
 			{
+				displayName: 'New Audience Description',
+				name: 'audienceDescription',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Customers with more than 3 orders, synced from the CRM',
+				description:
+					'Description of the audience in Pinterest Ads Manager, given when the node creates it. An audience that already exists keeps its description; change it with the Update Audience operation.',
+				displayOptions: {
+					show: {
+						'/audienceMode': ['createNew'],
+					},
+				},
+			},
+			{
 				displayName: 'Request Timeout (Seconds)',
 				name: 'requestTimeoutSeconds',
 				type: 'number',

@@ -28,6 +28,8 @@ export interface SyncParameters {
 	writeStatus: boolean;
 	/** Mirror: add every user again. */
 	resendAll: boolean;
+	/** Create New Audience: the description of the audience the node creates ('' for the default). */
+	audienceDescription: string;
 }
 
 interface SyncOptions {
@@ -38,6 +40,7 @@ interface SyncOptions {
 	requestTimeoutSeconds?: number;
 	writeStatus?: boolean;
 	resendAll?: boolean;
+	audienceDescription?: string;
 }
 
 function inRange(context: IExecuteFunctions, value: number, bounds: Bounds, label: string): number {
@@ -104,6 +107,8 @@ export function readSyncParameters(context: IExecuteFunctions): SyncParameters {
 		settings: readSettings(context, options),
 		writeStatus: options.writeStatus === true,
 		resendAll: action === 'mirror' && options.resendAll === true,
+		audienceDescription:
+			typeof options.audienceDescription === 'string' ? options.audienceDescription.trim() : '',
 	};
 }
 

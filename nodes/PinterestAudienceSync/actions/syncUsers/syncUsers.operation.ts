@@ -14,9 +14,10 @@ import type { MarketerMessage } from '../../engine/messages';
 import type { EngineRuntime } from '../../engine/runtime';
 import { processRuntime } from '../../engine/runtime';
 import { audienceLabel } from '../../engine/messages';
-import type { SyncAction, SyncResult } from '../../engine/sync';
+import type { AudienceChoice, SyncAction, SyncResult } from '../../engine/sync';
 import { USER_STATUS_NAMES, UserStatus, notSyncedResult, runSync } from '../../engine/sync';
 import { credentialKey, pinterestClientFor } from '../../transport';
+import { addListExceptions } from '../audience/customerList';
 import { assertAudienceEnvironment } from '../environment';
 import type { ParameterProblem } from '../parameters';
 import type { SyncParameters } from './parameters';
@@ -146,7 +147,15 @@ export async function execute(
 		results.forEach((result, index) =>
 			writeStatuses(users, groups[index], result, groups.length > 1),
 		);
-	return [users, metricsItemsOf(results, groups, pairs)];
+	const metrics = metricsItemsOf(results, groups, pairs);
+	await addListExceptions(
+		this,
+		metrics.map((item, index) => ({
+			metrics: item.json,
+			failureCause: results[index].failureCause,
+		})),
+	);
+	return [users, metrics];
 }
 
 /** Where the write limit and Mirror's memory are kept. */
@@ -169,6 +178,13 @@ function syncStoresFor(context: IExecuteFunctions, action: SyncAction): SyncStor
 			error instanceof Error ? error.message : String(error),
 		);
 	}
+}
+
+/** A new audience carries the description the node was given; an existing one is left as it is. */
+function withDescription(audience: AudienceChoice, description: string): AudienceChoice {
+	return audience.mode === 'createNew' && description !== ''
+		? { ...audience, description }
+		: audience;
 }
 
 /** One sync per target, all under way; `nearlyDone` settles per sync when its end is in sight. */
@@ -204,7 +220,7 @@ function startSyncs(
 			credentialKey: key,
 			executionId,
 			adAccountId: group.target.adAccountId,
-			audience: group.target.audience,
+			audience: withDescription(group.target.audience, parameters.audienceDescription),
 			action: parameters.action,
 			mirror: mirrorStore && {
 				store: mirrorStore,

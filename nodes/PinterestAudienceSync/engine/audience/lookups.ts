@@ -70,6 +70,8 @@ export interface AudienceByName {
 	credentialKey: string;
 	adAccountId: string;
 	name: string;
+	/** Of the audience, when it is created; an audience found by name keeps its own. */
+	description?: string;
 	fields: MatchField[];
 	firstRecords: string[];
 	mayCreate: boolean;
@@ -123,6 +125,9 @@ async function createCustomerList(
 	);
 }
 
+/** What an audience the node creates says about itself when the workflow gives no description. */
+export const DEFAULT_AUDIENCE_DESCRIPTION = 'Synced from n8n (Pinterest Audience Sync)';
+
 async function createCustomerListAudience(
 	env: CallEnvironment,
 	limiter: UserWriteLimiter,
@@ -134,7 +139,7 @@ async function createCustomerListAudience(
 		ad_account_id: args.adAccountId,
 		name: args.name,
 		audience_type: 'CUSTOMER_LIST',
-		description: 'Synced from n8n (Pinterest Audience Sync)',
+		description: args.description || DEFAULT_AUDIENCE_DESCRIPTION,
 		rule: { customer_list_id: listId },
 	};
 	return await call<PinterestAudience>(env, { method: 'POST', path, body }, limiter, () =>

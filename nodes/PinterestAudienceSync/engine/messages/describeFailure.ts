@@ -14,6 +14,8 @@ export interface FailureContext {
 	retryWindowMs?: number;
 	/** False where the node has no "Create New Audience" to offer when the audience is gone. */
 	offersCreateNew?: boolean;
+	/** True for Archive Audience: an audience not found may already be archived. */
+	archiving?: boolean;
 }
 
 export interface MarketerMessage {
@@ -78,6 +80,11 @@ function notFound(error: unknown, context: FailureContext): Omit<MarketerMessage
 		return {
 			reason: 'ad account not found',
 			message: `Pinterest does not know ${accountLabel(context)} (deleted, or not shared with the connected user). Pick another ad account.`,
+		};
+	if (context.archiving)
+		return {
+			reason: 'audience already archived or not found',
+			message: `${capitalise(audienceLabel(context))} was not found in ${accountLabel(context)}: it is already archived, or it was deleted or belongs to another ad account. Nothing was archived; check the audience ID, or leave it out.`,
 		};
 	const createNew = context.offersCreateNew !== false ? ', or choose "Create New Audience"' : '';
 	return {

@@ -190,6 +190,7 @@ function lookUpTarget(run: SyncRun, limiter: UserWriteLimiter): Promise<Resolved
 		credentialKey: job.credentialKey,
 		adAccountId: job.adAccountId,
 		name: audience.name,
+		description: audience.description,
 		fields: job.fields,
 		firstRecords: records.toArray(0, Math.min(records.length, job.settings.batchSize)),
 		mayCreate: job.action !== 'remove',

@@ -36,7 +36,9 @@ export interface SyncRuntime {
 export type SyncAction = 'add' | 'remove' | 'mirror';
 
 export type AudienceChoice =
-	{ mode: 'existing'; audienceId: string } | { mode: 'createNew'; name: string };
+	| { mode: 'existing'; audienceId: string }
+	/** `description`: the new audience's description, when the node creates it. */
+	| { mode: 'createNew'; name: string; description?: string };
 
 export interface SyncSettings {
 	batchSize: number;

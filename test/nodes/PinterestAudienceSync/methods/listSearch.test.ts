@@ -199,3 +199,19 @@ describe('searchAudiences', () => {
 		).rejects.toThrow(/ad account/);
 	});
 });
+
+describe('audiences shared with the ad account', () => {
+	// Pinterest offers no way to add users to another ad account's customer list, so the audience lists
+	// of Sync Users and the audience operations show the account's own audiences only.
+	it('are not offered by the searchable audience lists', async () => {
+		const acme = context({ adAccount: byId(emu.demo.adAccountId) });
+		const [segment] = emu.findAudiences(emu.demo.bigAdAccountId, 'Segment 010');
+
+		const customerLists = await walk(searchCustomerListAudiences, acme);
+		const all = await walk(searchAudiences, acme);
+
+		expect(customerLists.values).not.toContain(segment.id);
+		expect(all.values).not.toContain(segment.id);
+		expect(all.names).toContain('Newsletter subscribers');
+	});
+});

@@ -379,4 +379,22 @@ describe('Create Actalike Audience', () => {
 		expect(creates(since)).toBe(1);
 		expect(emu.findAudiences(ACME, 'After 503')).toHaveLength(1);
 	});
+
+	it('gives the new Actalike audience the description from the options', async () => {
+		const out = await runOperation(emu, {
+			parameters: actalikeParameters({
+				actalikeName: 'Described actalike',
+				options: { description: 'People like our newsletter subscribers' },
+			}),
+		});
+
+		expect(out[0].json).toMatchObject({
+			name: 'Described actalike',
+			created: true,
+			description: 'People like our newsletter subscribers',
+		});
+		expect(emu.findAudiences(ACME, 'Described actalike')[0].description).toBe(
+			'People like our newsletter subscribers',
+		);
+	});
 });

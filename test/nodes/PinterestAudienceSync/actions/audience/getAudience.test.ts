@@ -54,6 +54,7 @@ describe('Get Audience', () => {
 				batches: expect.any(Number) as number,
 				uploaded: 120,
 				removed: 0,
+				exceptions: {},
 			},
 		});
 		expect((item.json.customerList as { batches: number }).batches).toBeGreaterThanOrEqual(1);
@@ -249,5 +250,15 @@ describe('Get Audience', () => {
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toBe("Pinterest's sandbox has no audiences or customer lists");
 		expect(requestsSince(emu, since)).toEqual([]);
+	});
+
+	it("shows the errors Pinterest reports for the audience's customer list", async () => {
+		const { audienceId, customerListId } = await syncedAudience(emu, 'Get: with errors', 5);
+		const exceptions = { code: 2, message: 'Advertiser not found.' };
+		emu.setCustomerListExceptions('549755885175', customerListId, exceptions);
+
+		const [item] = await runOperation(emu, { parameters: getParameters(audienceId) });
+
+		expect(item.json.customerList).toMatchObject({ id: customerListId, exceptions });
 	});
 });

@@ -64,6 +64,7 @@ describe('List Audiences', () => {
 			sizeShown: true,
 			description: null,
 			adAccountId: BIG,
+			shared: false,
 		});
 		expect(byName.get('Segment 011')).toMatchObject({
 			status: 'TOO_SMALL',
@@ -200,6 +201,66 @@ describe('List Audiences', () => {
 				json: expect.objectContaining({ name: 'Big account engagers' }),
 				pairedItem: { item: 1 },
 			}),
+		]);
+	});
+
+	it('returns the newest first with Order: Newest First, in one page from Pinterest', async () => {
+		const since = emu.log.length;
+
+		const out = await runOperation(emu, {
+			parameters: listParameters({ limit: 3, options: { order: 'DESCENDING' } }),
+		});
+
+		expect(out.map((item) => item.json.name)).toEqual([
+			'Big account engagers',
+			segment(600),
+			segment(599),
+		]);
+		expect(requestsSince(emu, since)).toEqual([PAGE]);
+	});
+
+	it('adds the audiences shared with the ad account after its own, marked shared', async () => {
+		const ACME = '549755885175';
+		const since = emu.log.length;
+
+		const out = await runOperation(emu, {
+			parameters: listParameters({
+				adAccount: byId(ACME),
+				returnAll: true,
+				options: { includeShared: true },
+			}),
+		});
+
+		const shared = out.filter((item) => item.json.shared === true);
+		expect(shared.map((item) => [item.json.name, item.json.type, item.json.adAccountId])).toEqual([
+			['Big account visitors', 'VISITOR', BIG],
+			[segment(10), 'CUSTOMER_LIST', BIG],
+		]);
+		expect(out.slice(-2)).toEqual(shared);
+		expect(out.slice(0, -2).every((item) => item.json.shared === false)).toBe(true);
+		expect(requestsSince(emu, since)).toEqual([
+			`GET /v5/ad_accounts/${ACME}/audiences`,
+			`GET /v5/ad_accounts/${ACME}/audiences`,
+		]);
+	});
+
+	it("without the option lists only the ad account's own audiences, and applies filters to shared ones", async () => {
+		const ACME = '549755885175';
+		const own = await runOperation(emu, {
+			parameters: listParameters({ adAccount: byId(ACME), returnAll: true }),
+		});
+		expect(own.some((item) => item.json.shared === true)).toBe(false);
+
+		const filtered = await runOperation(emu, {
+			parameters: listParameters({
+				adAccount: byId(ACME),
+				returnAll: true,
+				filters: { name: 'segment' },
+				options: { includeShared: true },
+			}),
+		});
+		expect(filtered.map((item) => [item.json.name, item.json.shared])).toEqual([
+			[segment(10), true],
 		]);
 	});
 });

@@ -347,3 +347,85 @@ describe('Sync Users: launch validation', () => {
 		]);
 	});
 });
+
+describe('Sync Users: the new audience description and the list errors Pinterest reports', () => {
+	// Earlier tests expire and revoke the demo tokens: start from the seeded state.
+	beforeAll(() => emu.reset());
+
+	it('creates the new audience with the description from the options, and keeps it on later runs', async () => {
+		const name = uniqueName('Described');
+		const parameters = syncParameters({
+			audienceName: name,
+			options: { audienceDescription: '  Customers with 3+ orders  ' },
+		});
+		await runNode({ credential: credentialFor(emu), parameters, items: emailItems(2) });
+		const again = syncParameters({
+			audienceName: name,
+			options: { audienceDescription: 'Another text' },
+		});
+		await runNode({ credential: credentialFor(emu), parameters: again, items: emailItems(2, 2) });
+
+		expect(emu.findAudiences(ACCOUNT, name).map((a) => a.description)).toEqual([
+			'Customers with 3+ orders',
+		]);
+	});
+
+	it('gives a new audience the default description without the option', async () => {
+		const name = uniqueName('Default description');
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: name }),
+			items: emailItems(1),
+		});
+
+		expect(emu.findAudiences(ACCOUNT, name)[0].description).toBe(
+			'Synced from n8n (Pinterest Audience Sync)',
+		);
+		// Pinterest reports no errors for the list: the Metrics item has none.
+		expect(run.metrics).not.toHaveProperty('customerListExceptions');
+	});
+
+	it('shows a non-empty exceptions object of the list in the Metrics item, read once after the sync', async () => {
+		const [trial] = emu.findAudiences(ACCOUNT, 'Trial users');
+		const listId = trial.rule.customer_list_id as string;
+		const exceptions = { code: 2, message: 'Advertiser not found.' };
+		emu.setCustomerListExceptions(ACCOUNT, listId, exceptions);
+		const since = emu.log.length;
+
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({
+				audienceMode: 'existing',
+				audience: { __rl: true, mode: 'id', value: trial.id },
+			}),
+			items: emailItems(3, 3),
+		});
+
+		expect(run.metrics.customerListExceptions).toEqual(exceptions);
+		const reads = emu.log
+			.slice(since)
+			.filter((e) => e.method === 'GET' && e.path.endsWith(`/customer_lists/${listId}`));
+		expect(reads).toHaveLength(1);
+	});
+
+	it('leaves the list errors out when the list cannot be read, without failing the sync', async () => {
+		const name = uniqueName('Unreadable list');
+		emu.addFault({ method: 'GET', path: '/customer_lists/\\d+$', count: 1, status: 503 });
+
+		const run = await runNode({
+			credential: credentialFor(emu),
+			parameters: syncParameters({ audienceName: name }),
+			items: emailItems(2),
+		});
+
+		expect(run.metrics.usersSynced).toBe(2);
+		expect(run.metrics).not.toHaveProperty('customerListExceptions');
+		// One read, answered 503, not retried: nobody waits for it.
+		const listId = run.metrics.customerListId as string;
+		const reads = emu.log.filter(
+			(e) => e.method === 'GET' && e.path.endsWith(`/customer_lists/${listId}`),
+		);
+		expect(reads.map((e) => e.status)).toEqual([503]);
+		emu.clearFaults();
+	});
+});

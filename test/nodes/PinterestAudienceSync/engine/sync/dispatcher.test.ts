@@ -10,6 +10,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
 import type {
+	BatchOutcome,
 	CallStats,
 	PinterestClient,
 } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
@@ -17,7 +18,6 @@ import {
 	classifyFailure,
 	newCallStats,
 } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
-import type { BatchOutcome } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
 import type { DispatchSettings } from '../../../../../nodes/PinterestAudienceSync/engine/sync';
 import { ListDispatcher } from '../../../../../nodes/PinterestAudienceSync/engine/sync';
 import type { UserWriteLimiter } from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit';
