@@ -6,6 +6,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { classifyFailure } from '../../engine/pinterest';
 import type { PinterestCustomerList } from '../../engine/pinterest';
+import { processRuntime } from '../../engine/runtime';
 import { credentialKey } from '../../transport';
 import { apiRequest } from './common';
 
@@ -31,10 +32,6 @@ export function reportedExceptions(list: PinterestCustomerList): IDataObject | u
 	return Object.keys(exceptions).length > 0 ? (exceptions as IDataObject) : undefined;
 }
 
-/** How long a list's errors, once read, answer for it: Pinterest processes lists over hours. */
-const EXCEPTIONS_FRESH_MS = 60_000;
-const recentReads = new Map<string, { at: number; read: Promise<IDataObject | undefined> }>();
-
 /**
  * The list's errors for a sync's Metrics item: one GET per list per minute in this process, whatever
  * the number of executions (a webhook per user shares it), sent once, never retried; a failed read
@@ -46,19 +43,12 @@ export async function exceptionsAfterSync(
 	customerListId: string,
 ): Promise<IDataObject | undefined> {
 	const key = `${credentialKey(context)}|${adAccountId}|${customerListId}`;
-	const now = Date.now();
-	for (const [known, entry] of recentReads)
-		if (now - entry.at >= EXCEPTIONS_FRESH_MS) recentReads.delete(known);
-	let entry = recentReads.get(key);
-	if (!entry) {
-		const read = readCustomerList(context, adAccountId, customerListId, 1).then(
+	return await processRuntime().listReads.get(key, async () =>
+		readCustomerList(context, adAccountId, customerListId, 1).then(
 			reportedExceptions,
 			() => undefined,
-		);
-		entry = { at: now, read };
-		recentReads.set(key, entry);
-	}
-	return await entry.read;
+		),
+	);
 }
 
 /** A sync whose list Pinterest no longer lets the connection see has nothing to read afterwards. */

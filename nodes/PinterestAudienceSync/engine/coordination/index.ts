@@ -4,3 +4,4 @@ export * from './locks';
 export * from './redisSettings';
 export * from './timers';
 export * from './redisScripts';
+export * from './recentReads';

@@ -1,6 +1,6 @@
 import { AudienceTargets } from '../audience';
 import type { Environment, RedisChoice, SharedLocks } from '../coordination';
-import { InProcessLocks, redisChoiceFromEnvironment } from '../coordination';
+import { InProcessLocks, RecentReads, redisChoiceFromEnvironment } from '../coordination';
 import type { MirrorStore, OpenMirrorStore } from '../mirror';
 import { openMirrorStore } from '../mirror';
 import { RedisLimiterFactory, WriteLimiters, inProcessLimiterFactory } from '../rateLimit';
@@ -21,6 +21,8 @@ export class EngineRuntime implements SyncRuntime {
 	readonly dispatchers = new Dispatchers();
 	readonly coalescing = new Coalescing();
 	readonly targets = new AudienceTargets();
+	/** A list's errors read after a sync: Pinterest processes lists over hours, a minute is fresh. */
+	readonly listReads = new RecentReads(60_000);
 	/** Whether the limit and the locks span every process on a Redis (queue mode). */
 	readonly sharedAcrossProcesses: boolean;
 	/** host:port of that Redis (never its credentials), when there is one. */

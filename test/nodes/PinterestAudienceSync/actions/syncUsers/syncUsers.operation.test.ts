@@ -4,6 +4,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
+import { closeProcessRuntimes } from '../../../../../nodes/PinterestAudienceSync/engine/runtime';
 import { createExecuteContext } from '../../../../helpers/n8nContext';
 import {
 	credentialFor,
@@ -350,7 +351,11 @@ describe('Sync Users: launch validation', () => {
 
 describe('Sync Users: the new audience description and the list errors Pinterest reports', () => {
 	// Earlier tests expire and revoke the demo tokens: start from the seeded state.
-	beforeAll(() => emu.reset());
+	// A reset emulator is a new Pinterest whose IDs repeat earlier ones: the process forgets the old one.
+	beforeAll(async () => {
+		emu.reset();
+		await closeProcessRuntimes();
+	});
 
 	it('creates the new audience with the description from the options, and keeps it on later runs', async () => {
 		const name = uniqueName('Described');
