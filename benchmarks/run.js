@@ -12,6 +12,8 @@
  *
  * With --only, the sections measured replace theirs in an existing RESULTS.md and the others stay, e.g.
  * `npm run bench -- --only=shapes` measures the workflow shapes in real n8n 2.8.4 at 150 ms alone.
+ * `--only=queueMode` (never part of a full run; needs redis-server) runs worker processes on one Redis
+ * (benchmarks/lib/queueMode.js) and replaces its own section; `--queue-mode-repeat=N` runs its rows N times.
  * `--only=largeLists` (never part of a full run: ~20 minutes) syncs 1,000,000 users in a running n8n 2.8.4
  * at 150 ms, each way of building it in a fresh n8n (benchmarks/lib/largeLists.js); `--large-list-rows=0,2`
  * picks some of its rows.
@@ -31,6 +33,7 @@ const { emulatorJson, lastLogSeq, logSince } = require('./lib/emulatorAdmin');
 const { LiveStreamingBench } = require('./lib/liveStreaming');
 const { runShapes } = require('./lib/shapes');
 const { runLargeLists, ROWS: LARGE_LIST_ROWS } = require('./lib/largeLists');
+const { runQueueMode, queueModeSection } = require('./lib/queueMode');
 const { hashEmail } = require('../scripts/lib/workflows');
 const { extractResultsSection } = require('../scripts/lib/queueMode');
 
@@ -76,6 +79,7 @@ function parseArgs(argv) {
 		else if (flag === '--live-versions') args.liveVersions = value.split(',');
 		else if (flag === '--live-rates') args.liveRates = value.split(',').map(Number);
 		else if (flag === '--json') args.json = path.resolve(value);
+		else if (flag === '--queue-mode-repeat') args.queueModeRepeat = Number(value);
 		else throw new Error(`Unknown option ${arg}`);
 	}
 	return args;
@@ -84,7 +88,7 @@ function parseArgs(argv) {
 const args = require.main === module ? parseArgs(process.argv.slice(2)) : parseArgs([]);
 if (
 	args.only &&
-	[...args.only].every((part) => part === 'shapes' || part === 'largeLists') &&
+	[...args.only].every((part) => ['shapes', 'largeLists', 'queueMode'].includes(part)) &&
 	!process.argv.some((a) => a.startsWith('--latencies'))
 )
 	args.latencies = [SHAPES_LATENCY];
@@ -474,7 +478,7 @@ function sustained(bulk) {
 /** The limiter's window for 7 requests/s (from the compiled engine, so the report follows the code). */
 function writeWindow() {
 	return require(
-		path.join(DIST, 'nodes', 'PinterestAudienceSync', 'engine', 'limiter.js'),
+		path.join(DIST, 'nodes', 'PinterestAudienceSync', 'engine', 'rateLimit', 'index.js'),
 	).writeWindowFor(7);
 }
 
@@ -1021,6 +1025,13 @@ async function main() {
 		);
 	}
 
+	// Queue mode (never part of a full run: needs redis-server): its own emulators and Redis.
+	if (args.only?.has('queueMode')) {
+		log('queue mode: worker processes sharing one Redis, 150 ms');
+		const distEmulator = require(path.join(DIST, 'emulator', 'index.js'));
+		results.push(...(await runQueueMode(distEmulator, { log, repeat: args.queueModeRepeat })));
+	}
+
 	let n8nBench;
 	const liveSeconds = args.quick ? 5 : 10;
 	const n8nLibPath = path.join(REPO_ROOT, 'scripts', 'lib', 'n8n.js');
@@ -1300,6 +1311,9 @@ async function main() {
 
 	const finishedAt = new Date();
 	let markdown = report({ machineInfo, results, startedAt, finishedAt });
+	const queueModeResults = results.filter((r) => r.kind === 'queueMode');
+	if (queueModeResults.length)
+		markdown = `${markdown.trimEnd()}\n\n${queueModeSection(queueModeResults, startedAt).trimEnd()}`;
 	const mirrorResult = results.find((r) => r.kind === 'mirror');
 	if (mirrorResult)
 		markdown = `${markdown.trimEnd()}\n\n${mirrorSection(mirrorResult, machineInfo).trimEnd()}`;

@@ -73,6 +73,7 @@ export const DEFAULT_OPTIONS: Readonly<ResolvedEmulatorOptions> = Object.freeze(
 	audienceMinimumSize: 100,
 	processingDelayMs: 0,
 	seed: true,
+	demoUserId: DEMO_USER_ID,
 });
 
 export function resolveOptions(options: EmulatorOptions = {}): ResolvedEmulatorOptions {
@@ -102,7 +103,7 @@ class PinterestEmulator implements Emulator {
 		this.state = new PinterestState(options);
 		this.limiter = new RateLimiter(options);
 		this.demo = {
-			userId: DEMO_USER_ID,
+			userId: options.demoUserId,
 			secondUserId: SECOND_USER_ID,
 			accessToken: DEMO_ACCESS_TOKEN,
 			refreshToken: DEMO_REFRESH_TOKEN,
@@ -123,7 +124,7 @@ class PinterestEmulator implements Emulator {
 			faults: this.faults,
 			api: new Router<ApiRoute>(createApiRoutes(this.state, options)),
 			oauth: new Router<OAuthHandler>(
-				createOAuthRoutes(this.state, this.tokens, options, DEMO_USER_ID),
+				createOAuthRoutes(this.state, this.tokens, options, options.demoUserId),
 			),
 			admin: new Router<AdminHandler>(createAdminRoutes(this)),
 		});

@@ -55,7 +55,7 @@ export function seed(
 
 	state.addUser({
 		account_type: 'BUSINESS',
-		id: DEMO_USER_ID,
+		id: options.demoUserId,
 		username: 'pindexterp',
 		profile_image: 'https://i.pinimg.com/280x280_RS/pindexterp.jpg',
 		website_url: 'https://acme.example',
@@ -93,12 +93,12 @@ export function seed(
 			updatedTime: t,
 		});
 	};
-	account(DEMO_AD_ACCOUNT_ID, 'ACME Tools', DEMO_USER_ID);
-	account(BIG_AD_ACCOUNT_ID, 'ACME Big Account', DEMO_USER_ID);
+	account(DEMO_AD_ACCOUNT_ID, 'ACME Tools', options.demoUserId);
+	account(BIG_AD_ACCOUNT_ID, 'ACME Big Account', options.demoUserId);
 	account(SECOND_USER_AD_ACCOUNT_ID, 'Second Pinner Shop', SECOND_USER_ID);
 
 	tokens.register(
-		DEMO_USER_ID,
+		options.demoUserId,
 		DEMO_ACCESS_TOKEN,
 		DEMO_REFRESH_TOKEN,
 		options.accessTokenLifetimeSec,

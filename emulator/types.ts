@@ -36,6 +36,11 @@ export interface EmulatorOptions {
 	processingDelayMs?: number;
 	/** Seed the demo audiences and customer lists (default true). Users, ad accounts and demo tokens always exist. */
 	seed?: boolean;
+	/**
+	 * The demo user's ID (default '2783136121146311751'). Emulators with different IDs stand for
+	 * different Pinterest users, each with its own write limit in the node (e.g. several at once in queue mode).
+	 */
+	demoUserId?: string;
 }
 
 export type ResolvedEmulatorOptions = Required<EmulatorOptions>;

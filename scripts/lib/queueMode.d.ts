@@ -23,7 +23,8 @@ export interface QueueModeOptions {
 
 export interface QueueModeStack {
 	scratch: string;
-	redis: { host: string; port: number };
+	/** n8n's Redis, with persistence (AOF): `kill()` is a SIGKILL, `restart()` starts it again on its port. */
+	redis: { host: string; port: number; kill(): Promise<void>; restart(): Promise<void> };
 	postgres: {
 		host: string;
 		port: number;
@@ -34,7 +35,8 @@ export interface QueueModeStack {
 	n8n: N8nInstance;
 	/** `<N8N_USER_FOLDER>/.n8n/nodes/node_modules/<package name>` */
 	packageDir: string;
-	workers: Array<{ index: number; logFile: string }>;
+	/** `kill()`: SIGKILL to the worker's process group (a worker that dies). */
+	workers: Array<{ index: number; logFile: string; kill(): void }>;
 	/** Stops everything (workers, n8n, PostgreSQL, Redis) and removes the scratch folder. */
 	stop(): Promise<void>;
 }
@@ -57,11 +59,25 @@ export interface ScenarioOptions {
 	/** Expire the Pinterest user's access tokens once this many writes reached the emulator (when 2+ are in flight). */
 	expireAfterWrites?: number;
 	timeoutMs?: number;
+	/** Callers call again after a non-2xx answer or none, at most this many times (default 0). */
+	retries?: number;
+	/** Runs `action` once this many writes reached the emulator; what it returns joins `disruption` (`backAt`: when it ended, the emulator's clock). */
+	disrupt?: { afterWrites: number; action: () => Promise<{ backAt?: number } | void> };
+}
+
+export interface Recovery {
+	/** From the disruption (its end: `backAt`) to the next write arriving. */
+	firstAfterMs?: number;
+	/** From it to the 7th write of the first second after it holding 7 (undefined: never). */
+	backAfterMs?: number;
+	/** Writes per second from 3 s after it to the last write. */
+	perSecondAfter3s?: number;
 }
 
 export interface ScenarioResult {
-	/** The webhook answer of each execution (status 0: no answer). */
-	answers: Array<{ status: number; body: any }>;
+	/** The webhook answer of each call, after its retries (status 0: no answer); `tries`: every answer's status. */
+	answers: Array<{ status: number; body: any; tries: number[] }>;
+	disruption?: Recovery & { afterWrites: number; at: number; backAt?: number };
 	/** `execution_entity.status` of the finished executions of the workflow. */
 	executionStatuses: string[];
 	/** Executions of this scenario each worker started (from the workers' logs). */
@@ -106,6 +122,8 @@ export declare function unmetExpectations(
 	expected: { executions: number; tokenRequests: number },
 ): string[];
 export declare function mostInAnyWindow(times: number[], windowMs?: number): number;
+/** How soon sorted write `arrivals` were back at full rate after `since` (the emulator's clock). */
+export declare function recovery(arrivals: number[], since: number): Recovery;
 
 /** What a run of the queue-mode e2e test wrote to benchmarks/RESULTS.md. */
 export interface ResultsRun {

@@ -81,15 +81,34 @@ async function waitUntil(what, check, timeoutMs = 120_000) {
 	}
 }
 
+/**
+ * Redis as n8n's Redis should run: with persistence (AOF, fsync every second) in the scratch folder, so
+ * that `restart()` after a `kill()` (SIGKILL, a crash) comes back with its data on the same port.
+ */
 async function startRedis(scratch, cleanups) {
 	if (!which('redis-server'))
 		run('bash', [path.join(REPO_ROOT, 'scripts', 'redis.sh'), 'install'], { stdio: 'inherit' });
 	const port = await freePort();
-	const child = spawn(
-		'redis-server',
-		['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-		{ stdio: ['ignore', fs.openSync(path.join(scratch, 'redis.log'), 'w'), 'inherit'] },
-	);
+	const dir = path.join(scratch, 'redis');
+	fs.mkdirSync(dir);
+	const log = fs.openSync(path.join(scratch, 'redis.log'), 'a');
+	let child;
+	const start = async () => {
+		child = spawn(
+			'redis-server',
+			[
+				...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''],
+				...['--appendonly', 'yes', '--appendfsync', 'everysec'],
+			],
+			{ stdio: ['ignore', log, 'inherit'] },
+		);
+		await waitUntil(
+			'Redis',
+			() =>
+				spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
+				'PONG',
+		);
+	};
 	cleanups.push({
 		name: 'Redis',
 		stop: async () => {
@@ -97,13 +116,16 @@ async function startRedis(scratch, cleanups) {
 			await waitForExit(child);
 		},
 	});
-	await waitUntil(
-		'Redis',
-		() =>
-			spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
-			'PONG',
-	);
-	return { host: '127.0.0.1', port };
+	await start();
+	return {
+		host: '127.0.0.1',
+		port,
+		kill: async () => {
+			child.kill('SIGKILL');
+			await waitForExit(child);
+		},
+		restart: start,
+	};
 }
 
 async function startPostgres(scratch, cleanups) {
@@ -359,7 +381,7 @@ async function startQueueMode(o) {
 					`${error.message}\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}${fs.readFileSync(`${logFile}.err`, 'utf8').slice(-2000)}`,
 				);
 			});
-			workers.push({ index: w, logFile });
+			workers.push({ index: w, logFile, kill: () => signalGroup('SIGKILL') });
 			log(`n8n worker  ${w} ready (health on 127.0.0.1:${healthPort})`);
 		}
 		return { scratch, redis, postgres, n8n, packageDir, workers, stop };
@@ -378,6 +400,45 @@ function mostInAnyWindow(times, windowMs = 1000) {
 		best = Math.max(best, j - i + 1);
 	}
 	return best;
+}
+
+/**
+ * How soon writes were back at full rate after `since` (ms, the emulator's clock): from `since` to the
+ * 7th write of the first second after it holding 7 (undefined: never); and the writes per second from 3 s
+ * after `since` to the last write. `arrivals`: sorted write arrivals.
+ */
+function recovery(arrivals, since) {
+	const after = arrivals.filter((t) => t >= since);
+	let backAfterMs;
+	for (let i = 0; i + WRITES_PER_SECOND - 1 < after.length; i++) {
+		// 7 starts take at most one window (1,015 ms); a little more for arrival jitter.
+		if (after[i + WRITES_PER_SECOND - 1] - after[i] < 1100) {
+			backAfterMs = after[i + WRITES_PER_SECOND - 1] - since;
+			break;
+		}
+	}
+	const late = after.filter((t) => t >= since + 3000);
+	const perSecondAfter3s =
+		late.length > 1 ? ((late.length - 1) * 1000) / (late[late.length - 1] - late[0]) : undefined;
+	return {
+		firstAfterMs: after.length ? after[0] - since : undefined,
+		backAfterMs,
+		perSecondAfter3s,
+	};
+}
+
+/**
+ * Calls the webhook; a caller that retries (`retries` > 0) calls again after a non-2xx answer or none.
+ * @returns {Promise<{ status: number, body: any, tries: number[] }>}
+ */
+async function callWebhook(url, body, timeoutMs, retries) {
+	const tries = [];
+	for (;;) {
+		const answer = await postJson(url, body, timeoutMs);
+		tries.push(answer.status);
+		if ((answer.status >= 200 && answer.status < 300) || tries.length > retries)
+			return { ...answer, tries };
+	}
 }
 
 /**
@@ -431,18 +492,40 @@ async function runScenario(o) {
 		}, 1);
 	}
 
+	// A disruption (a worker killed, Redis restarted) once enough writes have reached the emulator.
+	let disruption;
+	let disrupted = Promise.resolve();
+	const disrupter =
+		o.disrupt &&
+		setInterval(() => {
+			const writes = writesOf().length;
+			if (writes < o.disrupt.afterWrites) return;
+			clearInterval(disrupter);
+			const at = performance.timeOrigin + performance.now();
+			disrupted = Promise.resolve(o.disrupt.action()).then((more) => {
+				disruption = { afterWrites: writes, at, ...more };
+			});
+		}, 5);
+
 	const executionsBefore = executionsPerWorker(stack);
 	const started = Date.now();
 	let answers;
 	try {
 		answers = await Promise.all(
 			calls.map((body) =>
-				postJson(`${stack.n8n.baseUrl}/webhook/${o.webhookPath}`, body, o.timeoutMs ?? 5 * 60_000),
+				callWebhook(
+					`${stack.n8n.baseUrl}/webhook/${o.webhookPath}`,
+					body,
+					o.timeoutMs ?? 5 * 60_000,
+					o.retries ?? 0,
+				),
 			),
 		);
 	} finally {
 		if (watcher) clearInterval(watcher);
+		if (disrupter) clearInterval(disrupter);
 	}
+	await disrupted;
 	const wallSeconds = (Date.now() - started) / 1000;
 
 	// Let the main process finish writing the executions' outcome.
@@ -452,7 +535,7 @@ async function runScenario(o) {
 		);
 	await waitUntil(
 		'the executions to be saved',
-		() => statuses().length >= o.executions,
+		() => statuses().filter(([st]) => st === 'success').length >= o.executions,
 		30_000,
 	).catch(() => undefined);
 	const executionStatuses = statuses().map(([status]) => status);
@@ -488,8 +571,17 @@ async function runScenario(o) {
 	const usersPerSecond = users / ((lastEnd - firstStart) / 1000);
 	const apiRequests = emu.log.filter((e) => e.category !== 'admin');
 
+	// From when the disruption ended (Redis back) or happened (a worker killed).
+	const since = disruption && (disruption.backAt ?? disruption.at);
 	return {
 		answers,
+		disruption: disruption && {
+			...disruption,
+			...recovery(
+				[...counted].sort((a, b) => a - b),
+				since,
+			),
+		},
 		executionStatuses,
 		executionsPerWorker: executionsAfter.map((n, w) => n - executionsBefore[w]),
 		perName,
@@ -532,6 +624,7 @@ function unmetExpectations(r, expected) {
 		unmet.push(
 			`${failedAnswers.length} webhook call(s) did not answer 200: ${failedAnswers.map((a) => `${a.status} ${JSON.stringify(a.body).slice(0, 200)}`).join('; ')}`,
 		);
+	// A retried call (its first execution failed) adds executions: every call must end in one success.
 	const succeeded = r.executionStatuses.filter((s) => s === 'success').length;
 	if (succeeded !== expected.executions)
 		unmet.push(
@@ -587,6 +680,11 @@ function describeScenario(r) {
 		`writes: ${r.writes.total} (${r.writes.accepted} accepted, ${r.writes.unauthorized} answered 401), most in any second: ${r.writes.mostInAnySecond} (limit ${WRITES_PER_SECOND}); 429 answers: ${r.tooManyRequests}`,
 		`token requests: ${r.tokenRequests}${r.expiry ? ` (access token expired after write ${r.expiry.afterWrites}, ${r.expiry.writesInFlight} in flight)` : ''}`,
 		`longest pause between two writes: ${longestPause(r.writeTimeline)} ms`,
+		...(r.disruption
+			? [
+					`disruption after write ${r.disruption.afterWrites}: first write ${r.disruption.firstAfterMs?.toFixed(0)} ms and back at 7 writes a second ${r.disruption.backAfterMs?.toFixed(0) ?? 'never'} ms after ${r.disruption.backAt ? 'Redis was back' : 'it'}; ${r.disruption.perSecondAfter3s?.toFixed(2)} writes/s from 3 s after; calls retried: ${r.answers.filter((a) => a.tries.length > 1).length} (first answers ${r.answers.map((a) => a.tries[0]).join(', ')})`,
+				]
+			: []),
 		`throughput: ${Math.round(r.usersPerSecond)} users/s between the first and the last write = ${r.ceilingFraction.toFixed(2)} of the ${CEILING_USERS_PER_SECOND} users/s ceiling (wall ${r.wallSeconds.toFixed(1)} s)`,
 	];
 }
@@ -608,7 +706,11 @@ function resultsSection(run) {
 			.map((n) => `${n.audiences} / ${n.customerLists}`)
 			.join(', ');
 		const succeeded = r.executionStatuses.filter((st) => st === 'success').length;
-		return `| ${title} | ${succeeded} of ${r.answers.length} (${r.executionsPerWorker.join(' + ')}) | ${perName} | ${thousands(r.users - r.missingUsers)} of ${thousands(r.users)} | ${r.writes.mostInAnySecond} | ${thousands(longestPause(r.writeTimeline))} ms | ${r.tooManyRequests} | ${r.tokenRequests} | ${thousands(r.usersPerSecond)} | ${(100 * r.ceilingFraction).toFixed(1)} % |`;
+		const d = r.disruption;
+		const after = d
+			? `first write ${thousands(d.firstAfterMs ?? NaN)} ms, 7/s again ${d.backAfterMs === undefined ? 'never' : `${thousands(d.backAfterMs)} ms`} after ${d.backAt ? 'Redis was back' : 'the kill'}; ${r.answers.filter((a) => a.tries.length > 1).length} calls retried`
+			: '';
+		return `| ${title} | ${succeeded} of ${r.answers.length} (${r.executionsPerWorker.join(' + ')}) | ${perName} | ${thousands(r.users - r.missingUsers)} of ${thousands(r.users)} | ${r.writes.mostInAnySecond} | ${thousands(longestPause(r.writeTimeline))} ms | ${r.tooManyRequests} | ${r.tokenRequests} | ${thousands(r.usersPerSecond)} | ${(100 * r.ceilingFraction).toFixed(1)} % | ${after} |`;
 	});
 	return [
 		RESULTS_SECTION_START,
@@ -617,11 +719,11 @@ function resultsSection(run) {
 		`Written by the queue-mode e2e test (\`QUEUE_MODE_RESULTS=benchmarks/RESULTS.md npm run test:queue-mode-n8n\`, test/e2e/queueMode.test.ts) on ${run.date}, load average ${run.loadAverage.map((l) => l.toFixed(2)).join(' / ')} at the start.`,
 		'',
 		`- n8n ${run.version} in queue mode: a main process and ${run.workers} workers (\`n8n worker --concurrency=10\`) sharing Debian's redis-server and a PostgreSQL ${run.postgresVersion} cluster; the packed package installed the way Settings → Community Nodes installs it.`,
-		`- Workflow: Webhook → Code making ${thousands(run.usersPerExecution)} users → Sync Users into a new audience named \`{{ $json.list }}\`. ${run.executions} webhook calls at once into ${run.names} names, one Pinterest user, emulator at ${run.latencyMs} ms latency and 7 writes/s per user. The expiry run expires the access token once ${run.expireAfterWrites} writes have reached the emulator, at a moment with 2 or more writes in flight.`,
+		`- Workflow: Webhook → Code making ${thousands(run.usersPerExecution)} users → Sync Users into a new audience named \`{{ $json.list }}\`. ${run.executions} webhook calls at once into ${run.names} names, one Pinterest user, emulator at ${run.latencyMs} ms latency and 7 writes/s per user. The expiry run expires the access token once ${run.expireAfterWrites} writes have reached the emulator, at a moment with 2 or more writes in flight. Redis runs with persistence (AOF, fsync every second); the Redis run SIGKILLs it once 20 writes have arrived and starts it again 3 s later; the killed-worker run SIGKILLs the last worker then, and its callers call again after a non-2xx answer (at most twice).`,
 		"- Writes in a second: writes that passed authentication (accepted or answered 429) in any 1,000 ms window, from the emulator's request log. Throughput: users ÷ (first accepted write arriving → last accepted write answered), against the ceiling of 7 × 1,900 = 13,300 users/s.",
 		'',
-		'| run | executions succeeded (per worker) | audiences / lists per name | users in the audience their execution named | most writes in any second | longest pause between writes | 429s | token requests | users/s | vs 13,300/s |',
-		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+		'| run | executions succeeded (per worker) | audiences / lists per name | users in the audience their execution named | most writes in any second | longest pause between writes | 429s | token requests | users/s | vs 13,300/s | after the disruption |',
+		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
 		...rows,
 		RESULTS_SECTION_END,
 	].join('\n');
@@ -660,6 +762,7 @@ module.exports = {
 	describeScenario,
 	unmetExpectations,
 	mostInAnyWindow,
+	recovery,
 	resultsSection,
 	extractResultsSection,
 	writeResultsSection,

@@ -2,8 +2,9 @@
  * Real n8n in queue mode: a main process and 2 workers sharing Redis (Debian's redis-server) and
  * PostgreSQL, the packed package installed the way Settings → Community Nodes installs it, and a webhook
  * workflow (Webhook → Code making the users → Sync Users into a new audience named `{{ $json.list }}`).
- * 6 executions at once into 3 audience names, against the emulator at 150 ms latency: once as is, once
- * with the access token expiring mid-run. What the emulator saw must be what a marketer expects: every
+ * 6 executions at once into 3 audience names, against the emulator at 150 ms latency: as is, with the
+ * access token expiring mid-run, with n8n's Redis (persistent, AOF) killed and restarted 3 s later, and
+ * with a worker killed mid-sync (its callers retry the non-2xx answers). What the emulator saw must be what a marketer expects: every
  * user in the audience its execution named, one audience and one customer list per name, Pinterest's
  * 7 writes per second never exceeded, one token refresh for one expiry, every execution succeeded.
  *
@@ -56,7 +57,45 @@ const SCENARIOS = [
 		webhookId: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c52',
 		expireAfterWrites: EXPIRE_AFTER_WRITES,
 	},
+	{
+		key: 'redis',
+		title: 'with Redis killed (SIGKILL) and restarted 3 s later (AOF)',
+		webhookId: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c53',
+		expireAfterWrites: undefined,
+	},
+	// Last: the stack has one worker fewer afterwards.
+	{
+		key: 'killed',
+		title: 'with a worker killed (SIGKILL) mid-sync, callers retrying non-2xx answers',
+		webhookId: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c54',
+		expireAfterWrites: undefined,
+	},
 ] as const;
+/** Disruptions start once this many writes have reached Pinterest. */
+const DISRUPT_AFTER_WRITES = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The emulator's clock (it runs in this process). */
+const now = () => performance.timeOrigin + performance.now();
+
+function disruption(key: string, stack: QueueModeStack) {
+	if (key === 'redis')
+		return {
+			afterWrites: DISRUPT_AFTER_WRITES,
+			action: async () => {
+				await stack.redis.kill();
+				await sleep(3000);
+				await stack.redis.restart();
+				return { backAt: now() };
+			},
+		};
+	if (key === 'killed')
+		return {
+			afterWrites: DISRUPT_AFTER_WRITES,
+			action: async () => stack.workers[stack.workers.length - 1].kill(),
+		};
+	return undefined;
+}
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -144,6 +183,8 @@ describe.each(VERSIONS)('n8n %s in queue mode (main + 2 workers, Redis, PostgreS
 				usersPerExecution: USERS,
 				prefix: `qm-${s.key}-`,
 				expireAfterWrites: s.expireAfterWrites,
+				disrupt: disruption(s.key, stack as QueueModeStack),
+				retries: s.key === 'killed' ? 2 : 0,
 			});
 			const { answers, ...rest } = r;
 			figures[s.key] = { ...rest, answerStatuses: answers.map((a) => a.status) };
@@ -153,6 +194,14 @@ describe.each(VERSIONS)('n8n %s in queue mode (main + 2 workers, Redis, PostgreS
 			if (s.expireAfterWrites !== undefined) {
 				// The expiry really happened mid-run.
 				expect(r.expiry?.afterWrites).toBeLessThan(r.writes.total);
+			}
+			if (s.key === 'redis') {
+				// Writes resumed within seconds of Redis being back.
+				expect(r.disruption?.firstAfterMs).toBeLessThan(5000);
+			}
+			if (s.key === 'killed') {
+				// The survivor is back at 7 writes a second within 3 s of the kill.
+				expect(r.disruption?.backAfterMs).toBeLessThan(3000);
 			}
 			expect(
 				unmetExpectations(r, {

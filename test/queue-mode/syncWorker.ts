@@ -7,6 +7,7 @@
 import {
 	closeProcessRuntimes,
 	processRuntime,
+	type EngineRuntime,
 } from '../../nodes/PinterestAudienceSync/engine/runtime';
 import { DEFAULT_SYNC_SETTINGS, runSync } from '../../nodes/PinterestAudienceSync/engine/sync';
 import { fetchClient, type CredentialStore } from './fetchClient';
@@ -27,6 +28,11 @@ export interface WorkerInput {
 	firstUser?: number;
 	/** Waits for this file to exist before syncing, so all workers start together. */
 	startSignal?: string;
+	/**
+	 * Several syncs at once in this worker (e.g. one per Pinterest user), each with its own settings;
+	 * the output is then one WorkerOutput per job, in order.
+	 */
+	jobs?: Array<Omit<WorkerInput, 'jobs' | 'startSignal'>>;
 }
 
 export interface WorkerOutput {
@@ -52,14 +58,10 @@ async function waitFor(path: string): Promise<void> {
 	while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-async function main(): Promise<void> {
-	const input = JSON.parse(process.argv[2]) as WorkerInput;
-	const runtime = processRuntime(process.env);
-	process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
-	if (input.startSignal) await waitFor(input.startSignal);
+async function syncOne(input: WorkerInput, runtime: EngineRuntime): Promise<WorkerOutput> {
 	const result = await runSync({
 		client: fetchClient(input.apiBaseUrl, input.credential ?? input.accessToken),
-		credentialKey: 'queue-mode-test',
+		credentialKey: `queue-mode-test-${input.apiBaseUrl}`,
 		adAccountId: input.adAccountId,
 		audience: { mode: 'createNew', name: input.audienceName },
 		action: input.action ?? 'add',
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
 		runtime,
 	});
 	const { metrics } = result;
-	const output: WorkerOutput = {
+	return {
 		usersSynced: metrics.usersSynced,
 		usersErrored: metrics.usersErrored,
 		usersPending: metrics.usersPending,
@@ -96,9 +98,18 @@ async function main(): Promise<void> {
 		failureCauseMessage:
 			result.failureCause instanceof Error ? result.failureCause.message : undefined,
 	};
-	process.stdout.write(`${JSON.stringify(output)}\n`);
-	// The last writes hold their rate slots for a window (~1 s): closing the connection earlier would leave
-	// them held in Redis until Bottleneck gives this client up, and slow down a worker still running.
+}
+
+async function main(): Promise<void> {
+	const input = JSON.parse(process.argv[2]) as WorkerInput;
+	const runtime = processRuntime(process.env);
+	process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+	if (input.startSignal) await waitFor(input.startSignal);
+	const outputs = await Promise.all(
+		(input.jobs ?? [input]).map((job) => syncOne(job as WorkerInput, runtime)),
+	);
+	process.stdout.write(`${JSON.stringify(input.jobs ? outputs : outputs[0])}\n`);
+	// Let the last writes' windows end before closing the connection (a window is ~1 s).
 	await new Promise((resolve) => setTimeout(resolve, 1100));
 	await closeProcessRuntimes();
 }

@@ -8,6 +8,8 @@ export interface RunningWorker<Output = WorkerOutput> {
 	/** Resolves once the worker loaded the engine and chose its limiter. */
 	ready: Promise<void>;
 	result: Promise<Output>;
+	/** Sends `signal` to the worker (SIGKILL: a worker that dies mid-sync). */
+	kill(signal: NodeJS.Signals): void;
 }
 
 /** The environment of a worker: the parent's, minus this package's own Redis switches, plus `env`. */
@@ -52,14 +54,14 @@ export function spawnWorker<Output = WorkerOutput>(
 		child.on('exit', (code) => {
 			markReady();
 			const last = stdout.trim().split('\n').pop() ?? '';
-			if (code !== 0 || !last.startsWith('{') || last.includes('"ready"')) {
+			if (code !== 0 || !/^[[{]/.test(last) || last.includes('"ready"')) {
 				reject(new Error(`worker exited with ${code}: ${stderr || stdout}`));
 				return;
 			}
 			resolve(JSON.parse(last) as Output);
 		});
 	});
-	return { ready, result };
+	return { ready, result, kill: (signal) => child.kill(signal) };
 }
 
 /** The environment of an n8n worker in queue mode on the Redis at `port`. */

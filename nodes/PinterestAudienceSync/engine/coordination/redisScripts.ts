@@ -12,3 +12,53 @@ export const RELEASE_IF_HELD = `if redis.call('get', KEYS[1]) == ARGV[1] then re
 
 /** Sets KEYS[2] to ARGV[2] only while the lock KEYS[1] holds this holder's token; 1 when written. */
 export const WRITE_IF_HELD = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[2], ARGV[2]) return 1 end return 0`;
+
+/*
+ * Pinterest's write window shared by every worker: KEYS[1] is a sorted set of write starts (member: one
+ * write, score: when it counts from, in ms of Redis's own clock, so workers need no synchronised
+ * clocks). A start counts for ARGV window ms; a worker that dies holds nothing longer than that.
+ */
+
+/**
+ * Reserves one write start in one round trip. ARGV: slots, window ms, least ms between two starts (the
+ * caller's), member, key expiry ms; KEYS[2] holds a wider spacing shared after a 429 (may be absent).
+ * Returns 0 when the start was recorded, else the ms to wait before asking again: until the start that
+ * keeps the window full leaves it, or until the spacing since the latest start has passed.
+ */
+export const RESERVE_WRITE_START = `
+local clock = redis.call('time')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+local slots = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('zremrangebyscore', KEYS[1], '-inf', now - window)
+local spacing = math.max(tonumber(ARGV[3]), tonumber(redis.call('get', KEYS[2]) or '0') or 0)
+local count = redis.call('zcard', KEYS[1])
+local wait = 0
+if count >= slots then
+	local oldest = redis.call('zrange', KEYS[1], count - slots, count - slots, 'withscores')
+	wait = tonumber(oldest[2]) + window - now
+end
+if count > 0 and spacing > 0 then
+	local latest = redis.call('zrange', KEYS[1], -1, -1, 'withscores')
+	wait = math.max(wait, tonumber(latest[2]) + spacing - now)
+end
+if wait > 0 then return math.max(1, math.ceil(wait)) end
+redis.call('zadd', KEYS[1], now, ARGV[4])
+redis.call('pexpire', KEYS[1], ARGV[5])
+return 0`;
+
+/**
+ * Moves a reserved start later: it counts from ARGV[2] ms ago (its request left, or may have arrived,
+ * later than it was reserved). ARGV: member, ms ago, window ms, key expiry ms. Never moves a start
+ * earlier; a start whose window is over stays out. Returns 1 when moved.
+ */
+export const MOVE_WRITE_START = `
+local clock = redis.call('time')
+local now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+local at = now - tonumber(ARGV[2])
+if at <= now - tonumber(ARGV[3]) then return 0 end
+local current = redis.call('zscore', KEYS[1], ARGV[1])
+if current and tonumber(current) >= at then return 0 end
+redis.call('zadd', KEYS[1], at, ARGV[1])
+redis.call('pexpire', KEYS[1], ARGV[4])
+return 1`;

@@ -1,13 +1,13 @@
-import Bottleneck from 'bottleneck';
-
 import { sleep } from '../coordination';
 import type { SendMark } from '../pinterest';
+import type { SharedStart, StartLimiter, WriteWindow } from './window';
+import {
+	InProcessStartLimiter,
+	bottleneckSettings,
+	relaxedSpacing,
+	writeWindowFor,
+} from './window';
 
-/**
- * Headroom on each window so that the few milliseconds between a request's start here and its arrival
- * at Pinterest (which vary from request to request) cannot fit N+1 requests into one second there.
- */
-export const WINDOW_MARGIN_MS = 15;
 /** A 429 at most slows the limiter to an eighth of its rate. */
 const MAX_SLOWDOWN = 8;
 /**
@@ -16,8 +16,6 @@ const MAX_SLOWDOWN = 8;
  * Each further 429 before the limiter has recovered doubles the slow-down (someone else is using the quota).
  */
 const FIRST_SLOWDOWN = 1.25;
-/** Each success narrows a 429 slow-down by this factor. */
-const RELAX_FACTOR = 0.8;
 /**
  * When every start happens in this process, a slot is handed back this much before its window ends:
  * Bottleneck takes ~5 ms to start the next job (0.4 s over a million users), so the next job is started
@@ -55,89 +53,6 @@ class WriteProgress {
 	changed(): Promise<void> {
 		return new Promise<void>((resume) => (this.wake = resume));
 	}
-}
-
-/**
- * "N requests per second" as Pinterest counts it, in any sliding second: at most `slots` request starts
- * in any `holdMs`. Each start holds one of `slots` Bottleneck slots (maxConcurrent) for `holdMs` from
- * the moment it starts, whatever the request's own latency; the request itself is not waited for, so
- * requests overlap and the slots stay busy at any latency. Unlike evenly spaced starts (Bottleneck's
- * minTime alone), a start late by a few milliseconds cannot squeeze the next N closer together, and the
- * first N go almost at once.
- */
-export interface WriteWindow {
-	slots: number;
-	holdMs: number;
-	/** Evenly spaced starts for this rate: the spacing a 429 slow-down multiplies. */
-	spacingMs: number;
-	/**
-	 * The least time between two starts. N requests started at the same instant reach Pinterest at
-	 * instants that differ by how long it takes to read each one, differently from one second to the next,
-	 * and that difference would eat the window's margin; a quarter of the even spacing avoids it.
-	 */
-	minSpacingMs: number;
-}
-
-export function writeWindowFor(requestsPerSecond: number): WriteWindow {
-	const slots = Math.max(1, Math.floor(requestsPerSecond));
-	const spacingMs = Math.ceil(1000 / requestsPerSecond);
-	return {
-		slots,
-		holdMs: Math.ceil((slots * 1000) / requestsPerSecond) + WINDOW_MARGIN_MS,
-		spacingMs,
-		minSpacingMs: Math.ceil(spacingMs / 4),
-	};
-}
-
-/**
- * How a `StartLimiter` hands out starts: at most `maxConcurrent` jobs running at once, their starts at
- * least `minTime` ms apart (Bottleneck's own names for both).
- */
-export interface StartSettings {
-	minTime: number;
-	maxConcurrent: number;
-}
-
-/**
- * The starts a `UserWriteLimiter` takes its writes' slots from: in this process, or shared by every
- * worker through Redis (redisLimiter.ts).
- */
-export interface StartLimiter {
-	/** Runs `job` once a start is free; settles with the job. */
-	schedule<T>(job: () => Promise<T>): Promise<T>;
-	updateSettings(settings: StartSettings): Promise<void>;
-}
-
-/** Starts handed out by a Bottleneck of this process alone. */
-export class InProcessStartLimiter implements StartLimiter {
-	private readonly bottleneck: Bottleneck;
-
-	constructor(id: string, settings: StartSettings) {
-		this.bottleneck = new Bottleneck({ id, ...settings });
-	}
-
-	schedule<T>(job: () => Promise<T>): Promise<T> {
-		return this.bottleneck.schedule(job);
-	}
-
-	async updateSettings(settings: StartSettings): Promise<void> {
-		// Typed as returning the limiter, Bottleneck's updateSettings returns a promise of it.
-		await this.bottleneck.updateSettings(settings);
-	}
-}
-
-/** Bottleneck's settings for a window, with a wider spacing of starts while slowed down (0 = none). */
-export function bottleneckSettings(window: WriteWindow, slowedMinTime = 0): StartSettings {
-	return { minTime: Math.max(window.minSpacingMs, slowedMinTime), maxConcurrent: window.slots };
-}
-
-/**
- * One success's narrowing of a 429 slow-down's spacing; 0 once the spacing no longer slows anything
- * (the window alone allows that rate). Shared with the Redis limiter, which narrows the shared spacing.
- */
-export function relaxedSpacing(minTime: number, window: WriteWindow): number {
-	const next = Math.round(minTime * RELAX_FACTOR);
-	return next * window.slots <= window.holdMs * 1.05 ? 0 : next;
 }
 
 /**
@@ -193,13 +108,14 @@ export class UserWriteLimiter {
 		return new Promise<T>((resolve, reject) => {
 			let started = false;
 			this.starts
-				.schedule(async () => {
+				.schedule(async (shared) => {
 					const start = await this.takeStartTurn();
 					started = true;
 					const write = new WriteProgress();
 					const onSend: SendMark = (more = false) =>
 						write.update(() => {
 							start.t = Math.max(start.t, performance.now());
+							shared.countFrom(start.t);
 							if (more) write.resent = true;
 							else write.sendable = false;
 						});
@@ -211,7 +127,7 @@ export class UserWriteLimiter {
 								write.answeredAt = performance.now();
 							}),
 						);
-					await this.holdSlot(start, write);
+					await this.holdSlot(start, write, shared);
 				})
 				.catch((error: unknown) => {
 					// Only a limiter failure before the start (e.g. Redis unreachable) fails the write here.
@@ -221,8 +137,20 @@ export class UserWriteLimiter {
 	}
 
 	/** Keeps a started write's slot until its window ends, counted from when it may have arrived. */
-	private async holdSlot(start: { t: number }, write: WriteProgress): Promise<void> {
-		while (write.sendable) await write.changed();
+	private async holdSlot(
+		start: { t: number },
+		write: WriteProgress,
+		shared: SharedStart,
+	): Promise<void> {
+		while (write.sendable) {
+			const renew = shared.renewEveryMs;
+			const changed = write.changed().then(() => true);
+			if (renew === undefined || (await Promise.race([changed, sleep(renew).then(() => false)])))
+				continue;
+			// Still unsent (e.g. waiting for a token refresh): other processes keep counting it from now.
+			start.t = performance.now();
+			shared.countFrom(start.t);
+		}
 		const sentAt = start.t;
 		if (write.answeredAt === undefined && !write.resent)
 			await Promise.race([write.changed(), sleep(this.untilWindowEnds(sentAt))]);
@@ -231,8 +159,10 @@ export class UserWriteLimiter {
 		// the expired timer before reading any answer). Its answer tells how late; wait for it.
 		if (write.answeredAt === undefined && !write.resent && this.answersComeWithinHalfAWindow())
 			await Promise.race([write.changed(), sleep(this.window.holdMs)]);
-		if (write.answeredAt !== undefined && !write.resent)
+		if (write.answeredAt !== undefined && !write.resent) {
 			start.t = sentAt + this.arrivalLag(write.answeredAt - sentAt);
+			shared.countFrom(start.t);
+		}
 		await sleep(this.untilWindowEnds(start.t));
 	}
 
@@ -339,7 +269,10 @@ export class UserWriteLimiter {
 	}
 
 	private async apply(): Promise<void> {
-		await this.starts.updateSettings(bottleneckSettings(this.window, this.slowedMinTime));
+		await this.starts.updateSettings(
+			bottleneckSettings(this.window, this.slowedMinTime),
+			this.window,
+		);
 	}
 }
 

@@ -1,6 +1,6 @@
 /**
- * The Redis-clustered limiter against a real redis-server (started on a free loopback port, no
- * persistence) and, for spacing, the emulator as the judge of the rate limit.
+ * The write starts shared through Redis against a real redis-server (started on a free loopback port,
+ * no persistence unless a test says so) and, for spacing, the emulator as the judge of the rate limit.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import Redis from 'ioredis';
@@ -8,6 +8,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 
 import { startEmulator } from '../../../../../emulator';
+import { nowMs } from '../../../../../emulator/log';
 import {
 	RedisLimiterFactory,
 	UserWriteLimiter,
@@ -196,28 +197,35 @@ describe('with a Redis server', () => {
 			expect(writes.map((w) => w.status)).toEqual(Array(24).fill(200));
 			// The two limiters' starts together keep one 8-per-window rule.
 			expectStartsWithinWindow(writes, 8);
-			// Both used Bottleneck's one Redis state for the id: 8 slots, each held for a second.
-			expect(await inspector.hget(`b_${id}_settings`, 'maxConcurrent')).toBe('8');
+			// Both used one record of starts in Redis for the id.
+			expect(await inspector.zcard(`${id}:starts`)).toBeGreaterThan(0);
+			expect(await inspector.zcard(`${id}:starts`)).toBeLessThanOrEqual(8);
 		} finally {
 			await emu.close();
 		}
 	});
 
-	it("shares the 429 slow-down: one process's updateSettings is every process's spacing", async () => {
+	it("shares the 429 slow-down: one process's slow-down is every process's spacing", async () => {
 		const id = limiterId();
 		const first = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
 		const second = factoryFor(redis.port).create(id, writeWindowFor(7));
 		await second.schedule(async () => undefined);
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('36');
+		// Only a slow-down is shared; the normal spacing is each caller's own.
+		expect(await inspector.get(`${id}:slowdown`)).toBeNull();
 		await first.onRateLimited();
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('179');
-		// A limiter created later in another process keeps the shared state (clearDatastore: false).
+		expect(await inspector.get(`${id}:slowdown`)).toBe('179');
+		// Keys expire when unused (limiter ids carry the Pinterest user only).
+		expect(await inspector.pttl(`${id}:slowdown`)).toBeGreaterThan(0);
+		expect(await inspector.pttl(`${id}:starts`)).toBeGreaterThan(0);
+		// A limiter created later in another process keeps that spacing after the latest start.
 		await factoryFor(redis.port)
 			.create(id, writeWindowFor(7))
 			.schedule(async () => undefined);
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('179');
-		// Limiter ids carry the Pinterest user only; keys expire when unused.
-		expect(await inspector.pttl(`b_${id}_settings`)).toBeGreaterThan(0);
+		const scores = (await inspector.zrange(`${id}:starts`, 0, -1, 'WITHSCORES'))
+			.filter((_, i) => i % 2 === 1)
+			.map(Number);
+		expect(scores).toHaveLength(2);
+		expect(scores[1] - scores[0]).toBeGreaterThanOrEqual(179);
 	});
 
 	it('a slow-down left by a process that stopped writing is narrowed back by the others', async () => {
@@ -227,20 +235,21 @@ describe('with a Redis server', () => {
 		await other.schedule(async () => undefined);
 		await slowed.onRateLimited();
 		await slowed.onRateLimited();
-		expect(await inspector.hget(`b_${id}_settings`, 'minTime')).toBe('358');
+		const shared = async (): Promise<string> => (await inspector.get(`${id}:slowdown`)) ?? 'none';
+		expect(await shared()).toBe('358');
 		// `slowed` has no more writes; the other process's successes narrow the shared spacing back.
 		const seen = ['358'];
 		for (let i = 0; i < 12; i++) {
 			await other.schedule(async () => undefined);
 			await eventually(async () => {
-				const value = (await inspector.hget(`b_${id}_settings`, 'minTime')) ?? '';
+				const value = await shared();
 				if (value === seen[seen.length - 1]) throw new Error('not narrowed yet');
 				seen.push(value);
 			}).catch(() => undefined);
-			if (seen[seen.length - 1] === '36') break;
+			if (seen[seen.length - 1] === 'none') break;
 		}
-		// ×0.8 per success until 7 starts at that spacing fit the window anyway: then the normal spacing.
-		expect(seen).toEqual(['358', '286', '229', '183', '36']);
+		// ×0.8 per success until 7 starts at that spacing fit the window anyway: then no shared slow-down.
+		expect(seen).toEqual(['358', '286', '229', '183', 'none']);
 	});
 
 	it('idle limiter state expires from Redis, and the limiter starts again from its own settings', async () => {
@@ -251,23 +260,94 @@ describe('with a Redis server', () => {
 		});
 		factories.push(factory);
 		const id = limiterId();
-		const limiter = factory.create(id, writeWindowFor(7));
-		await limiter.schedule(async () => undefined);
-		expect(await inspector.exists(`b_${id}_settings`)).toBe(1);
+		const limiter = new UserWriteLimiter(factory.create(id, writeWindowFor(7)), 7);
+		await limiter.onRateLimited();
+		expect(await inspector.exists(`${id}:slowdown`)).toBe(1);
 		await eventually(async () => {
-			if ((await inspector.exists(`b_${id}_settings`)) !== 0) throw new Error('not expired yet');
+			if ((await inspector.exists(`${id}:slowdown`)) !== 0) throw new Error('not expired yet');
 		});
 		await expect(limiter.schedule(async () => 'sent')).resolves.toBe('sent');
-		expect(await inspector.hget(`b_${id}_settings`, 'maxConcurrent')).toBe('7');
 	});
 
-	it('a process dropped from the cluster as unresponsive registers again (Redis 7 error names)', async () => {
+	it("a dead process's starts stop counting once their window is over", async () => {
 		const id = limiterId();
-		const limiter = factoryFor(redis.port).create(id, writeWindowFor(7));
-		await limiter.schedule(async () => undefined);
-		// What the other processes do to a client not seen for 10 s (e.g. a worker blocked that long).
-		await inspector.del(`b_${id}_client_last_seen`);
-		await expect(limiter.schedule(async () => 'sent')).resolves.toBe('sent');
+		const { slots, holdMs } = writeWindowFor(7);
+		// What a worker killed right after starting 7 writes leaves in Redis.
+		const [seconds, micros] = await inspector.time();
+		const diedAt = Number(seconds) * 1000 + Number(micros) / 1000;
+		for (let n = 0; n < slots; n++) await inspector.zadd(`${id}:starts`, diedAt, `dead ${n}`);
+		const survivor = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
+		await survivor.schedule(async () => undefined);
+		const starts = await inspector.zrange(`${id}:starts`, 0, -1, 'WITHSCORES');
+		// The dead starts were dropped, and the survivor's start waited for exactly their window only.
+		expect(starts.filter((member, i) => i % 2 === 0 && member.startsWith('dead'))).toEqual([]);
+		const survivorStart = Number(starts[1]);
+		expect(survivorStart).toBeGreaterThanOrEqual(diedAt + holdMs);
+		expect(survivorStart).toBeLessThan(diedAt + 5000);
+	});
+
+	it('a start counts from when its request left, and keeps counting while the request waits', async () => {
+		const id = limiterId();
+		const { holdMs } = writeWindowFor(7);
+		const limiter = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
+		const score = async (): Promise<number> =>
+			Number((await inspector.zrange(`${id}:starts`, 0, 0, 'WITHSCORES'))[1]);
+		let reservedAt = 0;
+		let stillCountedAt = 0;
+		await limiter.schedule(async (onSend) => {
+			reservedAt = await score();
+			// Longer than a window without being sent (e.g. waiting for a token refresh).
+			await sleep(holdMs + 300);
+			const [seconds, micros] = await inspector.time();
+			const now = Number(seconds) * 1000 + Number(micros) / 1000;
+			stillCountedAt = (await score()) + holdMs - now;
+			onSend();
+		});
+		expect(reservedAt).toBeGreaterThan(0);
+		// Renewed while unsent: still inside its window when it finally left.
+		expect(stillCountedAt).toBeGreaterThan(0);
+		// Moved to the send: later than the reservation by at least the wait.
+		await eventually(async () => {
+			if ((await score()) < reservedAt + holdMs + 300 - 5) throw new Error('not moved yet');
+		});
+	});
+
+	it('Redis killed and restarted 3 s later with persistence (AOF): every write goes through, within the limit', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'pas-aof-'));
+		const aof = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir];
+		let own = await startRedisServer(undefined, aof);
+		const emu = await startEmulator({ writesPerSecond: 7, latencyMs: 20 });
+		const arrivals = (): number[] =>
+			emu.log.filter((entry) => entry.category === 'ads_write').map((entry) => entry.t);
+		try {
+			// The product's bound (10 s): a restart within it fails no write.
+			const factory = new RedisLimiterFactory({
+				redis: { host: '127.0.0.1', port: own.port },
+				unavailableAfterMs: 10_000,
+			});
+			factories.push(factory);
+			const limiter = new UserWriteLimiter(factory.create(limiterId(), writeWindowFor(7)), 7);
+			const writes = Array.from({ length: 56 }, (_, n) =>
+				limiter.schedule((onSend) => timedPatch(emu, `restart-${n}@example.com`, onSend)),
+			);
+			while (arrivals().length < 10) await sleep(20);
+			await own.kill();
+			await sleep(3000);
+			own = await startRedisServer(own.port, aof);
+			const backAt = nowMs();
+			const statuses = (await Promise.all(writes)).map((write) => write.status);
+			expect(statuses).toEqual(Array(56).fill(200));
+			expect(emu.maxWritesInAnyWindow(emu.demo.userId)).toBeLessThanOrEqual(7);
+			const resumed = arrivals().filter((t) => t >= backAt);
+			expect(resumed.length).toBeGreaterThan(0);
+			console.log(
+				`Redis restarted with AOF: writes resumed ${Math.round(resumed[0] - backAt)} ms after Redis was back; most writes in any second: ${emu.maxWritesInAnyWindow(emu.demo.userId)}`,
+			);
+		} finally {
+			await own.stop();
+			await emu.close();
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
 	it('Redis killed while writes wait: they fail with the clear error within the bound, and none is sent afterwards', async () => {
@@ -385,9 +465,9 @@ describe('Redis unreachable', () => {
 		await expect(limiter.schedule(async () => undefined)).rejects.toBeInstanceOf(
 			RedisLimiterUnavailable,
 		);
-		await expect(limiter.updateSettings({ minTime: 290, maxConcurrent: 7 })).rejects.toBeInstanceOf(
-			RedisLimiterUnavailable,
-		);
+		await expect(
+			limiter.updateSettings({ minTime: 290, maxConcurrent: 7 }, writeWindowFor(7)),
+		).rejects.toBeInstanceOf(RedisLimiterUnavailable);
 		await sleep(300);
 		expect(ran).toBe(false);
 	});
