@@ -145,7 +145,11 @@ export class UserWriteLimiter {
 		while (write.sendable) {
 			const renew = shared.renewEveryMs;
 			const changed = write.changed().then(() => true);
-			if (renew === undefined || (await Promise.race([changed, sleep(renew).then(() => false)])))
+			if (
+				await (renew === undefined
+					? changed
+					: Promise.race([changed, sleep(renew).then(() => false)]))
+			)
 				continue;
 			// Still unsent (e.g. waiting for a token refresh): other processes keep counting it from now.
 			start.t = performance.now();
