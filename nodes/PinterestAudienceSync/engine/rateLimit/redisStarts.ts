@@ -267,7 +267,7 @@ class ClusteredLimiter implements StartLimiter {
 }
 
 /**
- * Limiters shared through Redis. One instance per process (see `queueMode.ts`); `close()` ends its
+ * Limiters shared through Redis. One instance per process (owned by the engine's runtime); `close()` ends its
  * connection (tests, shutdown).
  */
 export class RedisLimiterFactory implements LimiterFactory {

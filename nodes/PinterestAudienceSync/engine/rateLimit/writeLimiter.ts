@@ -100,7 +100,7 @@ export interface StartSettings {
 
 /**
  * The starts a `UserWriteLimiter` takes its writes' slots from: in this process, or shared by every
- * worker through Redis (redisLimiter.ts).
+ * worker through Redis (redisStarts.ts).
  */
 export interface StartLimiter {
 	/** Runs `job` once a start is free; settles with the job. */

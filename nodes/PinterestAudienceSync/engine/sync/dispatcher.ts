@@ -18,7 +18,7 @@ export interface Contribution {
 	client: PinterestClient;
 	stats: CallStats;
 	/**
-	 * Whether records short of a full request may wait for other executions' (company.ts). A large
+	 * Whether records short of a full request may wait for other executions' (coalescing.ts). A large
 	 * execution fills requests by itself, and a lone one has nobody to wait for: theirs leave at once.
 	 */
 	holdRemainder: boolean;
@@ -69,7 +69,7 @@ function isTargetFatal(error: unknown): boolean {
 /**
  * Gathers the records that executions send to one customer list with one operation, cuts them into
  * requests of at most `batchSize` unique records and sends them through the Pinterest user's limiter.
- * A remainder the caller says may wait (it has company, company.ts) waits up to `flushWindowMs` for more
+ * A remainder the caller says may wait (it has company, coalescing.ts) waits up to `flushWindowMs` for more
  * (Braze's "batch every 5 seconds"); each execution is told the outcome of exactly its own records.
  */
 export class ListDispatcher {
