@@ -19,9 +19,9 @@ const common = {
 	preset: 'ts-jest',
 	testEnvironment: '<rootDir>/test/helpers/environment.js',
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
-	// The build writes dist/package.json; jest must not see it as a second copy of this package. A
+	// The build writes build/package.json; jest must not see it as a second copy of this package. A
 	// project does not inherit this from the top level.
-	modulePathIgnorePatterns: ['<rootDir>/dist/'],
+	modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/build/'],
 };
 module.exports = {
 	// Tests drive real servers (emulator, Redis, n8n) on a 2-core machine: budgets, not speed checks.

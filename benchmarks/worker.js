@@ -20,7 +20,7 @@ const { percentile } = require('./lib/stats');
 const {
 	credentialFor,
 	executeNode,
-	requireDist,
+	requireBuilt,
 	syncParameters,
 	createExecuteContext,
 } = require('./lib/inProcess');
@@ -226,10 +226,10 @@ async function mirror({ emulatorUrl, users, churn, phase, userFolder, audience }
  * segments) first, and prepares each group on its own, as Sync Users does with per-item targets.
  */
 function nodeSide({ users }) {
-	const { prepareUsers } = requireDist('nodes/PinterestAudienceSync/engine/records.js');
-	const { identifierReader } = requireDist('nodes/PinterestAudienceSync/actions/parameters.js');
-	const { readSyncTargets } = requireDist('nodes/PinterestAudienceSync/actions/syncTargets.js');
-	const { sha256Hex } = requireDist('nodes/PinterestAudienceSync/engine/normalise.js');
+	const { prepareUsers } = requireBuilt('nodes/PinterestAudienceSync/engine/records.js');
+	const { identifierReader } = requireBuilt('nodes/PinterestAudienceSync/actions/parameters.js');
+	const { readSyncTargets } = requireBuilt('nodes/PinterestAudienceSync/actions/syncTargets.js');
+	const { sha256Hex } = requireBuilt('nodes/PinterestAudienceSync/engine/normalise.js');
 	const batchSize = 1900;
 	const variants = {
 		email: (i) => ({ email: `  User.${i}@Example.com ` }),

@@ -33,7 +33,7 @@ const step = (text) => process.stdout.write(`[${elapsed().padStart(7)}] ${text}\
 
 function loadEmulator() {
 	try {
-		return require(path.join(__dirname, '..', 'dist', 'emulator'));
+		return require(path.join(__dirname, '..', 'build', 'emulator'));
 	} catch (error) {
 		throw new Error(
 			`The emulator is not built (${error.message}). Run "npm run demo", which builds first.`,
