@@ -9,7 +9,9 @@ import {
 	audienceSummary,
 	outputPerItem,
 	readAdAccountId,
+	toNodeError,
 } from './common';
+import type { FailureSubject } from './common';
 
 import { anyAudienceRLC } from '../../descriptions/rlc.description';
 import { operationParameters } from '../node.type';
@@ -18,6 +20,7 @@ export const description = operationParameters('getAudience', [anyAudienceRLC]);
 
 async function fetchAudience(
 	context: IExecuteFunctions,
+	subject: FailureSubject,
 	adAccountId: string,
 	audienceId: string,
 ): Promise<IDataObject> {
@@ -47,7 +50,8 @@ async function fetchAudience(
 		};
 	} catch (error) {
 		// The audience outlived its customer list: report the audience, without list counters.
-		if (!(error instanceof PinterestApiError && error.status === 404)) throw error;
+		if (!(error instanceof PinterestApiError && error.status === 404))
+			throw toNodeError(context, error, subject);
 		summary.customerList = null;
 	}
 	return summary;
@@ -73,7 +77,7 @@ export async function execute(
 		);
 		subject.audienceId = audienceId;
 		return await once(`${adAccountId}/${audienceId}`, () =>
-			fetchAudience(this, adAccountId, audienceId),
+			fetchAudience(this, subject, adAccountId, audienceId),
 		);
 	});
 }
