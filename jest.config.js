@@ -5,7 +5,7 @@
  *   real time (`*.pacing.test.ts`). Node and npm only; about a minute of mostly waiting.
  * - `queue-mode` (`npm run test:queue-mode`): the shared limiter on a real redis-server (`test/queue-mode/`
  *   and the Redis limiter's tests).
- * - `install` (`npm run test:install`): the README's manual install of the packed package (npm registry).
+ * - `install` (`npm run test:install`): the README's installs of the packed package, also offline.
  * - `e2e` (`npm run test:e2e`): real n8n, and the editor in Chromium.
  * - `queue-mode-n8n` (`npm run test:queue-mode-n8n`): real n8n in queue mode with Redis and PostgreSQL.
  */

@@ -7,7 +7,7 @@
  * new audience, runs it, and prints the node's Metrics item and what the emulator holds.
  *
  *   npm run demo                       # n8n 2.8.4 (Node 20)
- *   N8N_DEMO_VERSION=2.40.7 npm run demo
+ *   N8N_DEMO_VERSION=2.41.1 npm run demo
  *   N8N_DEMO_USERS=20000 npm run demo
  */
 const path = require('node:path');
