@@ -214,9 +214,9 @@ export async function sendPinterestRequest<T>(
 		// stored is used at once); the write limiter's window starts only after it, at `onSend`.
 		const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 		const options = httpOptions(apiBaseUrlFor(credentials), request);
-		// With refresh allowed, n8n may refresh the token after a 401 and send the request again before
-		// this settles.
-		onSend?.(allowTokenRefresh);
+		// The request leaves at some point before this settles: n8n's helper first reads the credential
+		// again, and with refresh allowed it may refresh the token after a 401 and send it again.
+		onSend?.(true);
 		try {
 			return (await this.helpers.httpRequestWithAuthentication.call(
 				this,
@@ -225,7 +225,7 @@ export async function sendPinterestRequest<T>(
 				allowTokenRefresh ? undefined : NO_REFRESH,
 			)) as T;
 		} finally {
-			if (allowTokenRefresh) onSend?.();
+			onSend?.();
 		}
 	} catch (error) {
 		throw toPinterestApiError(error, allowTokenRefresh);
