@@ -35,7 +35,8 @@ const { hashEmail } = require('../scripts/lib/workflows');
 const { extractResultsSection } = require('../scripts/lib/queueMode');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const DIST = path.join(REPO_ROOT, 'dist');
+/** The repository's compiled tree (emulator, engine modules); dist/ holds only the bundled package. */
+const BUILD = path.join(REPO_ROOT, 'build');
 const CEILING = 7 * 1900;
 /** Users per second sent to the live n8n's webhooks, one user per call. */
 /** The live webhook streams: at 150 ms latency, 100 and 1,000 calls a second, on both n8n versions. */
@@ -160,7 +161,7 @@ function startEmulator(port, latencyMs) {
 		const child = spawnTracked(
 			process.execPath,
 			[
-				path.join(DIST, 'emulator', 'cli.js'),
+				path.join(BUILD, 'emulator', 'cli.js'),
 				'--port',
 				String(port),
 				'--latency',
@@ -474,7 +475,7 @@ function sustained(bulk) {
 /** The limiter's window for 7 requests/s (from the compiled engine, so the report follows the code). */
 function writeWindow() {
 	return require(
-		path.join(DIST, 'nodes', 'PinterestAudienceSync', 'engine', 'limiter.js'),
+		path.join(BUILD, 'nodes', 'PinterestAudienceSync', 'engine', 'limiter.js'),
 	).writeWindowFor(7);
 }
 
@@ -622,8 +623,8 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		'',
 		`- CPU: ${machineInfo.cpu}, ${machineInfo.cores} cores; RAM ${fmt(machineInfo.ramGiB, 1)} GiB; ${machineInfo.os}; Node ${machineInfo.node}.`,
 		`- Load average when the run started: ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min). The machine is shared: other processes compete for its ${machineInfo.cores} cores, which slows every CPU-bound figure below.`,
-		'- Pinterest API emulator (`node dist/emulator/cli.js --port <free> --latency <ms>`) in its own process on 127.0.0.1, a fresh one per latency, fixed latency (no jitter), 7 writes/s per user, 1,900 records per request, its default read limits (ads_read 1,000/min, 100 requests/s per user).',
-		"- Our node: driven in-process through its execute path, `new PinterestAudienceSync().execute.call(context)` on the compiled node in `dist/`, one instance per process as n8n keeps it. The context is the test suite's stand-in for n8n's `IExecuteFunctions` (`test/helpers/n8nContext.ts`: real HTTP with axios, n8n 2.8's OAuth2 refresh), transpiled in memory with the project's TypeScript compiler (no ts-node). Each scenario runs in a fresh Node process started with `--expose-gc`.",
+		'- Pinterest API emulator (`node build/emulator/cli.js --port <free> --latency <ms>`) in its own process on 127.0.0.1, a fresh one per latency, fixed latency (no jitter), 7 writes/s per user, 1,900 records per request, its default read limits (ads_read 1,000/min, 100 requests/s per user).',
+		"- Our node: driven in-process through its execute path, `new PinterestAudienceSync().execute.call(context)` on the compiled node in `build/`, one instance per process as n8n keeps it. The context is the test suite's stand-in for n8n's `IExecuteFunctions` (`test/helpers/n8nContext.ts`: real HTTP with axios, n8n 2.8's OAuth2 refresh), transpiled in memory with the project's TypeScript compiler (no ts-node). Each scenario runs in a fresh Node process started with `--expose-gc`.",
 		'- Node options: defaults (batch size 1,900, 7 requests/s, flush window 5 s, retry window 15 min, status field off), Existing Audience by ID. Before each measured run one execution of 1 user creates the audience (this opens the token gate and caches the Pinterest user, as in an n8n that has been running).',
 		`- Ceiling: 7 requests/s × 1,900 users = ${fmt(CEILING)} users/s per Pinterest user. The limiter lets at most ${writeWindow().slots} requests start in any ${writeWindow().holdMs} ms (1,000 ms + a ${writeWindow().holdMs - 1000} ms margin), starts at least ${writeWindow().minSpacingMs} ms apart, i.e. at most ${fmt((7 * 1900) / (writeWindow().holdMs / 1000))} users/s (${pct((7 * 1900) / (writeWindow().holdMs / 1000) / CEILING)} of the ceiling) sustained.`,
 		'',
@@ -1003,8 +1004,8 @@ async function main() {
 	log(
 		`machine: ${machineInfo.cpu}, ${machineInfo.cores} cores, ${fmt(machineInfo.ramGiB, 1)} GiB, Node ${machineInfo.node}, load ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join('/')}`,
 	);
-	if (!fs.existsSync(path.join(DIST, 'emulator', 'cli.js')))
-		throw new Error('dist/ is missing: run "npm run build" first (npm run bench does).');
+	if (!fs.existsSync(path.join(BUILD, 'emulator', 'cli.js')))
+		throw new Error('build/ is missing: run "npm run build" first (npm run bench does).');
 	const results = [];
 	const bulkSizes = args.quick ? [100_000] : [100_000, 1_000_000];
 	const rates = [100, 2000, 10_000];

@@ -20,7 +20,7 @@ const { percentile } = require('./lib/stats');
 const {
 	credentialFor,
 	executeNode,
-	requireDist,
+	requireBuilt,
 	syncParameters,
 	createExecuteContext,
 } = require('./lib/inProcess');
@@ -226,14 +226,14 @@ async function mirror({ emulatorUrl, users, churn, phase, userFolder, audience }
  * segments) first, and prepares each group on its own, as Sync Users does with per-item targets.
  */
 function nodeSide({ users }) {
-	const { prepareUsers } = requireDist('nodes/PinterestAudienceSync/engine/users/records.js');
-	const { identifierReader } = requireDist(
+	const { prepareUsers } = requireBuilt('nodes/PinterestAudienceSync/engine/users/records.js');
+	const { identifierReader } = requireBuilt(
 		'nodes/PinterestAudienceSync/actions/syncUsers/parameters.js',
 	);
-	const { readSyncTargets } = requireDist(
+	const { readSyncTargets } = requireBuilt(
 		'nodes/PinterestAudienceSync/actions/syncUsers/targets.js',
 	);
-	const { sha256Hex } = requireDist('nodes/PinterestAudienceSync/engine/users/normalise.js');
+	const { sha256Hex } = requireBuilt('nodes/PinterestAudienceSync/engine/users/normalise.js');
 	const batchSize = 1900;
 	const variants = {
 		email: (i) => ({ email: `  User.${i}@Example.com ` }),

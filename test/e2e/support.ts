@@ -10,7 +10,7 @@ export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
 
 /** `N8N_E2E_VERSIONS` (space or comma separated), default both supported lines. */
 export function e2eVersions(): string[] {
-	const raw = process.env.N8N_E2E_VERSIONS ?? '2.8.4 2.40.7';
+	const raw = process.env.N8N_E2E_VERSIONS ?? '2.8.4 2.41.1';
 	return raw.split(/[\s,]+/).filter(Boolean);
 }
 

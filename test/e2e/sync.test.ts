@@ -1,7 +1,7 @@
 /**
  * Pinterest Audience Sync inside a real n8n (CLI `execute`), against the bundled emulator running in
  * this jest process. One n8n instance per version; credentials and workflows are imported once.
- * Versions: N8N_E2E_VERSIONS (default "2.8.4 2.40.7"); missing installs are made by scripts/install-n8n.sh.
+ * Versions: N8N_E2E_VERSIONS (default "2.8.4 2.41.1"); missing installs are made by scripts/install-n8n.sh.
  */
 import { startEmulator, type Audience, type Emulator } from '../../emulator';
 import {
