@@ -224,7 +224,15 @@ function httpOptions(baseUrl: string, request: PinterestRequest): IHttpRequestOp
 		timeout: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
 	};
 	if (request.qs) options.qs = request.qs;
-	if (request.body) options.body = request.body as IDataObject;
+	if (request.body instanceof Uint8Array) {
+		// Already JSON, sent as it is.
+		options.body = Buffer.from(
+			request.body.buffer,
+			request.body.byteOffset,
+			request.body.byteLength,
+		);
+		options.headers = { 'Content-Type': 'application/json' };
+	} else if (request.body) options.body = request.body as IDataObject;
 	return options;
 }
 

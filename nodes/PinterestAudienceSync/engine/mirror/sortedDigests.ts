@@ -123,11 +123,16 @@ export function digestSource(
 	count = positions?.length ?? digestCount(digests),
 ): RecordSource {
 	const view = Buffer.from(digests.buffer, digests.byteOffset, digests.byteLength);
+	const offsetOf = (index: number): number => (positions ? positions[index] : index) * DIGEST_BYTES;
 	return {
 		length: count,
 		recordAt: (index) => {
-			const at = (positions ? positions[index] : index) * DIGEST_BYTES;
+			const at = offsetOf(index);
 			return view.toString('hex', at, at + DIGEST_BYTES);
+		},
+		copyDigest: (index, target, offset) => {
+			const at = offsetOf(index);
+			target.set(digests.subarray(at, at + DIGEST_BYTES), offset);
 		},
 	};
 }

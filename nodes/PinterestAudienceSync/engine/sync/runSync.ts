@@ -100,7 +100,20 @@ function tellIfNearlyDone(run: SyncRun, now = false): void {
 	const unsettled = run.users.records.length - run.outcomes.settled;
 	if (!now && !(run.users.done && unsettled <= NEARLY_DONE_RECORDS)) return;
 	run.toldNearlyDone = true;
+	retireSettledRecords(run);
 	run.job.onNearlyDone?.();
+}
+
+/**
+ * Add and Remove read a record only to build the request that carries it: the bytes of those below the
+ * first unsettled one are freed before the caller builds its outputs (32 MB at a million users).
+ */
+function retireSettledRecords(run: SyncRun): void {
+	const { users, outcomes } = run;
+	if (run.job.action === 'mirror' || !users.done) return;
+	let first = 0;
+	while (first < users.records.length && outcomes.outcome[first] !== PENDING) first++;
+	users.records.retireBefore(first);
 }
 
 /** Records [start, start + count) settled; a list found gone or forbidden is looked up afresh next time. */
