@@ -5,6 +5,7 @@
  * one line `RESULT <json>` at the end.
  *
  *   {"kind":"bulk","emulatorUrl":"http://127.0.0.1:N","users":100000}
+ *   {"kind":"bulk","emulatorUrl":"http://127.0.0.1:N","users":1000000,"action":"remove"}
  *   {"kind":"streaming","emulatorUrl":"...","rate":2000,"durationSec":10}
  *   {"kind":"nodeSide","users":1000000}
  *   {"kind":"perItemTargets","emulatorUrl":"...","users":1000000,"audiences":10}
@@ -173,13 +174,14 @@ async function measuredExecution({ emulatorUrl, credential, parameters, items, l
 	};
 }
 
-async function bulk({ emulatorUrl, users }) {
+/** One execution of `users` users into one audience; `action: 'remove'` removes them instead. */
+async function bulk({ emulatorUrl, users, action = 'add' }) {
 	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
 	const items = emailItems(users, 'bulk-user-');
 	return await measuredExecution({
 		emulatorUrl,
 		credential,
-		parameters: syncParameters(demo.adAccountId, { id: audienceId }),
+		parameters: { ...syncParameters(demo.adAccountId, { id: audienceId }), action },
 		items,
 		listId,
 	});
