@@ -289,8 +289,11 @@ async function mirrorUsers(run: SyncRun, resolved: ResolvedTarget): Promise<void
 	run.mirrored = await mirrorList({
 		...job.mirror,
 		key: mirrorKey(job.adAccountId, resolved.target.customerListId, job.fields),
-		records: users.records.bytes,
+		readRecords: () => users.records.bytes,
 		recordCount: users.records.length,
+		// The plan keeps what it sends (a copy, or the records sorted in place): the records are not read
+		// by position again, and their 32 bytes a user go before the outputs are built.
+		onPlanned: () => users.records.retireBefore(users.records.length),
 		alreadyAdded: sentOnCreate,
 		send: (operation, records, onOutcome) => {
 			if (operation === 'REMOVE') tellIfNearlyDone(run, true);
