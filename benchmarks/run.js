@@ -951,7 +951,13 @@ function largeListsSection(results, startedAt) {
 			r.answer === 200
 				? 'succeeded'
 				: `failed (answer ${r.answer}${r.alive ? '' : ', n8n exited'}): ${r.errors.join(' / ') || 'see the n8n log'}`;
-		const saved = r.saving === 'none' ? 'errors only' : 'all (default)';
+		// The large-list template saves failed executions only, by its own setting.
+		const saved =
+			r.saving === 'none'
+				? 'errors only'
+				: r.shape === 'sideBySide'
+					? "errors only (the template's setting)"
+					: 'all (default)';
 		lines.push(
 			`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${saved} | ${outcome} | ${fmt(r.inList)} | ${secs(r.wallMs)} | ${secs(r.inListAfterMs)} | ${r.inListAfterMs ? pct(r.inList / (r.inListAfterMs / 1000) / CEILING) : '–'} | ${secs(r.writingMs)} (${r.writingMs ? pct(r.inList / (r.writingMs / 1000) / CEILING) : '–'}) | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${r.mostWritesInASecond} | ${mb(r.n8nPeakRss)} (${mb(r.runnerPeakRss)}) | ${load(r.loadBefore)} → ${load(r.loadAfter)} |`,
 		);
