@@ -475,7 +475,7 @@ function sustained(bulk) {
 /** The limiter's window for 7 requests/s (from the compiled engine, so the report follows the code). */
 function writeWindow() {
 	return require(
-		path.join(BUILD, 'nodes', 'PinterestAudienceSync', 'engine', 'limiter.js'),
+		path.join(BUILD, 'nodes', 'PinterestAudienceSync', 'engine', 'rateLimit', 'index.js'),
 	).writeWindowFor(7);
 }
 
@@ -938,7 +938,7 @@ function largeListsSection(results, startedAt) {
 	const lines = [
 		'## Large lists in a running n8n 2.8.4',
 		'',
-		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=largeLists\`, benchmarks/lib/largeLists.js) at ${SHAPES_LATENCY} ms latency: 1,000,000 users (emails) added to an audience of their own (Existing Audience by ID, default options), each row in a fresh \`n8n start\` (regular mode, SQLite, default settings unless the row says otherwise; the compiled node as a custom extension), triggered by one webhook call (Webhook answering when the execution ends) after a 1-user warm-up call. One execution: Webhook → Code (1,000,000 users) → Pinterest Audience Sync. Loop: Webhook → Code (1,000,000 users) → Loop Over Items (50,000) → Execute Workflow (wait; a sub-workflow Execute Workflow Trigger → Pinterest Audience Sync) → back to the loop. Pages: Webhook → Code (20 page numbers) → Execute Workflow once per item (wait), the sub-workflow Execute Workflow Trigger → Code (its page of 50,000 users, standing in for a database or file read) → Pinterest Audience Sync, its Metrics output → No Operation (so each sub-workflow hands back one item). Answer: the webhook's status and time from the call (n8n answers after saving the execution). In the list: users the emulator's list holds; after: from the call to the answer of the last accepted write. × ceiling: users ÷ that time ÷ 13,300/s; writing: the same between the first write's arrival and the last answer. Writes and 429s: write attempts at the emulator; most in any second: attempts arriving within any 1,000 ms (the 8th is the one refused). Peak RSS: the kernel's high-water mark of the \`n8n start\` process and of its task runner (which runs the Code nodes). Load: the machine's load average (1/5/15 min) before and after the row; 2 cores shared with other work.`,
+		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=largeLists\`, benchmarks/lib/largeLists.js) at ${SHAPES_LATENCY} ms latency: 1,000,000 users (emails) added to an audience of their own (Existing Audience by ID, default options), each row in a fresh \`n8n start\` (regular mode, SQLite, default settings unless the row says otherwise; the compiled node as a custom extension), triggered by one webhook call (Webhook answering when the execution ends) after a 1-user warm-up call. One execution: Webhook → Code (1,000,000 users) → Pinterest Audience Sync. Loop: Webhook → Code (1,000,000 users) → Loop Over Items (50,000) → Execute Workflow (wait; a sub-workflow Execute Workflow Trigger → Pinterest Audience Sync) → back to the loop. Pages: Webhook → Code (20 page numbers) → Execute Workflow once per item (wait), the sub-workflow Execute Workflow Trigger → Code (its page of 50,000 users, standing in for a database or file read) → Pinterest Audience Sync, its Metrics output → No Operation (so each sub-workflow hands back one item). The large-list template (examples/large-list-pages-side-by-side.json, its schedule replaced by a Webhook answering at once): Code (8 pages of 125,400 users, a whole number of requests each) → Execute Workflow once per page without waiting, calling the workflow itself, each page's execution Read Page (Code) → Pinterest Audience Sync; the row waits until the list accepted every user. Answer: the webhook's status and time from the call (n8n answers after saving the execution). In the list: users the emulator's list holds; after: from the call to the answer of the last accepted write. × ceiling: users ÷ that time ÷ 13,300/s; writing: the same between the first write's arrival and the last answer. Writes and 429s: write attempts at the emulator; most in any second: attempts arriving within any 1,000 ms (the 8th is the one refused). Peak RSS: the kernel's high-water mark of the \`n8n start\` process and of its task runner (which runs the Code nodes). Load: the machine's load average (1/5/15 min) before and after the row; 2 cores shared with other work.`,
 		'',
 		'| workflow | executions saved | outcome | in the list | answer after | in the list after | × ceiling | writing (× ceiling) | writes | 429s | most writes in any second | n8n peak RSS (task runner) | load before → after |',
 		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -952,7 +952,13 @@ function largeListsSection(results, startedAt) {
 			r.answer === 200
 				? 'succeeded'
 				: `failed (answer ${r.answer}${r.alive ? '' : ', n8n exited'}): ${r.errors.join(' / ') || 'see the n8n log'}`;
-		const saved = r.saving === 'none' ? 'errors only' : 'all (default)';
+		// The large-list template saves failed executions only, by its own setting.
+		const saved =
+			r.saving === 'none'
+				? 'errors only'
+				: r.shape === 'sideBySide'
+					? "errors only (the template's setting)"
+					: 'all (default)';
 		lines.push(
 			`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${saved} | ${outcome} | ${fmt(r.inList)} | ${secs(r.wallMs)} | ${secs(r.inListAfterMs)} | ${r.inListAfterMs ? pct(r.inList / (r.inListAfterMs / 1000) / CEILING) : '–'} | ${secs(r.writingMs)} (${r.writingMs ? pct(r.inList / (r.writingMs / 1000) / CEILING) : '–'}) | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${r.mostWritesInASecond} | ${mb(r.n8nPeakRss)} (${mb(r.runnerPeakRss)}) | ${load(r.loadBefore)} → ${load(r.loadAfter)} |`,
 		);
@@ -1300,6 +1306,12 @@ async function main() {
 	}
 
 	const finishedAt = new Date();
+	// The measurements first: a report that fails must not lose them.
+	if (args.json)
+		fs.writeFileSync(
+			args.json,
+			`${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`,
+		);
 	let markdown = report({ machineInfo, results, startedAt, finishedAt });
 	const mirrorResult = results.find((r) => r.kind === 'mirror');
 	if (mirrorResult)
@@ -1311,11 +1323,6 @@ async function main() {
 	const queueMode = existing && !args.only ? extractResultsSection(existing) : '';
 	if (queueMode) text = `${text.trimEnd()}\n\n${queueMode}\n`;
 	fs.writeFileSync(args.out, text);
-	if (args.json)
-		fs.writeFileSync(
-			args.json,
-			`${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`,
-		);
 	log(
 		`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`,
 	);

@@ -38,6 +38,14 @@ export function httpOptions(baseUrl: string, request: PinterestRequest): IHttpRe
 		timeout: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
 	};
 	if (request.qs) options.qs = request.qs;
-	if (request.body) options.body = request.body as IDataObject;
+	if (request.body instanceof Uint8Array) {
+		// Already JSON, sent as it is.
+		options.body = Buffer.from(
+			request.body.buffer,
+			request.body.byteOffset,
+			request.body.byteLength,
+		);
+		options.headers = { 'Content-Type': 'application/json' };
+	} else if (request.body) options.body = request.body as IDataObject;
 	return options;
 }

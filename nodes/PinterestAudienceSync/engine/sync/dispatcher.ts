@@ -9,6 +9,7 @@ import type {
 import { classifyFailure } from '../pinterest';
 import type { UserWriteLimiter } from '../rateLimit';
 import type { RecordSource } from '../users';
+import { listRequestBody } from './requestBody';
 import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from '../requests';
 
 /** The users of one execution bound for one list and operation. */
@@ -48,16 +49,6 @@ interface Entry {
 	next: number;
 	unsettled: number;
 	settle: () => void;
-}
-
-/** Identical records from different executions travel once. */
-function uniqueRecords(slices: Slice[]): string[] {
-	const unique = new Set<string>();
-	for (const { entry, start, count } of slices) {
-		const records = entry.contribution.records;
-		for (let i = start; i < start + count; i++) unique.add(records.recordAt(i));
-	}
-	return [...unique];
 }
 
 /** Failures that make every further request to this list pointless until the user acts. */
@@ -158,7 +149,7 @@ export class ListDispatcher {
 		if (this.fatalError !== undefined) return { ok: false, error: this.fatalError };
 		const contributions = [...new Set(slices.map((s) => s.entry.contribution))];
 		const { adAccountId, customerListId, operation } = this.settings;
-		let body: object | undefined;
+		let body: Buffer | undefined;
 		const request: PinterestRequest = {
 			method: 'PATCH',
 			path: `/ad_accounts/${adAccountId}/customer_lists/${customerListId}`,
@@ -166,7 +157,14 @@ export class ListDispatcher {
 			// Built when the request is sent, not when it is cut: a large execution cuts its requests far ahead
 			// of the limiter, and hundreds of 125 KB bodies would otherwise wait in memory.
 			get body() {
-				return (body ??= { operation_type: operation, records: uniqueRecords(slices).join(',') });
+				return (body ??= listRequestBody(
+					operation,
+					slices.map(({ entry, start, count }) => ({
+						records: entry.contribution.records,
+						start,
+						count,
+					})),
+				));
 			},
 		};
 		try {
