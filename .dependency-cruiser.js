@@ -5,6 +5,16 @@
  */
 const ENGINE = '^nodes/PinterestAudienceSync/engine/';
 /** Each engine folder, with the folders it may import. */
+const BELOW_SYNC = [
+	'pinterest',
+	'coordination',
+	'users',
+	'rateLimit',
+	'requests',
+	'messages',
+	'audience',
+	'mirror',
+];
 const LAYERS = {
 	pinterest: [],
 	coordination: [],
@@ -14,27 +24,8 @@ const LAYERS = {
 	messages: ['pinterest', 'coordination', 'requests'],
 	audience: ['pinterest', 'coordination', 'rateLimit', 'requests', 'users'],
 	mirror: ['pinterest', 'coordination', 'users'],
-	sync: [
-		'pinterest',
-		'coordination',
-		'users',
-		'rateLimit',
-		'requests',
-		'messages',
-		'audience',
-		'mirror',
-	],
-	runtime: [
-		'pinterest',
-		'coordination',
-		'users',
-		'rateLimit',
-		'requests',
-		'messages',
-		'audience',
-		'mirror',
-		'sync',
-	],
+	sync: BELOW_SYNC,
+	runtime: [...BELOW_SYNC, 'sync'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({

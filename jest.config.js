@@ -5,7 +5,7 @@
  *   real time (`*.pacing.test.ts`). Node and npm only; about a minute of mostly waiting.
  * - `queue-mode` (`npm run test:queue-mode`): the shared limiter on a real redis-server (`test/queue-mode/`
  *   and the Redis limiter's tests).
- * - `install` (`npm run test:install`): the README's manual install of the packed package (npm registry).
+ * - `install` (`npm run test:install`): the README's installs of the packed package, also offline.
  * - `e2e` (`npm run test:e2e`): real n8n, and the editor in Chromium.
  * - `queue-mode-n8n` (`npm run test:queue-mode-n8n`): real n8n in queue mode with Redis and PostgreSQL.
  */
@@ -15,9 +15,9 @@ const common = {
 	preset: 'ts-jest',
 	testEnvironment: '<rootDir>/test/helpers/environment.js',
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
-	// The build writes dist/package.json; jest must not see it as a second copy of this package. A
+	// The build writes build/package.json; jest must not see it as a second copy of this package. A
 	// project does not inherit this from the top level.
-	modulePathIgnorePatterns: ['<rootDir>/dist/'],
+	modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/build/'],
 };
 module.exports = {
 	// Tests drive real servers (emulator, Redis, n8n) on a 2-core machine: budgets, not speed checks.

@@ -38,7 +38,8 @@ const { hashEmail } = require('../scripts/lib/workflows');
 const { extractResultsSection } = require('../scripts/lib/queueMode');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const DIST = path.join(REPO_ROOT, 'dist');
+/** The repository's compiled tree (emulator, engine modules); dist/ holds only the bundled package. */
+const BUILD = path.join(REPO_ROOT, 'build');
 const CEILING = 7 * 1900;
 /** Users per second sent to the live n8n's webhooks, one user per call. */
 /** The live webhook streams: at 150 ms latency, 100 and 1,000 calls a second, on both n8n versions. */
@@ -164,7 +165,7 @@ function startEmulator(port, latencyMs) {
 		const child = spawnTracked(
 			process.execPath,
 			[
-				path.join(DIST, 'emulator', 'cli.js'),
+				path.join(BUILD, 'emulator', 'cli.js'),
 				'--port',
 				String(port),
 				'--latency',
@@ -478,7 +479,7 @@ function sustained(bulk) {
 /** The limiter's window for 7 requests/s (from the compiled engine, so the report follows the code). */
 function writeWindow() {
 	return require(
-		path.join(DIST, 'nodes', 'PinterestAudienceSync', 'engine', 'rateLimit', 'index.js'),
+		path.join(BUILD, 'nodes', 'PinterestAudienceSync', 'engine', 'rateLimit', 'index.js'),
 	).writeWindowFor(7);
 }
 
@@ -626,8 +627,8 @@ function report({ machineInfo, results, startedAt, finishedAt }) {
 		'',
 		`- CPU: ${machineInfo.cpu}, ${machineInfo.cores} cores; RAM ${fmt(machineInfo.ramGiB, 1)} GiB; ${machineInfo.os}; Node ${machineInfo.node}.`,
 		`- Load average when the run started: ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join(' / ')} (1/5/15 min). The machine is shared: other processes compete for its ${machineInfo.cores} cores, which slows every CPU-bound figure below.`,
-		'- Pinterest API emulator (`node dist/emulator/cli.js --port <free> --latency <ms>`) in its own process on 127.0.0.1, a fresh one per latency, fixed latency (no jitter), 7 writes/s per user, 1,900 records per request, its default read limits (ads_read 1,000/min, 100 requests/s per user).',
-		"- Our node: driven in-process through its execute path, `new PinterestAudienceSync().execute.call(context)` on the compiled node in `dist/`, one instance per process as n8n keeps it. The context is the test suite's stand-in for n8n's `IExecuteFunctions` (`test/helpers/n8nContext.ts`: real HTTP with axios, n8n 2.8's OAuth2 refresh), transpiled in memory with the project's TypeScript compiler (no ts-node). Each scenario runs in a fresh Node process started with `--expose-gc`.",
+		'- Pinterest API emulator (`node build/emulator/cli.js --port <free> --latency <ms>`) in its own process on 127.0.0.1, a fresh one per latency, fixed latency (no jitter), 7 writes/s per user, 1,900 records per request, its default read limits (ads_read 1,000/min, 100 requests/s per user).',
+		"- Our node: driven in-process through its execute path, `new PinterestAudienceSync().execute.call(context)` on the compiled node in `build/`, one instance per process as n8n keeps it. The context is the test suite's stand-in for n8n's `IExecuteFunctions` (`test/helpers/n8nContext.ts`: real HTTP with axios, n8n 2.8's OAuth2 refresh), transpiled in memory with the project's TypeScript compiler (no ts-node). Each scenario runs in a fresh Node process started with `--expose-gc`.",
 		'- Node options: defaults (batch size 1,900, 7 requests/s, flush window 5 s, retry window 15 min, status field off), Existing Audience by ID. Before each measured run one execution of 1 user creates the audience (this opens the token gate and caches the Pinterest user, as in an n8n that has been running).',
 		`- Ceiling: 7 requests/s × 1,900 users = ${fmt(CEILING)} users/s per Pinterest user. The limiter lets at most ${writeWindow().slots} requests start in any ${writeWindow().holdMs} ms (1,000 ms + a ${writeWindow().holdMs - 1000} ms margin), starts at least ${writeWindow().minSpacingMs} ms apart, i.e. at most ${fmt((7 * 1900) / (writeWindow().holdMs / 1000))} users/s (${pct((7 * 1900) / (writeWindow().holdMs / 1000) / CEILING)} of the ceiling) sustained.`,
 		'',
@@ -941,7 +942,7 @@ function largeListsSection(results, startedAt) {
 	const lines = [
 		'## Large lists in a running n8n 2.8.4',
 		'',
-		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=largeLists\`, benchmarks/lib/largeLists.js) at ${SHAPES_LATENCY} ms latency: 1,000,000 users (emails) added to an audience of their own (Existing Audience by ID, default options), each row in a fresh \`n8n start\` (regular mode, SQLite, default settings unless the row says otherwise; the compiled node as a custom extension), triggered by one webhook call (Webhook answering when the execution ends) after a 1-user warm-up call. One execution: Webhook → Code (1,000,000 users) → Pinterest Audience Sync. Loop: Webhook → Code (1,000,000 users) → Loop Over Items (50,000) → Execute Workflow (wait; a sub-workflow Execute Workflow Trigger → Pinterest Audience Sync) → back to the loop. Pages: Webhook → Code (20 page numbers) → Execute Workflow once per item (wait), the sub-workflow Execute Workflow Trigger → Code (its page of 50,000 users, standing in for a database or file read) → Pinterest Audience Sync, its Metrics output → No Operation (so each sub-workflow hands back one item). Answer: the webhook's status and time from the call (n8n answers after saving the execution). In the list: users the emulator's list holds; after: from the call to the answer of the last accepted write. × ceiling: users ÷ that time ÷ 13,300/s; writing: the same between the first write's arrival and the last answer. Writes and 429s: write attempts at the emulator; most in any second: attempts arriving within any 1,000 ms (the 8th is the one refused). Peak RSS: the kernel's high-water mark of the \`n8n start\` process and of its task runner (which runs the Code nodes). Load: the machine's load average (1/5/15 min) before and after the row; 2 cores shared with other work.`,
+		`Measured on ${startedAt.toISOString().slice(0, 10)} (\`npm run bench -- --only=largeLists\`, benchmarks/lib/largeLists.js) at ${SHAPES_LATENCY} ms latency: 1,000,000 users (emails) added to an audience of their own (Existing Audience by ID, default options), each row in a fresh \`n8n start\` (regular mode, SQLite, default settings unless the row says otherwise; the compiled node as a custom extension), triggered by one webhook call (Webhook answering when the execution ends) after a 1-user warm-up call. One execution: Webhook → Code (1,000,000 users) → Pinterest Audience Sync. Loop: Webhook → Code (1,000,000 users) → Loop Over Items (50,000) → Execute Workflow (wait; a sub-workflow Execute Workflow Trigger → Pinterest Audience Sync) → back to the loop. Pages: Webhook → Code (20 page numbers) → Execute Workflow once per item (wait), the sub-workflow Execute Workflow Trigger → Code (its page of 50,000 users, standing in for a database or file read) → Pinterest Audience Sync, its Metrics output → No Operation (so each sub-workflow hands back one item). The large-list template (examples/large-list-pages-side-by-side.json, its schedule replaced by a Webhook answering at once): Code (8 pages of 125,400 users, a whole number of requests each) → Execute Workflow once per page without waiting, calling the workflow itself, each page's execution Read Page (Code) → Pinterest Audience Sync; the row waits until the list accepted every user. Answer: the webhook's status and time from the call (n8n answers after saving the execution). In the list: users the emulator's list holds; after: from the call to the answer of the last accepted write. × ceiling: users ÷ that time ÷ 13,300/s; writing: the same between the first write's arrival and the last answer. Writes and 429s: write attempts at the emulator; most in any second: attempts arriving within any 1,000 ms (the 8th is the one refused). Peak RSS: the kernel's high-water mark of the \`n8n start\` process and of its task runner (which runs the Code nodes). Load: the machine's load average (1/5/15 min) before and after the row; 2 cores shared with other work.`,
 		'',
 		'| workflow | executions saved | outcome | in the list | answer after | in the list after | × ceiling | writing (× ceiling) | writes | 429s | most writes in any second | n8n peak RSS (task runner) | load before → after |',
 		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -955,7 +956,13 @@ function largeListsSection(results, startedAt) {
 			r.answer === 200
 				? 'succeeded'
 				: `failed (answer ${r.answer}${r.alive ? '' : ', n8n exited'}): ${r.errors.join(' / ') || 'see the n8n log'}`;
-		const saved = r.saving === 'none' ? 'errors only' : 'all (default)';
+		// The large-list template saves failed executions only, by its own setting.
+		const saved =
+			r.saving === 'none'
+				? 'errors only'
+				: r.shape === 'sideBySide'
+					? "errors only (the template's setting)"
+					: 'all (default)';
 		lines.push(
 			`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${saved} | ${outcome} | ${fmt(r.inList)} | ${secs(r.wallMs)} | ${secs(r.inListAfterMs)} | ${r.inListAfterMs ? pct(r.inList / (r.inListAfterMs / 1000) / CEILING) : '–'} | ${secs(r.writingMs)} (${r.writingMs ? pct(r.inList / (r.writingMs / 1000) / CEILING) : '–'}) | ${fmt(r.writes)} | ${fmt(r.rateLimited)} | ${r.mostWritesInASecond} | ${mb(r.n8nPeakRss)} (${mb(r.runnerPeakRss)}) | ${load(r.loadBefore)} → ${load(r.loadAfter)} |`,
 		);
@@ -1007,8 +1014,8 @@ async function main() {
 	log(
 		`machine: ${machineInfo.cpu}, ${machineInfo.cores} cores, ${fmt(machineInfo.ramGiB, 1)} GiB, Node ${machineInfo.node}, load ${machineInfo.loadAtStart.map((l) => l.toFixed(2)).join('/')}`,
 	);
-	if (!fs.existsSync(path.join(DIST, 'emulator', 'cli.js')))
-		throw new Error('dist/ is missing: run "npm run build" first (npm run bench does).');
+	if (!fs.existsSync(path.join(BUILD, 'emulator', 'cli.js')))
+		throw new Error('build/ is missing: run "npm run build" first (npm run bench does).');
 	const results = [];
 	const bulkSizes = args.quick ? [100_000] : [100_000, 1_000_000];
 	const rates = [100, 2000, 10_000];
@@ -1028,8 +1035,8 @@ async function main() {
 	// Queue mode (never part of a full run: needs redis-server): its own emulators and Redis.
 	if (args.only?.has('queueMode')) {
 		log('queue mode: worker processes sharing one Redis, 150 ms');
-		const distEmulator = require(path.join(DIST, 'emulator', 'index.js'));
-		results.push(...(await runQueueMode(distEmulator, { log, repeat: args.queueModeRepeat })));
+		const builtEmulator = require(path.join(BUILD, 'emulator', 'index.js'));
+		results.push(...(await runQueueMode(builtEmulator, { log, repeat: args.queueModeRepeat })));
 	}
 
 	let n8nBench;
@@ -1310,6 +1317,12 @@ async function main() {
 	}
 
 	const finishedAt = new Date();
+	// The measurements first: a report that fails must not lose them.
+	if (args.json)
+		fs.writeFileSync(
+			args.json,
+			`${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`,
+		);
 	let markdown = report({ machineInfo, results, startedAt, finishedAt });
 	const queueModeResults = results.filter((r) => r.kind === 'queueMode');
 	if (queueModeResults.length)
@@ -1324,11 +1337,6 @@ async function main() {
 	const queueMode = existing && !args.only ? extractResultsSection(existing) : '';
 	if (queueMode) text = `${text.trimEnd()}\n\n${queueMode}\n`;
 	fs.writeFileSync(args.out, text);
-	if (args.json)
-		fs.writeFileSync(
-			args.json,
-			`${JSON.stringify({ machine: machineInfo, startedAt, finishedAt, results }, null, '\t')}\n`,
-		);
 	log(
 		`wrote ${path.relative(process.cwd(), args.out)} in ${fmt((finishedAt - startedAt) / 60_000, 1)} minutes`,
 	);

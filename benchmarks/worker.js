@@ -5,6 +5,7 @@
  * one line `RESULT <json>` at the end.
  *
  *   {"kind":"bulk","emulatorUrl":"http://127.0.0.1:N","users":100000}
+ *   {"kind":"bulk","emulatorUrl":"http://127.0.0.1:N","users":1000000,"action":"remove"}
  *   {"kind":"streaming","emulatorUrl":"...","rate":2000,"durationSec":10}
  *   {"kind":"nodeSide","users":1000000}
  *   {"kind":"perItemTargets","emulatorUrl":"...","users":1000000,"audiences":10}
@@ -20,7 +21,7 @@ const { percentile } = require('./lib/stats');
 const {
 	credentialFor,
 	executeNode,
-	requireDist,
+	requireBuilt,
 	syncParameters,
 	createExecuteContext,
 } = require('./lib/inProcess');
@@ -102,10 +103,15 @@ async function warmUp(emulatorUrl, name) {
 	};
 }
 
+/**
+ * Items as n8n holds them: parsed from JSON (a task runner's answer, a database, a webhook), so their
+ * strings are flat. Built by concatenation they would be flattened on the node's first read, which
+ * counted ~45 bytes a user of the items' own memory as the node's.
+ */
 function emailItems(count, prefix) {
 	const items = new Array(count);
 	for (let i = 0; i < count; i++) items[i] = { json: { email: `${prefix}${i}@example.com`, n: i } };
-	return items;
+	return JSON.parse(JSON.stringify(items));
 }
 
 /**
@@ -127,15 +133,24 @@ async function measuredExecution({ emulatorUrl, credential, parameters, items, l
 	const cpu = process.cpuUsage();
 	const started = performance.now();
 	const startedAt = performance.timeOrigin + started;
-	const [output, [metrics]] = await executeNode({ credential, parameters, items });
+	let outputs = await executeNode({ credential, parameters, items });
 	const wallMs = performance.now() - started;
 	const cpuUsed = process.cpuUsage(cpu);
 	clearInterval(sampler);
 	sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss());
 	const peak = peakResettable ? Math.max(peakRss() ?? 0, sampledPeak) : sampledPeak;
 	const users = items.length;
+	const [output, [metrics]] = outputs;
 	if (output.length !== users)
 		throw new Error(`Users output has ${output.length} items, expected ${users}`);
+	// What the two outputs hold beyond the items: the heap with them, then without them.
+	gc();
+	const withOutputs = process.memoryUsage().heapUsed;
+	outputs = undefined;
+	output.length = 0;
+	metrics.pairedItem = undefined;
+	gc();
+	const outputsBytes = withOutputs - process.memoryUsage().heapUsed;
 	const log = summariseLog(await logSince(emulatorUrl, since), listId);
 	return {
 		users,
@@ -154,17 +169,19 @@ async function measuredExecution({ emulatorUrl, credential, parameters, items, l
 			peakHeapUsed,
 			oursHeap: peakHeapUsed - baseline.heapUsed,
 			peakFromKernel: peakResettable,
+			outputsBytes,
 		},
 	};
 }
 
-async function bulk({ emulatorUrl, users }) {
+/** One execution of `users` users into one audience; `action: 'remove'` removes them instead. */
+async function bulk({ emulatorUrl, users, action = 'add' }) {
 	const { demo, credential, audienceId, listId } = await warmUp(emulatorUrl, `Bench bulk ${users}`);
 	const items = emailItems(users, 'bulk-user-');
 	return await measuredExecution({
 		emulatorUrl,
 		credential,
-		parameters: syncParameters(demo.adAccountId, { id: audienceId }),
+		parameters: { ...syncParameters(demo.adAccountId, { id: audienceId }), action },
 		items,
 		listId,
 	});
@@ -226,14 +243,17 @@ async function mirror({ emulatorUrl, users, churn, phase, userFolder, audience }
  * segments) first, and prepares each group on its own, as Sync Users does with per-item targets.
  */
 function nodeSide({ users }) {
-	const { prepareUsers } = requireDist('nodes/PinterestAudienceSync/engine/users/records.js');
-	const { identifierReader } = requireDist(
+	const { prepareUsers } = requireBuilt('nodes/PinterestAudienceSync/engine/users/records.js');
+	const { identifierReader } = requireBuilt(
 		'nodes/PinterestAudienceSync/actions/syncUsers/parameters.js',
 	);
-	const { readSyncTargets } = requireDist(
+	const { readSyncTargets } = requireBuilt(
 		'nodes/PinterestAudienceSync/actions/syncUsers/targets.js',
 	);
-	const { sha256Hex } = requireDist('nodes/PinterestAudienceSync/engine/users/normalise.js');
+	const { sha256Hex } = requireBuilt('nodes/PinterestAudienceSync/engine/users/normalise.js');
+	const { listRequestBody } = requireBuilt(
+		'nodes/PinterestAudienceSync/engine/sync/requestBody.js',
+	);
 	const batchSize = 1900;
 	const variants = {
 		email: (i) => ({ email: `  User.${i}@Example.com ` }),
@@ -292,10 +312,8 @@ function nodeSide({ users }) {
 				if (prepared.notSynced.size !== 0)
 					throw new Error(`${variant}: ${prepared.notSynced.size} not synced`);
 				for (let start = 0; start < prepared.records.length; start += batchSize) {
-					const unique = new Set();
-					const end = Math.min(prepared.records.length, start + batchSize);
-					for (let i = start; i < end; i++) unique.add(prepared.records.recordAt(i));
-					bytes += JSON.stringify({ operation_type: 'ADD', records: [...unique].join(',') }).length;
+					const count = Math.min(prepared.records.length, start + batchSize) - start;
+					bytes += listRequestBody('ADD', [{ records: prepared.records, start, count }]).length;
 				}
 			}
 			const t2 = performance.now();

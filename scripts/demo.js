@@ -7,7 +7,7 @@
  * new audience, runs it, and prints the node's Metrics item and what the emulator holds.
  *
  *   npm run demo                       # n8n 2.8.4 (Node 20)
- *   N8N_DEMO_VERSION=2.40.7 npm run demo
+ *   N8N_DEMO_VERSION=2.41.1 npm run demo
  *   N8N_DEMO_USERS=20000 npm run demo
  */
 const path = require('node:path');
@@ -33,7 +33,7 @@ const step = (text) => process.stdout.write(`[${elapsed().padStart(7)}] ${text}\
 
 function loadEmulator() {
 	try {
-		return require(path.join(__dirname, '..', 'dist', 'emulator'));
+		return require(path.join(__dirname, '..', 'build', 'emulator'));
 	} catch (error) {
 		throw new Error(
 			`The emulator is not built (${error.message}). Run "npm run demo", which builds first.`,

@@ -27,7 +27,7 @@ const N8N_PORT = Number(process.env.N8N_PORT || 5678);
 const log = (text) => process.stdout.write(`${text}\n`);
 
 async function main() {
-	const { startEmulator } = require(path.join(__dirname, '..', 'dist', 'emulator'));
+	const { startEmulator } = require(path.join(__dirname, '..', 'build', 'emulator'));
 	let emu;
 	try {
 		emu = await startEmulator({ port: EMULATOR_PORT });

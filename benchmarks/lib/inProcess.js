@@ -1,8 +1,8 @@
 'use strict';
 /**
- * Runs the compiled node (dist/) in this process through its execute path, with the test suite's
- * stand-in for n8n's execution context (test/helpers/n8nContext.ts: real HTTP, n8n 2.8's OAuth2
- * refresh). The helper is TypeScript; it is transpiled here in memory with the project's own
+ * Runs the compiled node (build/, the repository's tsc tree) in this process through its execute
+ * path, with the test suite's stand-in for n8n's execution context (test/helpers/n8nContext.ts:
+ * real HTTP, n8n 2.8's OAuth2 refresh). The helper is TypeScript; it is transpiled here in memory with the project's own
  * TypeScript compiler (no ts-node, nothing written to disk), so the bench and the tests share it.
  */
 const fs = require('node:fs');
@@ -10,7 +10,7 @@ const Module = require('node:module');
 const path = require('node:path');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const DIST = path.join(REPO_ROOT, 'dist');
+const BUILD = path.join(REPO_ROOT, 'build');
 
 function requireTypeScript(file) {
 	const ts = require('typescript');
@@ -30,8 +30,8 @@ function requireTypeScript(file) {
 	return mod.exports;
 }
 
-function requireDist(relative) {
-	const file = path.join(DIST, relative);
+function requireBuilt(relative) {
+	const file = path.join(BUILD, relative);
 	if (!fs.existsSync(file))
 		throw new Error(`${file} is missing: run "npm run build" (npm run bench does) first.`);
 	return require(file);
@@ -40,7 +40,7 @@ function requireDist(relative) {
 const { createExecuteContext } = requireTypeScript(
 	path.join(REPO_ROOT, 'test', 'helpers', 'n8nContext.ts'),
 );
-const { PinterestAudienceSync } = requireDist(
+const { PinterestAudienceSync } = requireBuilt(
 	'nodes/PinterestAudienceSync/PinterestAudienceSync.node.js',
 );
 
@@ -97,8 +97,8 @@ async function executeNode({
 
 module.exports = {
 	REPO_ROOT,
-	DIST,
-	requireDist,
+	BUILD,
+	requireBuilt,
 	requireTypeScript,
 	createExecuteContext,
 	PinterestAudienceSync,

@@ -59,11 +59,11 @@ function judge(emu) {
 	};
 }
 
-async function runRow(row, distEmulator, redisPort, log) {
+async function runRow(row, builtEmulator, redisPort, log) {
 	const emus = [];
 	for (let u = 0; u < row.pinterestUsers; u++)
 		emus.push(
-			await distEmulator.startEmulator({
+			await builtEmulator.startEmulator({
 				latencyMs: LATENCY_MS,
 				writesPerSecond: WRITES_PER_SECOND,
 				demoUserId: `31415926535897932${u}`,
@@ -123,14 +123,14 @@ async function runRow(row, distEmulator, redisPort, log) {
 }
 
 /** Every row on one fresh redis-server (no persistence), each row with fresh emulators. */
-async function runQueueMode(distEmulator, { log, rows = QUEUE_MODE_ROWS, repeat = 1 }) {
+async function runQueueMode(builtEmulator, { log, rows = QUEUE_MODE_ROWS, repeat = 1 }) {
 	const redis = await startRedisServer();
 	const results = [];
 	try {
 		for (let n = 0; n < repeat; n++)
 			for (const row of rows) {
 				try {
-					results.push(await runRow(row, distEmulator, redis.port, log));
+					results.push(await runRow(row, builtEmulator, redis.port, log));
 				} catch (error) {
 					log(`  failed: ${error && error.stack ? error.stack : error}`);
 					results.push({ kind: 'queueMode', ...row, error: String(error).slice(0, 300) });

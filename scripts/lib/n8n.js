@@ -318,9 +318,9 @@ const BUILD_MARKERS = [
 ];
 
 /**
- * Copies a build folder (default `<repo>/dist`) to `<target>/dist`, with `<target>/node_modules` linking
- * to the repo's dependencies (bottleneck, ioredis), so that n8n loads a fixed snapshot: a rebuild of
- * `dist/` while n8n runs (e.g. by another test run in the same checkout) cannot break it. Waits up to
+ * Copies a build folder (default `<repo>/dist`) to `<target>/dist`, with `<target>/node_modules`
+ * linking to the repo's modules (n8n-workflow; the rest is bundled), so that n8n loads a fixed
+ * snapshot: a rebuild of `dist/` while n8n runs (e.g. by another test run in the same checkout) cannot break it. Waits up to
  * 2 minutes for a build in progress to finish.
  * @param {string} source
  * @param {string} target

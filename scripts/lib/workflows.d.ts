@@ -84,6 +84,23 @@ export declare function withManualTrigger(
 /** Wait nodes become No Operation nodes (same name), for test runs. */
 export declare function withoutWaits(workflow: any): any;
 export declare function exampleNames(): string[];
+/** The large-list template's name: it needs a running n8n (its pages run as sub-executions). */
+export declare const LARGE_LIST_EXAMPLE: string;
+export interface LargeListOptions {
+	id: string;
+	/** The webhook path that stands in for its schedule. */
+	path: string;
+	total: number;
+	pages: number;
+	/** Users are `<prefix><i>@example.com`. */
+	prefix: string;
+	credential: { id: string; name: string };
+	adAccountId: string;
+	/** Add Page to Audience's audience parameters. */
+	audience: Record<string, unknown>;
+}
+/** The large-list template runnable in a running n8n: a Webhook for its schedule, `total` users in `pages` pages. */
+export declare function largeListWorkflow(o: LargeListOptions): any;
 export declare function loadExample(name: string): any;
 
 export declare function nodeRun(run: N8nRun | null, nodeName: string): N8nTaskData | undefined;

@@ -262,6 +262,55 @@ function withoutWaits(workflow) {
 	return wf;
 }
 
+/** The large-list template: its pages run side by side as sub-executions, so it needs a running n8n. */
+const LARGE_LIST_EXAMPLE = 'large-list-pages-side-by-side';
+
+/**
+ * The large-list template made runnable in a running n8n (`n8n start`): its schedule becomes a Webhook
+ * (`path`, answering at once, as the schedule does not wait either), `total` users `<prefix><i>@example.com`
+ * read in `pages` pages side by side, into the audience `audience` picks (Add Page to Audience's parameters).
+ * It calls itself, so it must be published before the call.
+ */
+function largeListWorkflow({
+	id,
+	path: webhookPath,
+	total,
+	pages,
+	prefix,
+	credential,
+	adAccountId,
+	audience,
+}) {
+	const wf = forLocalRun(loadExample(LARGE_LIST_EXAMPLE), {
+		id,
+		credential,
+		adAccountId,
+		parameters: { 'Add Page to Audience': audience },
+	});
+	wf.active = false;
+	for (const node of wf.nodes) {
+		if (node.type === 'n8n-nodes-base.scheduleTrigger') {
+			node.type = 'n8n-nodes-base.webhook';
+			node.typeVersion = 2;
+			node.parameters = {
+				httpMethod: 'POST',
+				path: webhookPath,
+				responseMode: 'onReceived',
+				options: {},
+			};
+			node.webhookId = `${id}-hook`;
+		}
+		const code = node.parameters.jsCode;
+		if (node.name === 'Pages')
+			node.parameters.jsCode = code
+				.replace(/const TOTAL = [\d_]+;/, `const TOTAL = ${total};`)
+				.replace(/const PAGES = \d+;/, `const PAGES = ${pages};`);
+		if (node.name === 'Read Page')
+			node.parameters.jsCode = code.replace("'customer-'", `'${prefix}'`);
+	}
+	return wf;
+}
+
 /** Names of the templates in examples/ (file names without .json). */
 function exampleNames() {
 	return fs
@@ -319,6 +368,8 @@ module.exports = {
 	withoutWaits,
 	exampleNames,
 	loadExample,
+	LARGE_LIST_EXAMPLE,
+	largeListWorkflow,
 	nodeRun,
 	nodeOutput,
 	runError,

@@ -13,7 +13,6 @@ import {
 import {
 	CREDENTIAL_TYPE,
 	CUSTOM_NODE_TYPE,
-	emulatorCredential,
 	forLocalRun,
 	loadExample,
 	metricsOf,
@@ -21,7 +20,7 @@ import {
 	runError,
 	withManualTrigger,
 } from '../../scripts/lib/workflows';
-import { e2eVersions, recordTimings, rl } from './support';
+import { e2eVersions, importEmulatorCredential, recordTimings, rl } from './support';
 
 const MINUTE = 60_000;
 const CRED = { id: 'pinE2eAudOps001', name: 'Pinterest (emulator, audience operations)' };
@@ -160,16 +159,7 @@ describe.each(e2eVersions())('n8n %s: audience operations', (version) => {
 		deleted = emu.findAudiences(demo.adAccountId, 'Pin engagers – 90 days')[0];
 		emu.deleteAudience(demo.adAccountId, deleted.id);
 		visitors = emu.findAudiences(demo.adAccountId, 'Site visitors – 30 days')[0];
-		await n8n.importCredentials([
-			emulatorCredential({
-				...CRED,
-				baseUrl: emu.url,
-				clientId: demo.clientId,
-				clientSecret: demo.clientSecret,
-				accessToken: demo.accessToken,
-				refreshToken: demo.refreshToken,
-			}),
-		]);
+		await importEmulatorCredential(n8n, emu, CRED);
 		await n8n.importWorkflow([
 			templateWorkflow(demo.adAccountId),
 			operationsWorkflow(WF.list, 'E2E list audiences', [

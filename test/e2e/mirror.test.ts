@@ -6,15 +6,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { startEmulator, type Emulator } from '../../emulator';
+import type { ExecuteResult } from '../../scripts/lib/n8n';
+import { hashEmail, metricsOf, runError } from '../../scripts/lib/workflows';
 import {
-	createN8nInstance,
-	ensureN8n,
-	type ExecuteResult,
-	type N8nInstance,
-} from '../../scripts/lib/n8n';
-import { emulatorCredential, hashEmail, metricsOf, runError } from '../../scripts/lib/workflows';
-import { e2eVersions, rl, simpleEmails, simpleUsersCode, SYNC_NODE, syncWorkflow } from './support';
+	e2eVersions,
+	rl,
+	useEmulatorAndN8n,
+	simpleEmails,
+	simpleUsersCode,
+	SYNC_NODE,
+	syncWorkflow,
+} from './support';
 
 const MINUTE = 60_000;
 const CRED = { id: 'pinE2eMirror001', name: 'Pinterest (emulator, mirror)' };
@@ -31,41 +33,18 @@ function expectSuccess(r: ExecuteResult): void {
 }
 
 describe.each(e2eVersions())('n8n %s: Mirror', (version) => {
-	let emu: Emulator;
-	let n8n: N8nInstance;
-
-	beforeAll(async () => {
-		await ensureN8n(version);
-		emu = await startEmulator({});
-		n8n = await createN8nInstance({ version });
-		const demo = emu.demo;
-		await n8n.importCredentials([
-			emulatorCredential({
-				...CRED,
-				baseUrl: emu.url,
-				clientId: demo.clientId,
-				clientSecret: demo.clientSecret,
-				accessToken: demo.accessToken,
-				refreshToken: demo.refreshToken,
-			}),
-		]);
-	}, 40 * MINUTE);
-
-	afterAll(async () => {
-		await n8n?.cleanup();
-		await emu?.close();
-	});
+	const env = useEmulatorAndN8n(version, CRED);
 
 	/** The nightly query returned users `from` … `from + count − 1` today: import that workflow and run it. */
 	async function mirrorRun(from: number, count: number): Promise<Record<string, unknown>> {
-		await n8n.importWorkflow(
+		await env.n8n.importWorkflow(
 			syncWorkflow({
 				id: WORKFLOW_ID,
 				name: 'E2E mirror',
 				credential: CRED,
 				usersCode: simpleUsersCode('mirror', count, from),
 				parameters: {
-					adAccount: rl(emu.demo.adAccountId),
+					adAccount: rl(env.emu.demo.adAccountId),
 					audienceMode: 'createNew',
 					audienceName: AUDIENCE,
 					action: 'mirror',
@@ -73,10 +52,10 @@ describe.each(e2eVersions())('n8n %s: Mirror', (version) => {
 				},
 			}),
 		);
-		const r = await n8n.execute(WORKFLOW_ID);
+		const r = await env.n8n.execute(WORKFLOW_ID);
 		expectSuccess(r);
 		const metrics = metricsOf(r.run, SYNC_NODE) as Record<string, unknown>;
-		const held = emu.listRecords(emu.demo.adAccountId, String(metrics.customerListId));
+		const held = env.emu.listRecords(env.emu.demo.adAccountId, String(metrics.customerListId));
 		const expected = simpleEmails('mirror', count, from).map(hashEmail);
 		expect(held.size).toBe(count);
 		expect(expected.filter((record) => !held.has(record))).toHaveLength(0);
@@ -95,9 +74,9 @@ describe.each(e2eVersions())('n8n %s: Mirror', (version) => {
 				usersSynced: 300,
 			});
 			expect(first.mirrorBaseline).toEqual(expect.stringContaining('first run'));
-			const memory = join(n8n.userFolder, '.n8n', 'pinterest-audience-sync', 'mirror');
+			const memory = join(env.n8n.userFolder, '.n8n', 'pinterest-audience-sync', 'mirror');
 			expect(existsSync(memory) && readdirSync(memory)).toEqual([
-				`${emu.demo.adAccountId}-${String(first.customerListId)}-email.bin`,
+				`${env.emu.demo.adAccountId}-${String(first.customerListId)}-email.bin`,
 			]);
 
 			const second = await mirrorRun(101, 350);

@@ -5,12 +5,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { startEmulator, type Emulator } from '../../emulator';
+import { createN8nInstance, ensureN8n, type N8nInstance } from '../../scripts/lib/n8n';
+import { emulatorCredential } from '../../scripts/lib/workflows';
+
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
 
 /** `N8N_E2E_VERSIONS` (space or comma separated), default both supported lines. */
 export function e2eVersions(): string[] {
-	const raw = process.env.N8N_E2E_VERSIONS ?? '2.8.4 2.40.7';
+	const raw = process.env.N8N_E2E_VERSIONS ?? '2.8.4 2.41.1';
 	return raw.split(/[\s,]+/).filter(Boolean);
 }
 
@@ -41,4 +45,45 @@ export function recordTimings(version: string, timings: Record<string, number>):
 	);
 	// eslint-disable-next-line no-console
 	console.log(`n8n ${version} e2e wall times:\n${lines.join('\n')}`);
+}
+
+/** Imports the emulator's demo user into `n8n` as the credential `cred`. */
+export async function importEmulatorCredential(
+	n8n: N8nInstance,
+	emu: Emulator,
+	cred: { id: string; name: string },
+): Promise<void> {
+	const demo = emu.demo;
+	await n8n.importCredentials([
+		emulatorCredential({
+			...cred,
+			baseUrl: emu.url,
+			clientId: demo.clientId,
+			clientSecret: demo.clientSecret,
+			accessToken: demo.accessToken,
+			refreshToken: demo.refreshToken,
+		}),
+	]);
+}
+
+/**
+ * A fresh emulator and a fresh n8n `version` that knows it as the credential `cred`, for the enclosing
+ * `describe`: started before its tests, closed after them. Read `emu` and `n8n` inside the tests.
+ */
+export function useEmulatorAndN8n(
+	version: string,
+	cred: { id: string; name: string },
+): { emu: Emulator; n8n: N8nInstance } {
+	const env = {} as { emu: Emulator; n8n: N8nInstance };
+	beforeAll(async () => {
+		await ensureN8n(version);
+		env.emu = await startEmulator({});
+		env.n8n = await createN8nInstance({ version });
+		await importEmulatorCredential(env.n8n, env.emu, cred);
+	}, 40 * 60_000);
+	afterAll(async () => {
+		await env.n8n?.cleanup();
+		await env.emu?.close();
+	});
+	return env;
 }

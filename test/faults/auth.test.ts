@@ -8,7 +8,8 @@ import type { Emulator } from '../../emulator';
 import { startEmulator } from '../../emulator';
 import { PinterestAudienceSync } from '../../nodes/PinterestAudienceSync/PinterestAudienceSync.node';
 import type { FakeCredential } from '../helpers/n8nContext';
-import { byId, createExecuteContext } from '../helpers/n8nContext';
+import { N8N_LINES, byId, createExecuteContext } from '../helpers/n8nContext';
+import { describeOnEachN8nLine } from '../helpers/n8nLines';
 import type { NodeRun } from '../helpers/nodeRunner';
 import type { TargetAudience } from './support';
 import {
@@ -62,123 +63,131 @@ async function concurrentRuns(
 	);
 }
 
-describe('expired access token, 20 concurrent executions sharing one credential', () => {
-	// One credential object and ID for all: n8n stores one token pair per credential.
-	let credential: FakeCredential;
-	beforeAll(() => {
-		credential = credentialFor(emu);
-	});
+// Both behaviours of n8n's OAuth2 request path, with the same expectations (see test/helpers/n8nLines.ts).
+describeOnEachN8nLine((line) => {
+	// A gate's state is per credential for the whole process: each line has credentials of its own.
+	const n = N8N_LINES.indexOf(line);
 
-	it('the first executions of the process: exactly one call to the token endpoint, every user synced', async () => {
-		emu.expireAccessTokens(emu.demo.userId);
-		const tokenCalls = emu.tokenRequests().length;
-		const runs = await concurrentRuns(credential, 'cred-shared', 20, 150, 1_000_000);
-
-		expect(emu.tokenRequests().length - tokenCalls).toBe(1);
-		for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 150 });
-		expect(credential.oauthTokenData.access_token).not.toBe(emu.demo.accessToken);
-		expectAllHeld(
-			emu,
-			target.customerListId,
-			runs.flatMap((r) => r.users),
-		);
-	});
-
-	it('the token expires between runs while the lock is open: again exactly one call', async () => {
-		await concurrentRuns(credential, 'cred-shared', 1, 5, 2_000_000);
-		emu.expireAccessTokens(emu.demo.userId);
-		const tokenCalls = emu.tokenRequests().length;
-		const before = credential.oauthTokenData.access_token;
-		const runs = await concurrentRuns(credential, 'cred-shared', 20, 150, 3_000_000);
-
-		expect(emu.tokenRequests().length - tokenCalls).toBe(1);
-		expect(credential.oauthTokenData.access_token).not.toBe(before);
-		for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 150 });
-		expectAllHeld(
-			emu,
-			target.customerListId,
-			runs.flatMap((r) => r.users),
-		);
-	});
-});
-
-describe('expired access token, syncs and audience operations at once', () => {
-	it('the audience operations wait for the one refresh like the syncs: exactly one call to the token endpoint', async () => {
-		const credential = freshCredential(emu);
-		emu.expireAccessTokens(emu.demo.userId);
-		const tokenCalls = emu.tokenRequests().length;
-		const getAudience = () =>
-			new PinterestAudienceSync().execute.call(
-				createExecuteContext({
-					credential,
-					credentialId: 'cred-mixed',
-					parameters: {
-						operation: 'getAudience',
-						adAccount: byId(emu.demo.adAccountId),
-						audience: byId(target.audienceId),
-					},
-					items: [{ json: {} }],
-				}),
-			);
-		const [runs, reads] = await Promise.all([
-			concurrentRuns(credential, 'cred-mixed', 5, 50, 5_000_000),
-			Promise.all(Array.from({ length: 5 }, getAudience)),
-		]);
-
-		expect(emu.tokenRequests().length - tokenCalls).toBe(1);
-		for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 50 });
-		for (const [items] of reads) expect(items[0].json).toMatchObject({ id: target.audienceId });
-	});
-});
-
-describe('revoked token', () => {
-	const secondAccount = () => ({ __rl: true, mode: 'id', value: emu.demo.secondUserAdAccountId });
-
-	beforeAll(() => emu.revokeTokens(emu.demo.secondUserId));
-
-	it('stops the node with a "Reconnect" message', async () => {
-		const error = await executeExpectingError({
-			credential: credentialFor(emu, 'second'),
-			credentialId: 'cred-revoked-stop',
-			parameters: syncParameters({
-				adAccount: secondAccount(),
-				audienceName: uniqueName('Revoked'),
-			}),
-			items: emailItems(3),
+	describe('expired access token, 20 concurrent executions sharing one credential', () => {
+		// One credential object and ID for all: n8n stores one token pair per credential.
+		let credential: FakeCredential;
+		beforeAll(() => {
+			// A pair of its own: the line before may have rotated the seeded one.
+			credential = freshCredential(emu);
 		});
-		expect(error.message).toMatch(
-			/token was revoked or can no longer be refreshed\. Reconnect the Pinterest credential in n8n/,
-		);
+
+		it('the first executions of the process: exactly one call to the token endpoint, every user synced', async () => {
+			emu.expireAccessTokens(emu.demo.userId);
+			const tokenCalls = emu.tokenRequests().length;
+			const before = credential.oauthTokenData.access_token;
+			const runs = await concurrentRuns(credential, `cred-shared-${n}`, 20, 150, 1_000_000);
+
+			expect(emu.tokenRequests().length - tokenCalls).toBe(1);
+			for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 150 });
+			expect(credential.oauthTokenData.access_token).not.toBe(before);
+			expectAllHeld(
+				emu,
+				target.customerListId,
+				runs.flatMap((r) => r.users),
+			);
+		});
+
+		it('the token expires between runs while the lock is open: again exactly one call', async () => {
+			await concurrentRuns(credential, `cred-shared-${n}`, 1, 5, 2_000_000);
+			emu.expireAccessTokens(emu.demo.userId);
+			const tokenCalls = emu.tokenRequests().length;
+			const before = credential.oauthTokenData.access_token;
+			const runs = await concurrentRuns(credential, `cred-shared-${n}`, 20, 150, 3_000_000);
+
+			expect(emu.tokenRequests().length - tokenCalls).toBe(1);
+			expect(credential.oauthTokenData.access_token).not.toBe(before);
+			for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 150 });
+			expectAllHeld(
+				emu,
+				target.customerListId,
+				runs.flatMap((r) => r.users),
+			);
+		});
 	});
 
-	it('on "continue": every user of 20 concurrent executions Errored, no retry storm', async () => {
-		const credential = credentialFor(emu, 'second');
-		const since = emu.log.length;
-		const runs = await Promise.all(
-			Array.from({ length: 20 }, (_, k) =>
-				runNode({
-					credential,
-					credentialId: 'cred-revoked',
-					parameters: syncParameters({
-						adAccount: secondAccount(),
-						audienceName: uniqueName('Revoked'),
+	describe('expired access token, syncs and audience operations at once', () => {
+		it('the audience operations wait for the one refresh like the syncs: exactly one call to the token endpoint', async () => {
+			const credential = freshCredential(emu);
+			emu.expireAccessTokens(emu.demo.userId);
+			const tokenCalls = emu.tokenRequests().length;
+			const getAudience = () =>
+				new PinterestAudienceSync().execute.call(
+					createExecuteContext({
+						credential,
+						credentialId: `cred-mixed-${n}`,
+						parameters: {
+							operation: 'getAudience',
+							adAccount: byId(emu.demo.adAccountId),
+							audience: byId(target.audienceId),
+						},
+						items: [{ json: {} }],
 					}),
-					items: emailItems(10, k * 10),
-					continueOnFail: true,
+				);
+			const [runs, reads] = await Promise.all([
+				concurrentRuns(credential, `cred-mixed-${n}`, 5, 50, 5_000_000),
+				Promise.all(Array.from({ length: 5 }, getAudience)),
+			]);
+
+			expect(emu.tokenRequests().length - tokenCalls).toBe(1);
+			for (const run of runs) expect(statusCounts(run)).toEqual({ synced: 50 });
+			for (const [items] of reads) expect(items[0].json).toMatchObject({ id: target.audienceId });
+		});
+	});
+
+	describe('revoked token', () => {
+		const secondAccount = () => ({ __rl: true, mode: 'id', value: emu.demo.secondUserAdAccountId });
+
+		beforeAll(() => emu.revokeTokens(emu.demo.secondUserId));
+
+		it('stops the node with a "Reconnect" message', async () => {
+			const error = await executeExpectingError({
+				credential: credentialFor(emu, 'second'),
+				credentialId: `cred-revoked-stop-${n}`,
+				parameters: syncParameters({
+					adAccount: secondAccount(),
+					audienceName: uniqueName('Revoked'),
 				}),
-			),
-		);
-		for (const run of runs) {
-			expect(statusCounts(run)).toEqual({ 'errored: Pinterest connection rejected': 10 });
-			expect(run.metrics.retries).toBe(0);
-			expect(run.metrics.error).toMatch(/Reconnect/);
-		}
-		const calls = emu.log.slice(since).filter((e) => e.category !== 'admin');
-		expect(calls.every((e) => e.status === 401 || e.status === 400)).toBe(true);
-		// At most one refused API call and one refused refresh per execution (refreshes one at a time):
-		// nothing is retried.
-		expect(calls.length).toBeLessThanOrEqual(40);
-		expect(calls.filter((e) => e.path === '/v5/oauth/token').length).toBeLessThanOrEqual(20);
+				items: emailItems(3),
+			});
+			expect(error.message).toMatch(
+				/token was revoked or can no longer be refreshed\. Reconnect the Pinterest credential in n8n/,
+			);
+		});
+
+		it('on "continue": every user of 20 concurrent executions Errored, no retry storm', async () => {
+			const credential = credentialFor(emu, 'second');
+			const since = emu.log.length;
+			const runs = await Promise.all(
+				Array.from({ length: 20 }, (_, k) =>
+					runNode({
+						credential,
+						credentialId: `cred-revoked-${n}`,
+						parameters: syncParameters({
+							adAccount: secondAccount(),
+							audienceName: uniqueName('Revoked'),
+						}),
+						items: emailItems(10, k * 10),
+						continueOnFail: true,
+					}),
+				),
+			);
+			for (const run of runs) {
+				expect(statusCounts(run)).toEqual({ 'errored: Pinterest connection rejected': 10 });
+				expect(run.metrics.retries).toBe(0);
+				expect(run.metrics.error).toMatch(/Reconnect/);
+			}
+			const calls = emu.log.slice(since).filter((e) => e.category !== 'admin');
+			expect(calls.every((e) => e.status === 401 || e.status === 400)).toBe(true);
+			// At most one refused API call and one refused refresh per execution (refreshes one at a time):
+			// nothing is retried.
+			expect(calls.length).toBeLessThanOrEqual(40);
+			expect(calls.filter((e) => e.path === '/v5/oauth/token').length).toBeLessThanOrEqual(20);
+		});
 	});
 });
 

@@ -1,8 +1,11 @@
 /**
  * A stand-in for n8n's execution context that performs REAL HTTP (axios) against the emulator, with
- * n8n 2.8's OAuth2 behaviour: `httpRequestWithAuthentication` signs with the stored token and, on a 401,
- * refreshes it at the token URL with Basic client auth, stores the new pair and retries once. It fakes
- * n8n, never our code; the end-to-end suite runs the same node inside real n8n.
+ * n8n's OAuth2 behaviour: `httpRequestWithAuthentication` signs with the stored token and, on a 401,
+ * refreshes it at the token URL with Basic client auth, stores the new pair and retries once. Which
+ * n8n it models (`setModelledN8n`): by default n8n-core before 2.14 (n8n 2.8), which refreshes on every 401
+ * whatever the call asks; or 2.14 and later (n8n 2.41), which refreshes only on the call's
+ * `oauth2.tokenExpiredStatusCode`. It fakes n8n, never our code; the end-to-end suite runs the same
+ * node inside real n8n.
  */
 import axios, { type AxiosRequestConfig } from 'axios';
 import type {
@@ -16,6 +19,17 @@ import type {
 	NodeParameterValueType,
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
+
+/** The two behaviours of n8n's OAuth2 request path the node meets (see transport/refreshControl). */
+export const N8N_LINES = ['n8n-core before 2.14', 'n8n-core 2.14 and later'] as const;
+export type N8nLine = (typeof N8N_LINES)[number];
+
+let modelled: N8nLine = N8N_LINES[0];
+
+/** Contexts created from now on behave like `line` (test/helpers/n8nLines.ts also tells the node). */
+export function setModelledN8n(line: N8nLine): void {
+	modelled = line;
+}
 
 export interface FakeCredential {
 	environment: 'production' | 'sandbox' | 'custom';
@@ -105,6 +119,7 @@ export function createExecuteContext(
 	const theNode = testNode(credentialId);
 	const items = options.items ?? [];
 	const credential = options.credential;
+	const line = modelled;
 
 	const refresh = async (): Promise<void> => {
 		recorder.refreshes++;
@@ -184,12 +199,20 @@ export function createExecuteContext(
 		},
 		helpers: {
 			httpRequest: async (requestOptions: IHttpRequestOptions) => await send(requestOptions),
-			httpRequestWithAuthentication: async (_type: string, requestOptions: IHttpRequestOptions) => {
+			httpRequestWithAuthentication: async (
+				_type: string,
+				requestOptions: IHttpRequestOptions,
+				additional?: { oauth2?: { tokenExpiredStatusCode?: number } },
+			) => {
+				const expiredStatus =
+					line === 'n8n-core before 2.14'
+						? 401
+						: (additional?.oauth2?.tokenExpiredStatusCode ?? 401);
 				try {
 					try {
 						return await send(requestOptions, `Bearer ${credential.oauthTokenData.access_token}`);
 					} catch (error) {
-						if (!axios.isAxiosError(error) || error.response?.status !== 401) throw error;
+						if (!axios.isAxiosError(error) || error.response?.status !== expiredStatus) throw error;
 						await refresh();
 						return await send(requestOptions, `Bearer ${credential.oauthTokenData.access_token}`);
 					}

@@ -83,7 +83,10 @@ export function fetchClient(apiBaseUrl: string, token: string | CredentialStore)
 			response = await fetch(url, {
 				method: request.method,
 				headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
-				body: request.body === undefined ? undefined : JSON.stringify(request.body),
+				body:
+					request.body === undefined || request.body instanceof Uint8Array
+						? request.body
+						: JSON.stringify(request.body),
 				signal: AbortSignal.timeout(request.timeoutMs ?? 30_000),
 			});
 		} catch (error) {

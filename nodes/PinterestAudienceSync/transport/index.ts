@@ -1,10 +1,5 @@
-import type {
-	ICredentialDataDecryptedObject,
-	IDataObject,
-	IExecuteFunctions,
-	IHttpRequestOptions,
-	ILoadOptionsFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { DEFAULT_BASE_DELAY_MS, callPinterest } from '../engine/requests';
 import type {
@@ -25,26 +20,14 @@ import type { UserWriteLimiter } from '../engine/rateLimit';
 import type { AuthGate } from '../engine/requests';
 import type { EngineRuntime } from '../engine/runtime';
 import { processRuntime } from '../engine/runtime';
+import { NO_REFRESH, n8nCanSendWithoutRefresh } from './refreshControl';
+import type { PinterestContext } from './request';
+import { CREDENTIAL_TYPE, DEFAULT_TIMEOUT_MS, apiBaseUrlFor, httpOptions } from './request';
+import { sendWithStoredToken } from './storedToken';
 
-export const CREDENTIAL_TYPE = 'pinterestOAuth2Api';
-export type PinterestContext = IExecuteFunctions | ILoadOptionsFunctions;
+export { CREDENTIAL_TYPE, apiBaseUrlFor } from './request';
+export type { PinterestContext } from './request';
 export type { PinterestPage };
-
-const PRODUCTION_API = 'https://api.pinterest.com/v5';
-const SANDBOX_API = 'https://api-sandbox.pinterest.com/v5';
-const DEFAULT_TIMEOUT_MS = 30_000;
-
-/** The API base for a credential's environment. */
-export function apiBaseUrlFor(credentials: ICredentialDataDecryptedObject): string {
-	if (credentials.environment === 'sandbox') return SANDBOX_API;
-	if (credentials.environment === 'custom') {
-		const origin = String(credentials.customBaseUrl ?? '')
-			.trim()
-			.replace(/\/+$/, '');
-		return `${origin}/v5`;
-	}
-	return PRODUCTION_API;
-}
 
 function headerValue(headers: unknown, name: string): string | undefined {
 	if (!headers || typeof headers !== 'object') return undefined;
@@ -216,23 +199,12 @@ function safeJson(text: string): unknown {
 	}
 }
 
-function httpOptions(baseUrl: string, request: PinterestRequest): IHttpRequestOptions {
-	const options: IHttpRequestOptions = {
-		method: request.method,
-		url: `${baseUrl}${request.path}`,
-		json: true,
-		timeout: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-	};
-	if (request.qs) options.qs = request.qs;
-	if (request.body) options.body = request.body as IDataObject;
-	return options;
-}
-
 /**
- * The only place that talks HTTP. Requests that may refresh the token go through n8n's
- * `httpRequestWithAuthentication`, which refreshes on a 401 and stores the new token. All others are
- * signed with the stored token and never refresh: in n8n 2.8 a 401 always triggers a refresh on that
- * path, and concurrent refreshes break Pinterest's rotating refresh tokens (see AuthGate).
+ * The only place that talks HTTP, through n8n's `httpRequestWithAuthentication`. A request that may
+ * refresh the token lets n8n refresh on a 401 and store the new token; every other one must not refresh
+ * (concurrent refreshes break Pinterest's rotating refresh tokens, see AuthGate): it asks n8n not to
+ * (NO_REFRESH), or, on an n8n that refreshes on every 401 whatever it is asked, is signed with the
+ * stored token instead (sendWithStoredToken).
  */
 export async function sendPinterestRequest<T>(
 	this: PinterestContext,
@@ -241,27 +213,29 @@ export async function sendPinterestRequest<T>(
 	onSend?: SendMark,
 ): Promise<T> {
 	try {
+		if (!allowTokenRefresh && !n8nCanSendWithoutRefresh())
+			return await sendWithStoredToken.call<
+				PinterestContext,
+				[PinterestRequest, SendMark | undefined],
+				Promise<T>
+			>(this, request, onSend);
 		// n8n reads the credential from its database here, for every request (so a token another worker
 		// stored is used at once); the write limiter's window starts only after it, at `onSend`.
 		const credentials = await this.getCredentials(CREDENTIAL_TYPE);
 		const options = httpOptions(apiBaseUrlFor(credentials), request);
-		if (allowTokenRefresh) {
-			// n8n may refresh the token after a 401 and send the request again before this settles.
-			onSend?.(true);
-			try {
-				return (await this.helpers.httpRequestWithAuthentication.call(
-					this,
-					CREDENTIAL_TYPE,
-					options,
-				)) as T;
-			} finally {
-				onSend?.();
-			}
+		// The request leaves at some point before this settles: n8n's helper first reads the credential
+		// again, and with refresh allowed it may refresh the token after a 401 and send it again.
+		onSend?.(true);
+		try {
+			return (await this.helpers.httpRequestWithAuthentication.call(
+				this,
+				CREDENTIAL_TYPE,
+				options,
+				allowTokenRefresh ? undefined : NO_REFRESH,
+			)) as T;
+		} finally {
+			onSend?.();
 		}
-		const tokenData = (credentials.oauthTokenData ?? {}) as IDataObject;
-		options.headers = { Authorization: `Bearer ${String(tokenData.access_token ?? '')}` };
-		onSend?.();
-		return (await this.helpers.httpRequest(options)) as T;
 	} catch (error) {
 		throw toPinterestApiError(error, allowTokenRefresh);
 	}
@@ -330,7 +304,11 @@ export async function pinterestApiRequest<T>(
 	try {
 		runtime = processRuntime();
 	} catch (error) {
-		throw new PinterestApiError(error instanceof Error ? error.message : String(error), {});
+		// A configuration error, as Sync Users reports it.
+		throw new NodeOperationError(
+			this.getNode(),
+			error instanceof Error ? error.message : String(error),
+		);
 	}
 	const { findApplied, write, maxAttempts, ...request } = options;
 	const client = pinterestClientFor(this);

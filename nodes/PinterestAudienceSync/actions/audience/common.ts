@@ -239,7 +239,7 @@ export function readAudienceId(context: IExecuteFunctions, itemIndex: number): s
 export async function outputPerAudience(
 	context: IExecuteFunctions,
 	itemCount: number,
-	work: (adAccountId: string, audienceId: string) => Promise<IDataObject>,
+	work: (adAccountId: string, audienceId: string, subject: FailureSubject) => Promise<IDataObject>,
 	about: Partial<FailureContext> = {},
 ): Promise<INodeExecutionData[][]> {
 	return await outputPerItem(context, itemCount, async (i, subject, once) => {
@@ -247,6 +247,6 @@ export async function outputPerAudience(
 		Object.assign(subject, about, { adAccountId });
 		const audienceId = readAudienceId(context, i);
 		subject.audienceId = audienceId;
-		return await once(`${adAccountId}/${audienceId}`, () => work(adAccountId, audienceId));
+		return await once(`${adAccountId}/${audienceId}`, () => work(adAccountId, audienceId, subject));
 	});
 }

@@ -14,8 +14,10 @@ import {
 	invalidItem,
 	outputPerItem,
 	readAdAccountId,
+	toNodeError,
 	walkAudiences,
 } from './common';
+import type { FailureSubject } from './common';
 
 import { seedAudienceRLC } from '../../descriptions/rlc.description';
 import { operationParameters } from '../node.type';
@@ -314,7 +316,7 @@ async function readSeed(context: IExecuteFunctions, request: ActalikeRequest): P
 async function run(
 	context: IExecuteFunctions,
 	request: ActalikeRequest,
-	itemIndex: number,
+	subject: FailureSubject,
 ): Promise<IDataObject[]> {
 	const outputs: IDataObject[] = [];
 	const seed = await readSeed(context, request);
@@ -336,8 +338,8 @@ async function run(
 			try {
 				audience = await createOne(context, request, name, country);
 			} catch (error) {
-				if (isTooSmall(error, seed)) throw tooSmallError(context, error, seed, itemIndex);
-				throw error;
+				if (isTooSmall(error, seed)) throw tooSmallError(context, error, seed, subject.itemIndex);
+				throw toNodeError(context, error, subject);
 			}
 			outputs.push(outputFor(audience, request, country, seed, true));
 		}
@@ -378,6 +380,6 @@ export async function execute(
 			role: 'seed audience',
 			audienceId: request.seedId,
 		});
-		return await once(JSON.stringify(request), () => run(this, request, i));
+		return await once(JSON.stringify(request), () => run(this, request, subject));
 	});
 }

@@ -6,7 +6,9 @@ import {
 	audienceSummary,
 	outputPerAudience,
 	readAudience,
+	toNodeError,
 } from './common';
+import type { FailureSubject } from './common';
 import { readCustomerList } from './customerList';
 
 import { anyAudienceRLC } from '../../descriptions/rlc.description';
@@ -16,6 +18,7 @@ export const description = operationParameters('getAudience', [anyAudienceRLC]);
 
 async function fetchAudience(
 	context: IExecuteFunctions,
+	subject: FailureSubject,
 	adAccountId: string,
 	audienceId: string,
 ): Promise<IDataObject> {
@@ -39,7 +42,8 @@ async function fetchAudience(
 		};
 	} catch (error) {
 		// The audience outlived its customer list: report the audience, without list counters.
-		if (!(error instanceof PinterestApiError && error.status === 404)) throw error;
+		if (!(error instanceof PinterestApiError && error.status === 404))
+			throw toNodeError(context, error, subject);
 		summary.customerList = null;
 	}
 	return summary;
@@ -55,7 +59,7 @@ export async function execute(
 	items: INodeExecutionData[],
 ): Promise<INodeExecutionData[][]> {
 	await assertAudienceEnvironment(this);
-	return await outputPerAudience(this, items.length, (adAccountId, audienceId) =>
-		fetchAudience(this, adAccountId, audienceId),
+	return await outputPerAudience(this, items.length, (adAccountId, audienceId, subject) =>
+		fetchAudience(this, subject, adAccountId, audienceId),
 	);
 }

@@ -11,9 +11,11 @@ import {
 	digestCount,
 	digestSource,
 	gather,
+	selectByOutcome,
+	sortInPlace,
 	sortOrder,
 } from './sortedDigests';
-import type { MirrorState } from './state';
+import type { MirrorState, MirrorStateParts } from './state';
 import { decodeMirrorState, encodeMirrorState } from './state';
 
 /**
@@ -68,9 +70,14 @@ export interface MirrorOptions {
 
 export interface MirrorJob extends MirrorOptions {
 	key: string;
-	/** The execution's unique records, 32 bytes each, by position. */
-	records: Uint8Array;
+	/**
+	 * The execution's unique records, 32 bytes each, by position: read once, by the plan, which may sort
+	 * them in place (they are not read by position afterwards; `onPlanned` lets them go).
+	 */
+	readRecords(): Uint8Array;
 	recordCount: number;
+	/** The plan is made: the records are not read again. */
+	onPlanned?(): void;
 	/** Records [0, alreadyAdded) were acknowledged on the audience's creation. */
 	alreadyAdded: number;
 	/** Sends records with one operation through the dispatcher; outcomes per slice of `records`. */
@@ -124,20 +131,22 @@ export async function mirrorList(job: MirrorJob): Promise<MirrorReport> {
 				keptForEmptyInput: true,
 			};
 		const changes = plan(job, memory.members, memory.uncertain);
+		// The plan copied what it needs of the input's records: they may go.
+		job.onPlanned?.();
 		const addOutcome = await sendAdds(job, lease, memory, changes);
 		const removal = await sendRemovals(job, changes.removals);
-		const removedPositions = indicesOf(removal.outcome, OK);
-		const acknowledgedRemovals = gather(changes.removals, removedPositions);
-		const acknowledgedAdds = gather(changes.attempted, indicesOf(addOutcome, OK));
+		const acknowledgedRemovals = selectByOutcome(changes.removals, removal.outcome, OK);
+		const acknowledgedAdds = selectByOutcome(changes.attempted, addOutcome, OK);
 		await lease.write(
 			encodeMirrorState(
 				nextMemory(memory, changes.attempted, acknowledgedAdds, acknowledgedRemovals),
 			),
 		);
+		const removed = digestCount(acknowledgedRemovals);
 		return {
 			firstRun: remembered === undefined,
-			removed: removedPositions.length,
-			notRemoved: removal.outcome.length - removedPositions.length,
+			removed,
+			notRemoved: removal.outcome.length - removed,
 			removeFailure: removal.failure,
 		};
 	} finally {
@@ -156,14 +165,22 @@ async function sendAdds(
 	{ addRecords, attempted }: MirrorPlan,
 ): Promise<Uint8Array> {
 	const addOutcome = new Uint8Array(addRecords.length);
-	const sendPositions: number[] = [];
+	let toSend = 0;
 	for (let k = 0; k < addRecords.length; k++) {
 		if (addRecords[k] < job.alreadyAdded) {
 			addOutcome[k] = OK;
 			job.onAdded(addRecords[k], { ok: true });
-		} else sendPositions.push(k);
+		} else toSend++;
 	}
-	if (sendPositions.length === 0) return addOutcome;
+	if (toSend === 0) return addOutcome;
+	// Positions in `attempted` of what is sent: all of them unless the creation carried some.
+	let sendPositions: Uint32Array | undefined;
+	if (toSend < addRecords.length) {
+		sendPositions = new Uint32Array(toSend);
+		for (let k = 0, n = 0; k < addRecords.length; k++)
+			if (addRecords[k] >= job.alreadyAdded) sendPositions[n++] = k;
+	}
+	const planned = (i: number): number => (sendPositions ? sendPositions[i] : i);
 	// Whatever is about to be sent may end up in the list: remembered as uncertain before it leaves.
 	await lease.write(
 		encodeMirrorState({
@@ -171,9 +188,9 @@ async function sendAdds(
 			uncertain: combine(uncertain, combine(attempted, members, DIFFERENCE), UNION),
 		}),
 	);
-	await job.send('ADD', digestSource(attempted, sendPositions), (start, count, outcome) => {
+	await job.send('ADD', digestSource(attempted, sendPositions, toSend), (start, count, outcome) => {
 		for (let i = start; i < start + count; i++) {
-			const k = sendPositions[i];
+			const k = planned(i);
 			addOutcome[k] = outcome.ok ? OK : FAILED;
 			job.onAdded(addRecords[k], outcome);
 		}
@@ -206,13 +223,14 @@ function nextMemory(
 	attempted: SortedDigests,
 	acknowledgedAdds: SortedDigests,
 	acknowledgedRemovals: SortedDigests,
-): MirrorState {
-	const nextMembers = applyChanges(members, acknowledgedRemovals, acknowledgedAdds);
-	const nextUncertain = combine(
-		combine(combine(uncertain, attempted, UNION), nextMembers, DIFFERENCE),
-		acknowledgedRemovals,
-		DIFFERENCE,
-	);
+): MirrorStateParts {
+	// Views of the members read and of the changes: the next members are written without a copy.
+	const nextMembers = changedParts(members, acknowledgedRemovals, acknowledgedAdds);
+	// (uncertain ∪ attempted) − next members − acknowledged removals, without building the next members:
+	// − ((members − removals) ∪ adds) − removals is − adds − members − removals.
+	let nextUncertain = combine(uncertain, attempted, UNION);
+	for (const known of [acknowledgedAdds, members, acknowledgedRemovals])
+		nextUncertain = combine(nextUncertain, known, DIFFERENCE);
 	return { members: nextMembers, uncertain: nextUncertain };
 }
 
@@ -222,7 +240,7 @@ function nextMemory(
  * the input itself is never copied.
  */
 function plan(job: MirrorJob, members: SortedDigests, uncertain: SortedDigests): MirrorPlan {
-	const { records } = job;
+	const records = job.readRecords();
 	const order = sortOrder(records, job.recordCount);
 	const nm = digestCount(members);
 	const nu = digestCount(uncertain);
@@ -246,54 +264,81 @@ function plan(job: MirrorJob, members: SortedDigests, uncertain: SortedDigests):
 	}
 	while (m < nm) goneMembers.push(m++);
 	while (u < nu) goneUncertain.push(u++);
-	const addRecords = toAdd.slice(0, adds);
+	const addRecords = toAdd.subarray(0, adds);
 	return {
 		addRecords,
-		attempted: gather(records, addRecords),
+		// Everyone added (a first run, Resend All Users): the records themselves, sorted in place.
+		attempted: adds === job.recordCount ? sortInPlace(records, order) : gather(records, addRecords),
 		removals: combine(gather(members, goneMembers), gather(uncertain, goneUncertain), UNION),
 	};
 }
 
-/** `(base − removed) ∪ added` in one merge, allocated once (`removed` ⊆ `base`; all three sorted). */
+/** `(base − removed) ∪ added` in one block (`removed` ⊆ `base`; all three sorted). */
 export function applyChanges(
 	base: SortedDigests,
 	removed: SortedDigests,
 	added: SortedDigests,
 ): SortedDigests {
+	const parts = changedParts(base, removed, added);
+	if (parts.length === 1) return parts[0];
+	const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+	let at = 0;
+	for (const part of parts) {
+		out.set(part, at);
+		at += part.length;
+	}
+	return out;
+}
+
+/**
+ * `(base − removed) ∪ added` as views into the three, in order: nothing is copied, so a million members
+ * with a few changes are a few thousand views of the memory just read, written out as they are.
+ */
+export function changedParts(
+	base: SortedDigests,
+	removed: SortedDigests,
+	added: SortedDigests,
+): Uint8Array[] {
 	const nb = digestCount(base);
 	const nr = digestCount(removed);
 	const na = digestCount(added);
-	let out: Uint8Array | undefined;
-	let n = 0;
-	for (let pass = 0; pass < 2; pass++) {
-		let i = 0;
-		let r = 0;
-		let a = 0;
-		n = 0;
-		const put = (from: Uint8Array, index: number): void => {
-			out?.set(from.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), n * DIGEST_BYTES);
-			n++;
-		};
-		while (i < nb || a < na) {
-			const c = i === nb ? 1 : a === na ? -1 : compareDigests(base, i, added, a);
-			if (c > 0) {
-				put(added, a++);
-				continue;
-			}
-			while (r < nr && compareDigests(removed, r, base, i) < 0) r++;
-			if (!(r < nr && compareDigests(removed, r, base, i) === 0)) put(base, i);
-			i++;
-			if (c === 0) a++;
+	const parts: Uint8Array[] = [];
+	const put = (from: Uint8Array, start: number, end: number): void => {
+		if (end <= start) return;
+		const last = parts[parts.length - 1];
+		// Next to the previous view of the same set: one longer view.
+		if (
+			last &&
+			last.buffer === from.buffer &&
+			last.byteOffset + last.length === from.byteOffset + start * DIGEST_BYTES
+		)
+			parts[parts.length - 1] = from.subarray(
+				last.byteOffset - from.byteOffset,
+				end * DIGEST_BYTES,
+			);
+		else parts.push(from.subarray(start * DIGEST_BYTES, end * DIGEST_BYTES));
+	};
+	// Base digests [kept, i) are kept and not yet put.
+	let kept = 0;
+	let i = 0;
+	let r = 0;
+	let a = 0;
+	while (i < nb || a < na) {
+		const c = i === nb ? 1 : a === na ? -1 : compareDigests(base, i, added, a);
+		if (c > 0) {
+			put(base, kept, i);
+			kept = i;
+			put(added, a, ++a);
+			continue;
 		}
-		out ??= new Uint8Array(n * DIGEST_BYTES);
+		while (r < nr && compareDigests(removed, r, base, i) < 0) r++;
+		if (r < nr && compareDigests(removed, r, base, i) === 0) {
+			put(base, kept, i);
+			kept = i + 1;
+		}
+		i++;
+		if (c === 0) a++;
 	}
-	return out as Uint8Array;
-}
-
-function indicesOf(outcomes: Uint8Array, wanted: number): Uint32Array {
-	let n = 0;
-	for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === wanted) n++;
-	const out = new Uint32Array(n);
-	for (let i = 0, k = 0; i < outcomes.length; i++) if (outcomes[i] === wanted) out[k++] = i;
-	return out;
+	put(base, kept, nb);
+	return parts;
 }

@@ -65,6 +65,45 @@ export function sortOrder(bytes: Uint8Array, count: number): Uint32Array {
 	return order;
 }
 
+/** The digests of `digests` whose `outcome` is `wanted`: the set itself when every one is. */
+export function selectByOutcome(
+	digests: SortedDigests,
+	outcome: Uint8Array,
+	wanted: number,
+): SortedDigests {
+	let n = 0;
+	for (let i = 0; i < outcome.length; i++) if (outcome[i] === wanted) n++;
+	if (n === outcome.length) return digests;
+	const positions = new Uint32Array(n);
+	for (let i = 0, k = 0; i < outcome.length; i++) if (outcome[i] === wanted) positions[k++] = i;
+	return gather(digests, positions);
+}
+
+/**
+ * Puts `bytes` into `order` in place (digest i becomes what digest `order[i]` was): the sorted set
+ * without a second copy of it, for a set that is not read by position afterwards.
+ */
+export function sortInPlace(bytes: Uint8Array, order: Uint32Array): SortedDigests {
+	const placed = new Uint8Array(order.length);
+	const first = new Uint8Array(DIGEST_BYTES);
+	for (let start = 0; start < order.length; start++) {
+		if (placed[start] === 1) continue;
+		// One cycle of the permutation: each place takes its digest from the next, the last the first's.
+		first.set(bytes.subarray(start * DIGEST_BYTES, (start + 1) * DIGEST_BYTES));
+		for (let i = start; ;) {
+			placed[i] = 1;
+			const from = order[i];
+			if (from === start) {
+				bytes.set(first, i * DIGEST_BYTES);
+				break;
+			}
+			bytes.copyWithin(i * DIGEST_BYTES, from * DIGEST_BYTES, (from + 1) * DIGEST_BYTES);
+			i = from;
+		}
+	}
+	return bytes.subarray(0, order.length * DIGEST_BYTES);
+}
+
 /** The digests of `bytes` in `order`, as one sorted block. */
 export function gather(
 	bytes: Uint8Array,
@@ -87,6 +126,9 @@ export const DIFFERENCE: Keep = (inA, inB) => inA && !inB;
 export function combine(a: SortedDigests, b: SortedDigests, keep: Keep): SortedDigests {
 	const na = digestCount(a);
 	const nb = digestCount(b);
+	// With one side empty the answer is one of the sides: no copy (sets are never changed in place).
+	if (nb === 0) return keep(true, false) ? a : EMPTY_DIGESTS;
+	if (na === 0) return keep(false, true) ? b : EMPTY_DIGESTS;
 	// Two passes, counting then copying: the result is allocated once at its exact size.
 	let out: Uint8Array | undefined;
 	let n = 0;
@@ -123,11 +165,16 @@ export function digestSource(
 	count = positions?.length ?? digestCount(digests),
 ): RecordSource {
 	const view = Buffer.from(digests.buffer, digests.byteOffset, digests.byteLength);
+	const offsetOf = (index: number): number => (positions ? positions[index] : index) * DIGEST_BYTES;
 	return {
 		length: count,
 		recordAt: (index) => {
-			const at = (positions ? positions[index] : index) * DIGEST_BYTES;
+			const at = offsetOf(index);
 			return view.toString('hex', at, at + DIGEST_BYTES);
+		},
+		copyDigest: (index, target, offset) => {
+			const at = offsetOf(index);
+			target.set(digests.subarray(at, at + DIGEST_BYTES), offset);
 		},
 	};
 }

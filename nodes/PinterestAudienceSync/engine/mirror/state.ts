@@ -11,16 +11,26 @@ export interface MirrorState {
 const MAGIC = 0x504d4131; // "PMA1"
 const HEADER_BYTES = 12;
 
+/** A state to store whose members are sorted parts, e.g. views of the members read and of the changes. */
+export interface MirrorStateParts {
+	members: SortedDigests | readonly SortedDigests[];
+	uncertain: SortedDigests;
+}
+
 /**
  * The stored form: "PMA1", the two counts (uint32 big-endian), then the members' and the uncertain
- * digests; as the three parts, so that a file store writes them without joining them first.
+ * digests; as parts, so that a file store writes them without joining them first.
  */
-export function encodeMirrorState(state: MirrorState): Uint8Array[] {
+export function encodeMirrorState(state: MirrorStateParts): Uint8Array[] {
+	const members = state.members instanceof Uint8Array ? [state.members] : [...state.members];
 	const header = Buffer.alloc(HEADER_BYTES);
 	header.writeUInt32BE(MAGIC, 0);
-	header.writeUInt32BE(digestCount(state.members), 4);
+	header.writeUInt32BE(
+		members.reduce((n, part) => n + digestCount(part), 0),
+		4,
+	);
 	header.writeUInt32BE(digestCount(state.uncertain), 8);
-	return [header, state.members, state.uncertain];
+	return [header, ...members, state.uncertain];
 }
 
 /** Reads the stored form; undefined for anything that is not one (the run then starts afresh). */

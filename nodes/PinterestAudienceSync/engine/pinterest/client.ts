@@ -19,7 +19,8 @@ export interface PinterestRequest {
 	/** Path below the API base, e.g. `/ad_accounts/1/customer_lists/2`. */
 	path: string;
 	qs?: Record<string, string | number | boolean>;
-	body?: object;
+	/** JSON: an object, or the bytes of one already encoded (a customer-list write's records). */
+	body?: object | Uint8Array;
 	timeoutMs?: number;
 }
 

@@ -9,6 +9,7 @@ import type {
 import { classifyFailure } from '../pinterest';
 import type { UserWriteLimiter } from '../rateLimit';
 import type { RecordSource } from '../users';
+import { listRequestBody } from './requestBody';
 import { DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS, callPinterest } from '../requests';
 
 /** The users of one execution bound for one list and operation. */
@@ -18,7 +19,7 @@ export interface Contribution {
 	client: PinterestClient;
 	stats: CallStats;
 	/**
-	 * Whether records short of a full request may wait for other executions' (company.ts). A large
+	 * Whether records short of a full request may wait for other executions' (coalescing.ts). A large
 	 * execution fills requests by itself, and a lone one has nobody to wait for: theirs leave at once.
 	 */
 	holdRemainder: boolean;
@@ -50,16 +51,6 @@ interface Entry {
 	settle: () => void;
 }
 
-/** Identical records from different executions travel once. */
-function uniqueRecords(slices: Slice[]): string[] {
-	const unique = new Set<string>();
-	for (const { entry, start, count } of slices) {
-		const records = entry.contribution.records;
-		for (let i = start; i < start + count; i++) unique.add(records.recordAt(i));
-	}
-	return [...unique];
-}
-
 /** Failures that make every further request to this list pointless until the user acts. */
 function isTargetFatal(error: unknown): boolean {
 	const kind = classifyFailure(error);
@@ -69,7 +60,7 @@ function isTargetFatal(error: unknown): boolean {
 /**
  * Gathers the records that executions send to one customer list with one operation, cuts them into
  * requests of at most `batchSize` unique records and sends them through the Pinterest user's limiter.
- * A remainder the caller says may wait (it has company, company.ts) waits up to `flushWindowMs` for more
+ * A remainder the caller says may wait (it has company, coalescing.ts) waits up to `flushWindowMs` for more
  * (Braze's "batch every 5 seconds"); each execution is told the outcome of exactly its own records.
  */
 export class ListDispatcher {
@@ -158,7 +149,7 @@ export class ListDispatcher {
 		if (this.fatalError !== undefined) return { ok: false, error: this.fatalError };
 		const contributions = [...new Set(slices.map((s) => s.entry.contribution))];
 		const { adAccountId, customerListId, operation } = this.settings;
-		let body: object | undefined;
+		let body: Buffer | undefined;
 		const request: PinterestRequest = {
 			method: 'PATCH',
 			path: `/ad_accounts/${adAccountId}/customer_lists/${customerListId}`,
@@ -166,7 +157,14 @@ export class ListDispatcher {
 			// Built when the request is sent, not when it is cut: a large execution cuts its requests far ahead
 			// of the limiter, and hundreds of 125 KB bodies would otherwise wait in memory.
 			get body() {
-				return (body ??= { operation_type: operation, records: uniqueRecords(slices).join(',') });
+				return (body ??= listRequestBody(
+					operation,
+					slices.map(({ entry, start, count }) => ({
+						records: entry.contribution.records,
+						start,
+						count,
+					})),
+				));
 			},
 		};
 		try {

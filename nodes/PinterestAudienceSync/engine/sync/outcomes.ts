@@ -12,8 +12,9 @@ export const OUTCOME_FAILED = 2;
 export class RecordOutcomes {
 	/** PENDING, OUTCOME_OK or OUTCOME_FAILED, per record. */
 	readonly outcome: Uint8Array;
-	/** Per failed record, the index of its failure in `failures`. */
-	readonly failureOf: Int32Array;
+	/** Per record, the index of its failure in `failures`; made on the first failure (most runs have none). */
+	private failureOf: Int32Array | undefined;
+	private readonly maxRecords: number;
 	/** Mirror only: records that had to be added (1), as opposed to those already members (0). */
 	readonly added: Uint8Array | undefined;
 	readonly failures: unknown[] = [];
@@ -23,7 +24,7 @@ export class RecordOutcomes {
 	/** How many unique records there are is known only at the end: room for the most there can be. */
 	constructor(maxRecords: number, mirror: boolean) {
 		this.outcome = new Uint8Array(maxRecords);
-		this.failureOf = new Int32Array(maxRecords).fill(-1);
+		this.maxRecords = maxRecords;
 		this.added = mirror ? new Uint8Array(maxRecords) : undefined;
 	}
 
@@ -36,7 +37,12 @@ export class RecordOutcomes {
 		}
 		const failure = this.noteFailure(outcome.error);
 		this.outcome.fill(OUTCOME_FAILED, start, start + count);
-		this.failureOf.fill(failure, start, start + count);
+		(this.failureOf ??= new Int32Array(this.maxRecords)).fill(failure, start, start + count);
+	}
+
+	/** The index in `failures` of what failed record `record`. */
+	failureAt(record: number): number {
+		return this.failureOf ? this.failureOf[record] : -1;
 	}
 
 	/** Keeps a failure once; its index in `failures`. */

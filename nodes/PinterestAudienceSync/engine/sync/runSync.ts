@@ -100,7 +100,20 @@ function tellIfNearlyDone(run: SyncRun, now = false): void {
 	const unsettled = run.users.records.length - run.outcomes.settled;
 	if (!now && !(run.users.done && unsettled <= NEARLY_DONE_RECORDS)) return;
 	run.toldNearlyDone = true;
+	retireSettledRecords(run);
 	run.job.onNearlyDone?.();
+}
+
+/**
+ * Add and Remove read a record only to build the request that carries it: the bytes of those below the
+ * first unsettled one are freed before the caller builds its outputs (32 MB at a million users).
+ */
+function retireSettledRecords(run: SyncRun): void {
+	const { users, outcomes } = run;
+	if (run.job.action === 'mirror' || !users.done) return;
+	let first = 0;
+	while (first < users.records.length && outcomes.outcome[first] !== PENDING) first++;
+	users.records.retireBefore(first);
 }
 
 /** Records [start, start + count) settled; a list found gone or forbidden is looked up afresh next time. */
@@ -276,8 +289,11 @@ async function mirrorUsers(run: SyncRun, resolved: ResolvedTarget): Promise<void
 	run.mirrored = await mirrorList({
 		...job.mirror,
 		key: mirrorKey(job.adAccountId, resolved.target.customerListId, job.fields),
-		records: users.records.bytes,
+		readRecords: () => users.records.bytes,
 		recordCount: users.records.length,
+		// The plan keeps what it sends (a copy, or the records sorted in place): the records are not read
+		// by position again, and their 32 bytes a user go before the outputs are built.
+		onPlanned: () => users.records.retireBefore(users.records.length),
 		alreadyAdded: sentOnCreate,
 		send: (operation, records, onOutcome) => {
 			if (operation === 'REMOVE') tellIfNearlyDone(run, true);

@@ -75,14 +75,14 @@ function tallyUser(
 		countReason(tally.notSyncedReasons, notSynced);
 		return UserStatus.NotSynced;
 	}
-	const { outcome, failureOf } = run.outcomes;
+	const { outcome } = run.outcomes;
 	const width = run.job.fields.length;
 	let status = UserStatus.Synced;
 	for (let field = 0; field < width; field++) {
 		const record = run.users.userRecords[user * width + field];
 		if (record === NO_RECORD) continue;
 		if (outcome[record] === OUTCOME_FAILED) {
-			const reason = messages[failureOf[record]].reason;
+			const reason = messages[run.outcomes.failureAt(record)].reason;
 			tally.reasons.set(user, reason);
 			countReason(tally.errorReasons, reason);
 			return UserStatus.Errored;

@@ -1,3 +1,4 @@
+// The contract of a sync: what the node asks of the engine, and what it gets back.
 import type { SharedLocks } from '../coordination';
 import type { AudienceTargets } from '../audience';
 import type { MarketerMessage } from '../messages';
@@ -17,8 +18,6 @@ import type { AuthGates } from '../requests';
 import type { MatchField, ReadIdentifier } from '../users';
 import type { Coalescing } from './coalescing';
 import type { Dispatchers } from './dispatcher';
-
-/** The contract of a sync: what the node asks of the engine, and what it gets back. */
 
 /**
  * What outlives one execution and is shared by all of a process's syncs (the engine's runtime owns it):

@@ -26,6 +26,8 @@ export class DigestSet {
 	private present: Uint8Array;
 	private index: Int32Array;
 	private mask: number;
+	/** Entries below this number were retired (see `retireBefore`): their bytes are gone. */
+	private base = 0;
 	private entries = 0;
 	private live = 0;
 	private readonly scratch = Buffer.alloc(DIGEST_BYTES);
@@ -57,12 +59,59 @@ export class DigestSet {
 
 	/** Adds a digest (64 lower-case hex, see `isLowerHexDigest`); returns its entry number. */
 	add(digest: string): number {
-		const slot = this.find(digest);
+		this.scratch.write(digest, 0, DIGEST_BYTES, 'hex');
+		return this.addScratch();
+	}
+
+	/** Adds the 32-byte digest at `offset` of `bytes`; returns its entry number. */
+	addBytes(bytes: Uint8Array, offset: number): number {
+		this.scratch.set(bytes.subarray(offset, offset + DIGEST_BYTES));
+		return this.addScratch();
+	}
+
+	/** Empties the set, keeping its memory for the next use. */
+	clear(): void {
+		this.index.fill(EMPTY);
+		this.present.fill(0);
+		this.entries = 0;
+		this.live = 0;
+	}
+
+	/**
+	 * No digest will be added or looked up any more: the index (8 bytes an entry at most) is freed, and
+	 * entries stay readable by number.
+	 */
+	dropIndex(): void {
+		this.index = new Int32Array(0);
+		this.mask = -1;
+	}
+
+	/**
+	 * Entries below `entry` will never be read again: their bytes are freed (the rest is copied into an
+	 * array of its own). Only after `dropIndex`.
+	 */
+	retireBefore(entry: number): void {
+		if (this.mask !== -1) throw new Error('DigestSet.retireBefore needs dropIndex first');
+		const from = Math.min(entry, this.entries);
+		if (from <= this.base) return;
+		const bytes = this.bytes.slice(
+			(from - this.base) * DIGEST_BYTES,
+			(this.entries - this.base) * DIGEST_BYTES,
+		);
+		this.bytes = bytes;
+		this.bytesView = Buffer.from(bytes.buffer);
+		this.words = new Int32Array(bytes.buffer);
+		this.base = from;
+	}
+
+	/** Adds the digest in `scratch`. */
+	private addScratch(): number {
+		const slot = this.findScratch();
 		let entry = this.index[slot];
 		if (entry === EMPTY) {
 			if (this.entries === this.present.length) {
 				this.grow();
-				return this.add(digest);
+				return this.addScratch();
 			}
 			entry = this.entries++;
 			this.words.set(this.scratchWords, entry * DIGEST_WORDS);
@@ -78,12 +127,14 @@ export class DigestSet {
 	}
 
 	has(digest: string): boolean {
-		const entry = this.index[this.find(digest)];
+		this.scratch.write(digest, 0, DIGEST_BYTES, 'hex');
+		const entry = this.index[this.findScratch()];
 		return entry !== EMPTY && this.present[entry] === 1;
 	}
 
 	delete(digest: string): boolean {
-		const entry = this.index[this.find(digest)];
+		this.scratch.write(digest, 0, DIGEST_BYTES, 'hex');
+		const entry = this.index[this.findScratch()];
 		if (entry === EMPTY || this.present[entry] === 0) return false;
 		this.present[entry] = 0;
 		this.live--;
@@ -92,13 +143,25 @@ export class DigestSet {
 
 	/** Entries 0 … count − 1 as 32 bytes each, in entry order (deleted ones included); a view, not a copy. */
 	get entryBytes(): Uint8Array {
+		if (this.base > 0) throw new Error('DigestSet: entries were retired');
 		return this.bytes.subarray(0, this.entries * DIGEST_BYTES);
 	}
 
 	/** The digest of entry `entry` as 64 lower-case hex. */
 	digestAt(entry: number): string {
-		const at = entry * DIGEST_BYTES;
+		const at = this.offsetOf(entry);
 		return this.bytesView.toString('hex', at, at + DIGEST_BYTES);
+	}
+
+	/** Copies the 32 bytes of entry `entry` into `target` at `offset`. */
+	copyDigest(entry: number, target: Uint8Array, offset: number): void {
+		const at = this.offsetOf(entry);
+		target.set(this.bytes.subarray(at, at + DIGEST_BYTES), offset);
+	}
+
+	private offsetOf(entry: number): number {
+		if (entry < this.base) throw new RangeError(`DigestSet: entry ${entry} was retired`);
+		return (entry - this.base) * DIGEST_BYTES;
 	}
 
 	*values(): IterableIterator<string> {
@@ -107,9 +170,9 @@ export class DigestSet {
 		}
 	}
 
-	/** The slot of `digest` in the index: its entry, or the empty slot where it would go. */
-	private find(digest: string): number {
-		this.scratch.write(digest, 0, DIGEST_BYTES, 'hex');
+	/** The slot of the digest in `scratch` in the index: its entry, or the empty slot where it would go. */
+	private findScratch(): number {
+		if (this.mask === -1) throw new Error('DigestSet: the index was dropped');
 		const key = this.scratchWords;
 		const { words, index, mask } = this;
 		// A digest's bytes are uniformly distributed: its first word is a good hash.

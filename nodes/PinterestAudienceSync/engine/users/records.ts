@@ -4,20 +4,38 @@ import type { MatchField } from './normalise';
 
 export const NO_RECORD = -1;
 
-/** Records (64 lower-case hex each) by position, read when a request body is built. */
+/** Records (SHA-256 digests) by position, read when a request body is built. */
 export interface RecordSource {
 	readonly length: number;
+	/** Record `index` as 64 lower-case hex. */
 	recordAt(index: number): string;
+	/** Copies the 32 bytes of record `index` into `target` at `offset` (no string on the way). */
+	copyDigest(index: number, target: Uint8Array, offset: number): void;
 }
 
 /** Positions [start, end) of a source, without copying. */
 export function recordRange(source: RecordSource, start: number, end: number): RecordSource {
-	return { length: end - start, recordAt: (index) => source.recordAt(start + index) };
+	return {
+		length: end - start,
+		recordAt: (index) => source.recordAt(start + index),
+		copyDigest: (index, target, offset) => source.copyDigest(start + index, target, offset),
+	};
 }
 
-/** A plain list of records as a source. */
+/** A plain list of records (64 lower-case hex each) as a source. */
 export function recordList(records: readonly string[]): RecordSource {
-	return { length: records.length, recordAt: (index) => records[index] };
+	return {
+		length: records.length,
+		recordAt: (index) => records[index],
+		copyDigest: (index, target, offset) => {
+			Buffer.from(target.buffer, target.byteOffset, target.byteLength).write(
+				records[index],
+				offset,
+				32,
+				'hex',
+			);
+		},
+	};
 }
 
 /** Unique records in first-seen order: kept as bytes (see DigestSet), numbered from 0. */
@@ -39,6 +57,20 @@ export class UniqueRecords implements RecordSource {
 
 	recordAt(index: number): string {
 		return this.set.digestAt(index);
+	}
+
+	copyDigest(index: number, target: Uint8Array, offset: number): void {
+		this.set.copyDigest(index, target, offset);
+	}
+
+	/** Every record is in: the lookup index is freed (records stay readable by position). */
+	seal(): void {
+		this.set.dropIndex();
+	}
+
+	/** Records below `position` will never be read again (all settled): their bytes are freed. */
+	retireBefore(position: number): void {
+		this.set.retireBefore(position);
 	}
 
 	/** Every record as 32 bytes, by position; a view, not a copy. */
@@ -92,6 +124,7 @@ export class UserPreparer {
 	readonly notSynced = new Map<number, string>();
 	/** Users read so far: users [0, prepared) have their records and reasons. */
 	prepared = 0;
+	private sealed = false;
 
 	constructor(
 		readonly userCount: number,
@@ -104,6 +137,14 @@ export class UserPreparer {
 
 	get done(): boolean {
 		return this.prepared >= this.userCount;
+	}
+
+	/** Advances; once every user is read, the records' lookup index is freed. */
+	private sealWhenDone(): void {
+		if (this.done && !this.sealed) {
+			this.sealed = true;
+			this.records.seal();
+		}
 	}
 
 	/** Reads users up to (not including) `untilUser`, or until `records` holds `minRecords`. */
@@ -136,5 +177,6 @@ export class UserPreparer {
 			if (usable === 0) notSynced.set(user, problems ? problems.join('; ') : 'no identifier');
 		}
 		this.prepared = user;
+		this.sealWhenDone();
 	}
 }

@@ -4,7 +4,6 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { Emulator } from '../../../../../emulator';
 import { startEmulator } from '../../../../../emulator';
-import { closeProcessRuntimes } from '../../../../../nodes/PinterestAudienceSync/engine/runtime';
 import { createExecuteContext } from '../../../../helpers/n8nContext';
 import {
 	credentialFor,
@@ -350,12 +349,11 @@ describe('Sync Users: launch validation', () => {
 });
 
 describe('Sync Users: the new audience description and the list errors Pinterest reports', () => {
-	// Earlier tests expire and revoke the demo tokens: start from the seeded state.
-	// A reset emulator is a new Pinterest whose IDs repeat earlier ones: the process forgets the old one.
-	beforeAll(async () => {
-		emu.reset();
-		await closeProcessRuntimes();
-	});
+	// Earlier tests expire and revoke the demo tokens: start from the seeded state. The reset restarts the
+	// emulator's IDs, so these runs use a credential of their own: the node's memory of lists read (per
+	// credential and list ID) cannot mistake a new list for one of the same ID read before the reset.
+	beforeAll(() => emu.reset());
+	const credentialId = 'cred-list-errors';
 
 	it('creates the new audience with the description from the options, and keeps it on later runs', async () => {
 		const name = uniqueName('Described');
@@ -363,12 +361,22 @@ describe('Sync Users: the new audience description and the list errors Pinterest
 			audienceName: name,
 			options: { audienceDescription: '  Customers with 3+ orders  ' },
 		});
-		await runNode({ credential: credentialFor(emu), parameters, items: emailItems(2) });
+		await runNode({
+			credential: credentialFor(emu),
+			credentialId,
+			parameters,
+			items: emailItems(2),
+		});
 		const again = syncParameters({
 			audienceName: name,
 			options: { audienceDescription: 'Another text' },
 		});
-		await runNode({ credential: credentialFor(emu), parameters: again, items: emailItems(2, 2) });
+		await runNode({
+			credential: credentialFor(emu),
+			credentialId,
+			parameters: again,
+			items: emailItems(2, 2),
+		});
 
 		expect(emu.findAudiences(ACCOUNT, name).map((a) => a.description)).toEqual([
 			'Customers with 3+ orders',
@@ -379,6 +387,7 @@ describe('Sync Users: the new audience description and the list errors Pinterest
 		const name = uniqueName('Default description');
 		const run = await runNode({
 			credential: credentialFor(emu),
+			credentialId,
 			parameters: syncParameters({ audienceName: name }),
 			items: emailItems(1),
 		});
@@ -399,6 +408,7 @@ describe('Sync Users: the new audience description and the list errors Pinterest
 
 		const run = await runNode({
 			credential: credentialFor(emu),
+			credentialId,
 			parameters: syncParameters({
 				audienceMode: 'existing',
 				audience: { __rl: true, mode: 'id', value: trial.id },
@@ -419,6 +429,7 @@ describe('Sync Users: the new audience description and the list errors Pinterest
 
 		const run = await runNode({
 			credential: credentialFor(emu),
+			credentialId,
 			parameters: syncParameters({ audienceName: name }),
 			items: emailItems(2),
 		});

@@ -14,10 +14,13 @@ import {
 	FileMirrorStore,
 	UNION,
 	applyChanges,
+	changedParts,
 	combine,
 	decodeMirrorState,
 	encodeMirrorState,
 	gather,
+	selectByOutcome,
+	sortInPlace,
 	sortOrder,
 } from '../../../../../nodes/PinterestAudienceSync/engine/mirror';
 import type { MirrorStore } from '../../../../../nodes/PinterestAudienceSync/engine/mirror';
@@ -334,6 +337,45 @@ describe('sorted digests', () => {
 			hexOf(digests(500, 3500)),
 		);
 		expect(hexOf(applyChanges(new Uint8Array(0), new Uint8Array(0), base))).toEqual(hexOf(base));
+	});
+
+	it('gives the next members as views of the members and the changes, not a copy', () => {
+		const base = digests(0, 3000);
+		const removed = gather(base, [5, 6, 7, 2000]);
+		const added = digests(3000, 3010);
+		const parts = changedParts(base, removed, added);
+		expect(hexOf(Buffer.concat(parts))).toEqual(
+			hexOf(combine(combine(base, removed, DIFFERENCE), added, UNION)),
+		);
+		for (const part of parts) expect([base.buffer, added.buffer]).toContain(part.buffer);
+		// Each run of kept members is one view: a removal or an addition splits a run, nothing else does.
+		expect(parts.length).toBeLessThanOrEqual(2 * (4 + 10) + 1);
+		// Nothing remembered yet: the next members are the added digests themselves.
+		expect(changedParts(new Uint8Array(0), new Uint8Array(0), added)).toEqual([added]);
+	});
+
+	it('leaves a set as it is where a merge or a selection would copy it whole', () => {
+		const a = digests(0, 100);
+		expect(combine(a, new Uint8Array(0), UNION)).toBe(a);
+		expect(combine(new Uint8Array(0), a, UNION)).toBe(a);
+		expect(combine(a, new Uint8Array(0), DIFFERENCE)).toBe(a);
+		expect(combine(new Uint8Array(0), a, DIFFERENCE)).toHaveLength(0);
+		expect(selectByOutcome(a, new Uint8Array(100).fill(1), 1)).toBe(a);
+		const some = new Uint8Array(100);
+		some[3] = 1;
+		some[70] = 1;
+		expect(hexOf(selectByOutcome(a, some, 1))).toEqual([hexOf(a)[3], hexOf(a)[70]]);
+	});
+
+	it('sorts a set in place as it would copy it sorted', () => {
+		const hex = users(0, 2500).map((item) => sha(String(item.json.email)));
+		const bytes = Buffer.from(hex.join(''), 'hex');
+		const order = sortOrder(bytes, hex.length);
+		const copied = gather(bytes, order);
+		const sorted = sortInPlace(bytes, order);
+		expect(sorted.buffer).toBe(bytes.buffer);
+		expect(hexOf(sorted)).toEqual(hexOf(copied));
+		expect(hexOf(sorted)).toEqual([...hex].sort());
 	});
 
 	it('orders digests sharing their first bytes by the rest', () => {

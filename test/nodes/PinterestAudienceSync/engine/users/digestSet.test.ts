@@ -76,3 +76,41 @@ describe('DigestSet', () => {
 		expect(isLowerHexDigest('not-a-digest')).toBe(false);
 	});
 });
+
+describe('DigestSet once its users are in', () => {
+	it('adds bytes as it adds hex, and is empty again after clear', () => {
+		const set = new DigestSet(4);
+		const bytes = Buffer.from(digest(7), 'hex');
+		const padded = Buffer.concat([Buffer.alloc(5), bytes]);
+		expect(set.addBytes(padded, 5)).toBe(set.add(digest(7)));
+		expect(set.count).toBe(1);
+		set.clear();
+		expect(set.count).toBe(0);
+		expect(set.has(digest(7))).toBe(false);
+		expect(set.addBytes(bytes, 0)).toBe(0);
+	});
+
+	it('reads entries by number without its index, and refuses lookups', () => {
+		const set = new DigestSet(8);
+		for (let n = 0; n < 20; n++) set.add(digest(n));
+		set.dropIndex();
+		expect(set.digestAt(13)).toBe(digest(13));
+		expect(() => set.add(digest(99))).toThrow(/index was dropped/);
+		expect(() => set.has(digest(1))).toThrow(/index was dropped/);
+	});
+
+	it('keeps the entries after a retirement as they were, and refuses to read retired ones', () => {
+		const set = new DigestSet(8);
+		for (let n = 0; n < 20; n++) set.add(digest(n));
+		expect(() => set.retireBefore(5)).toThrow(/dropIndex first/);
+		set.dropIndex();
+		set.retireBefore(12);
+		set.retireBefore(3);
+		for (let n = 12; n < 20; n++) expect(set.digestAt(n)).toBe(digest(n));
+		const copy = new Uint8Array(34);
+		set.copyDigest(19, copy, 2);
+		expect(Buffer.from(copy.subarray(2)).toString('hex')).toBe(digest(19));
+		expect(() => set.digestAt(11)).toThrow(RangeError);
+		expect(() => set.entryBytes).toThrow(/retired/);
+	});
+});
