@@ -103,6 +103,8 @@ export interface ScenarioResult {
 	/** Users / (last accepted write answered − first accepted write arrived). */
 	usersPerSecond: number;
 	ceilingFraction: number;
+	/** The users' writes over whole windows of 7, as a fraction of the ceiling (see `sustainedRatio`). */
+	sustainedFraction: number | undefined;
 	wallSeconds: number;
 }
 
@@ -122,6 +124,10 @@ export declare function unmetExpectations(
 	expected: { executions: number; tokenRequests: number },
 ): string[];
 export declare function mostInAnyWindow(times: number[], windowMs?: number): number;
+/** The limiter's sustained rate over whole windows of 7 user writes, as a fraction of the ceiling. */
+export declare function sustainedRatio(
+	writes: Array<{ t: number; recordCount: number }>,
+): number | undefined;
 /** How soon sorted write `arrivals` were back at full rate after `since` (the emulator's clock). */
 export declare function recovery(arrivals: number[], since: number): Recovery;
 

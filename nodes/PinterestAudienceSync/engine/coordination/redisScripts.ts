@@ -21,9 +21,11 @@ export const WRITE_IF_HELD = `if redis.call('get', KEYS[1]) == ARGV[1] then redi
 
 /**
  * Reserves one write start in one round trip. ARGV: slots, window ms, least ms between two starts (the
- * caller's), member, key expiry ms; KEYS[2] holds a wider spacing shared after a 429 (may be absent).
- * Returns 0 when the start was recorded, else the ms to wait before asking again: until the start that
- * keeps the window full leaves it, or until the spacing since the latest start has passed.
+ * caller's), member, key expiry ms; KEYS[2] holds a wider spacing shared after a 429 (may be absent);
+ * KEYS[3] the latest answers' round trips of every process (see RECORD_ANSWER). Returns
+ * { wait, fastest }: wait 0 when the start was recorded, else the ms to wait before asking again (until
+ * the start that keeps the window full leaves it, or until the spacing since the latest start has
+ * passed); fastest: the fastest of those round trips in ms, -1 when none is known.
  */
 export const RESERVE_WRITE_START = `
 local clock = redis.call('time')
@@ -42,10 +44,25 @@ if count > 0 and spacing > 0 then
 	local latest = redis.call('zrange', KEYS[1], -1, -1, 'withscores')
 	wait = math.max(wait, tonumber(latest[2]) + spacing - now)
 end
-if wait > 0 then return math.max(1, math.ceil(wait)) end
+local fastest = -1
+for _, answer in ipairs(redis.call('lrange', KEYS[3], 0, -1)) do
+	local ms = tonumber(answer)
+	if ms and (fastest < 0 or ms < fastest) then fastest = ms end
+end
+if wait > 0 then return { math.max(1, math.ceil(wait)), math.floor(fastest) } end
 redis.call('zadd', KEYS[1], now, ARGV[4])
 redis.call('pexpire', KEYS[1], ARGV[5])
-return 0`;
+return { 0, math.floor(fastest) }`;
+
+/**
+ * Records one answer's round trip (ARGV[1] ms) among the latest ARGV[2] of every process (KEYS[1], a
+ * list); ARGV[3]: key expiry ms.
+ */
+export const RECORD_ANSWER = `
+redis.call('lpush', KEYS[1], ARGV[1])
+redis.call('ltrim', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('pexpire', KEYS[1], ARGV[3])
+return 1`;
 
 /**
  * Moves a reserved start later: it counts from ARGV[2] ms ago (its request left, or may have arrived,

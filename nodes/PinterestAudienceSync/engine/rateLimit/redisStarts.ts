@@ -10,6 +10,7 @@ import { RedisHealth } from './redisHealth';
 import {
 	DEFAULT_UNAVAILABLE_AFTER_MS,
 	MOVE_WRITE_START,
+	RECORD_ANSWER,
 	RESERVE_WRITE_START,
 	RedisLimiterUnavailable,
 	RedisLocks,
@@ -69,6 +70,8 @@ export const DEFAULT_IDLE_EXPIRY_MS = 60 * 60_000;
 const CLOSE_SETTLE_MS = 5_000;
 /** A start is moved in Redis only when it moves by at least this much (a round trip per write saved). */
 const MOVE_AT_LEAST_MS = 2;
+/** Answers' round trips kept in Redis for every process to compare with (see `SharedStart.fastestAnswerMs`). */
+const SHARED_ANSWERS = 32;
 
 interface SharedConnection {
 	client: Redis;
@@ -85,6 +88,7 @@ class SharedWindowStarts implements StartLimiter {
 	private readonly local: Bottleneck;
 	private readonly startsKey: string;
 	private readonly spacingKey: string;
+	private readonly answersKey: string;
 	/** The spacing this process asked for (its rate and its own 429 slow-down). */
 	private minTime: number;
 	/** This process asks Redis for one start at a time, in order. */
@@ -102,15 +106,16 @@ class SharedWindowStarts implements StartLimiter {
 		this.local = new Bottleneck({ id, ...bottleneckSettings(window) });
 		this.startsKey = `${id}:starts`;
 		this.spacingKey = `${id}:slowdown`;
+		this.answersKey = `${id}:answers`;
 	}
 
 	schedule<T>(job: (shared: SharedStart) => Promise<T>): Promise<T> {
 		const running = this.local.schedule(() =>
 			this.guarded(async (started, abandoned) => {
-				const member = await this.reserve(abandoned);
+				const { member, fastestAnswerMs } = await this.reserve(abandoned);
 				// A start granted after this write gave up is left unused.
 				if (!started()) throw new RedisLimiterUnavailable('abandoned', this.shared.health.endpoint);
-				const value = await job(this.sharedStart(member));
+				const value = await job(this.sharedStart(member, fastestAnswerMs));
 				this.relax();
 				return value;
 			}),
@@ -123,27 +128,32 @@ class SharedWindowStarts implements StartLimiter {
 		return running;
 	}
 
-	/** Asks Redis until it grants a start; one process's reservations go one at a time. */
-	private reserve(abandoned: () => boolean): Promise<string> {
+	/**
+	 * Asks Redis until it grants a start; one process's reservations go one at a time. Returns the
+	 * start's member and the fastest recent answer of every process (undefined when none is known).
+	 */
+	private reserve(
+		abandoned: () => boolean,
+	): Promise<{ member: string; fastestAnswerMs: number | undefined }> {
 		const member = this.shared.nextMember();
 		const turn = this.reserving.then(async () => {
 			for (;;) {
 				if (abandoned())
 					throw new RedisLimiterUnavailable('abandoned', this.shared.health.endpoint);
-				const wait = Number(
-					await this.shared.client.eval(
-						RESERVE_WRITE_START,
-						2,
-						this.startsKey,
-						this.spacingKey,
-						this.window.slots,
-						this.window.holdMs,
-						this.minTime,
-						member,
-						this.keyExpiryMs(),
-					),
+				const answer: unknown = await this.shared.client.eval(
+					RESERVE_WRITE_START,
+					3,
+					this.startsKey,
+					this.spacingKey,
+					this.answersKey,
+					this.window.slots,
+					this.window.holdMs,
+					this.minTime,
+					member,
+					this.keyExpiryMs(),
 				);
-				if (!(wait > 0)) return member;
+				const [wait, fastest] = Array.isArray(answer) ? answer.map(Number) : [Number(answer), -1];
+				if (!(wait > 0)) return { member, fastestAnswerMs: fastest >= 0 ? fastest : undefined };
 				await sleep(wait);
 			}
 		});
@@ -152,10 +162,23 @@ class SharedWindowStarts implements StartLimiter {
 	}
 
 	/** What the engine tells Redis about a start after it was reserved (see `SharedStart`). */
-	private sharedStart(member: string): SharedStart {
+	private sharedStart(member: string, fastestAnswerMs: number | undefined): SharedStart {
 		let countedFrom = performance.now();
 		return {
 			renewEveryMs: Math.floor(this.window.holdMs / 2),
+			fastestAnswerMs,
+			answered: (roundTripMs) => {
+				this.shared.client
+					.eval(
+						RECORD_ANSWER,
+						1,
+						this.answersKey,
+						Math.round(roundTripMs),
+						SHARED_ANSWERS,
+						this.keyExpiryMs(),
+					)
+					.catch(() => undefined);
+			},
 			countFrom: (at) => {
 				if (at - countedFrom < MOVE_AT_LEAST_MS) return;
 				countedFrom = at;

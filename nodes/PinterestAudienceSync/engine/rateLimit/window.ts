@@ -56,9 +56,16 @@ export interface SharedStart {
 	countFrom(at: number): void;
 	/** While its request is unsent, the start is counted again this often (none in one process). */
 	readonly renewEveryMs?: number;
+	/**
+	 * The fastest recent answer (ms from send to answer) of any process sharing the starts, known when
+	 * the start was granted; none in one process.
+	 */
+	readonly fastestAnswerMs?: number;
+	/** Tells the other processes how long this write took from send to answer. */
+	answered(roundTripMs: number): void;
 }
 
-const UNSHARED_START: SharedStart = { countFrom: () => undefined };
+const UNSHARED_START: SharedStart = { countFrom: () => undefined, answered: () => undefined };
 
 /**
  * The starts a `UserWriteLimiter` takes its writes' slots from: in this process, or shared by every

@@ -164,7 +164,9 @@ export class UserWriteLimiter {
 		if (write.answeredAt === undefined && !write.resent && this.answersComeWithinHalfAWindow())
 			await Promise.race([write.changed(), sleep(this.window.holdMs)]);
 		if (write.answeredAt !== undefined && !write.resent) {
-			start.t = sentAt + this.arrivalLag(write.answeredAt - sentAt);
+			const roundTripMs = write.answeredAt - sentAt;
+			shared.answered(roundTripMs);
+			start.t = sentAt + this.arrivalLag(roundTripMs, shared.fastestAnswerMs);
 			shared.countFrom(start.t);
 		}
 		await sleep(this.untilWindowEnds(start.t));
@@ -181,14 +183,21 @@ export class UserWriteLimiter {
 	/**
 	 * How much later than the fastest recent request this one may have reached Pinterest: its time from
 	 * send to answer beyond the fastest recent one's (Pinterest's own time is taken as at least that of
-	 * its fastest recent answer; a slower answer only makes the slot wait longer).
+	 * its fastest recent answer; a slower answer only makes the slot wait longer). Until this process has
+	 * a few answers of its own, it compares with the fastest recent answer of any process sharing the
+	 * starts (`sharedFastestMs`): any answer is at least Pinterest's own time, so a faster one elsewhere
+	 * only makes the slot wait longer. Only its own answers afterwards: a worker nearer to Pinterest
+	 * would otherwise hold every other worker's slots by the difference.
 	 */
-	private arrivalLag(roundTripMs: number): number {
+	private arrivalLag(roundTripMs: number, sharedFastestMs: number | undefined): number {
 		this.roundTrips.push(roundTripMs);
 		if (this.roundTrips.length > REMEMBERED_ROUND_TRIPS) this.roundTrips.shift();
-		// Without a few answers to compare with, the request may have arrived as late as its answer.
-		if (this.roundTrips.length < COMPARED_ROUND_TRIPS) return roundTripMs;
-		return Math.max(0, roundTripMs - Math.min(...this.roundTrips));
+		const ownFastest = Math.min(...this.roundTrips);
+		if (this.roundTrips.length >= COMPARED_ROUND_TRIPS)
+			return Math.max(0, roundTripMs - ownFastest);
+		// Nothing to compare with: the request may have arrived as late as its answer.
+		if (sharedFastestMs === undefined) return roundTripMs;
+		return Math.max(0, roundTripMs - Math.min(ownFastest, sharedFastestMs));
 	}
 
 	private answersComeWithinHalfAWindow(): boolean {

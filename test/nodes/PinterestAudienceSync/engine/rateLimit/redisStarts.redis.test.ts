@@ -312,6 +312,45 @@ describe('with a Redis server', () => {
 		});
 	});
 
+	it("a worker's first writes compare with every worker's answers: its slot is not held for the whole round trip", async () => {
+		const redisNow = async (): Promise<number> => {
+			const [seconds, micros] = await inspector.time();
+			return Number(seconds) * 1000 + Number(micros) / 1000;
+		};
+		/** A new worker's first write, answered after `ms`: how long before its answer its start counts from. */
+		async function firstWrite(id: string, ms: number): Promise<number> {
+			const newcomer = new UserWriteLimiter(
+				factoryFor(redis.port).create(id, writeWindowFor(7)),
+				7,
+			);
+			await newcomer.schedule(async (onSend) => {
+				onSend();
+				await sleep(ms);
+			});
+			const answeredAt = await redisNow();
+			// The start is moved after the answer, without the write waiting for Redis.
+			await sleep(200);
+			const starts = await inspector.zrange(`${id}:starts`, 0, -1, 'WITHSCORES');
+			return answeredAt - Math.max(...starts.filter((_, i) => i % 2 === 1).map(Number));
+		}
+		// Alone, a newcomer knows no answer to compare with: its start counts from its answer.
+		expect(await firstWrite(limiterId(), 500)).toBeLessThan(150);
+		// Beside a worker whose answers took 500 ms, a newcomer's write answered in 520 ms may have
+		// arrived ~20 ms late, not 520: its start counts from ~500 ms before its answer.
+		const id = limiterId();
+		const veteran = new UserWriteLimiter(factoryFor(redis.port).create(id, writeWindowFor(7)), 7);
+		await Promise.all(
+			Array.from({ length: 4 }, () =>
+				veteran.schedule(async (onSend) => {
+					onSend();
+					await sleep(500);
+				}),
+			),
+		);
+		await sleep(200);
+		expect(await firstWrite(id, 520)).toBeGreaterThan(350);
+	});
+
 	it('Redis killed and restarted 3 s later with persistence (AOF): every write goes through, within the limit', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'pas-aof-'));
 		const aof = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir];
