@@ -63,6 +63,8 @@ export interface ScenarioOptions {
 	retries?: number;
 	/** Runs `action` once this many writes reached the emulator; what it returns joins `disruption` (`backAt`: when it ended, the emulator's clock). */
 	disrupt?: { afterWrites: number; action: () => Promise<{ backAt?: number } | void> };
+	/** Calls the webhook at `webhookPath` once per body, all at once, when this many writes reached the emulator. */
+	beside?: { afterWrites: number; webhookPath: string; bodies: object[] };
 }
 
 export interface Recovery {
@@ -75,6 +77,8 @@ export interface Recovery {
 }
 
 export interface ScenarioResult {
+	/** The answers of the calls made beside the syncs (`beside`), in order; empty without. */
+	besideAnswers: Array<{ status: number; body: any; tries: number[] }>;
 	/** The webhook answer of each call, after its retries (status 0: no answer); `tries`: every answer's status. */
 	answers: Array<{ status: number; body: any; tries: number[] }>;
 	disruption?: Recovery & { afterWrites: number; at: number; backAt?: number };
@@ -103,7 +107,7 @@ export interface ScenarioResult {
 	/** Users / (last accepted write answered − first accepted write arrived). */
 	usersPerSecond: number;
 	ceilingFraction: number;
-	/** The users' writes over whole windows of 7, as a fraction of the ceiling (see `sustainedRatio`). */
+	/** The accepted writes over whole windows of 7, as a fraction of 7 a second (see `sustainedRatio`). */
 	sustainedFraction: number | undefined;
 	wallSeconds: number;
 }
@@ -124,10 +128,8 @@ export declare function unmetExpectations(
 	expected: { executions: number; tokenRequests: number },
 ): string[];
 export declare function mostInAnyWindow(times: number[], windowMs?: number): number;
-/** The limiter's sustained rate over whole windows of 7 user writes, as a fraction of the ceiling. */
-export declare function sustainedRatio(
-	writes: Array<{ t: number; recordCount: number }>,
-): number | undefined;
+/** The limiter's sustained rate over whole windows of 7 accepted writes, as a fraction of 7 a second. */
+export declare function sustainedRatio(writes: Array<{ t: number }>): number | undefined;
 /** How soon sorted write `arrivals` were back at full rate after `since` (the emulator's clock). */
 export declare function recovery(arrivals: number[], since: number): Recovery;
 

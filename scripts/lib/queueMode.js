@@ -403,21 +403,19 @@ function mostInAnyWindow(times, windowMs = 1000) {
 }
 
 /**
- * The rate the limiter sustained, as a fraction of the ceiling: the records of the users' writes (not
- * the creates) from the first of them up to a whole number of windows of 7 later, over the time from the
- * first write's arrival to the arrival of the write 7·k places after it. A perfect limiter starts write
- * n + 7 one window (1,015 ms) after write n, so it scores 1,000/1,015 = 0.985 whatever the shape; the
- * creates before the first user write and the last answer's latency (which no limiter can spare) stay
- * out, unlike the end-to-end ratio. `writes`: accepted writes with records, sorted by arrival.
- * @param {{ t: number, recordCount: number }[]} writes
+ * The rate the limiter sustained, as a fraction of Pinterest's 7 writes a second: the accepted writes
+ * (the users' writes and the creates alike: Pinterest counts both) from the first to the one 7·k
+ * places later, over the time between their arrivals. A perfect limiter starts write n + 7 one window
+ * (1,015 ms) after write n, so it scores 1,000/1,015 = 0.985 whatever the shape; with 1,900 users in
+ * every write this is the users per second against 13,300. Unlike the end-to-end ratio, the round trips
+ * before the first write and the last answer's latency (which no limiter can spare) stay out.
+ * `writes`: accepted writes, sorted by arrival.
+ * @param {{ t: number }[]} writes
  */
 function sustainedRatio(writes) {
-	const users = writes.filter((e) => e.recordCount > 0);
-	const span = Math.floor((users.length - 1) / WRITES_PER_SECOND) * WRITES_PER_SECOND;
+	const span = Math.floor((writes.length - 1) / WRITES_PER_SECOND) * WRITES_PER_SECOND;
 	if (span < WRITES_PER_SECOND) return undefined;
-	let records = 0;
-	for (let i = 0; i < span; i++) records += users[i].recordCount;
-	return records / ((users[span].t - users[0].t) / 1000) / CEILING_USERS_PER_SECOND;
+	return span / ((writes[span].t - writes[0].t) / 1000) / WRITES_PER_SECOND;
 }
 
 /**
@@ -525,6 +523,25 @@ async function runScenario(o) {
 			});
 		}, 5);
 
+	// Other workflows called beside the syncs (e.g. Create Actalike) once enough writes have arrived.
+	let besideCalls = Promise.resolve([]);
+	const besider =
+		o.beside &&
+		setInterval(() => {
+			if (writesOf().length < o.beside.afterWrites) return;
+			clearInterval(besider);
+			besideCalls = Promise.all(
+				o.beside.bodies.map((body) =>
+					callWebhook(
+						`${stack.n8n.baseUrl}/webhook/${o.beside.webhookPath}`,
+						body,
+						o.timeoutMs ?? 5 * 60_000,
+						0,
+					),
+				),
+			);
+		}, 5);
+
 	const executionsBefore = executionsPerWorker(stack);
 	const started = Date.now();
 	let answers;
@@ -542,8 +559,10 @@ async function runScenario(o) {
 	} finally {
 		if (watcher) clearInterval(watcher);
 		if (disrupter) clearInterval(disrupter);
+		if (besider) clearInterval(besider);
 	}
 	await disrupted;
+	const besideAnswers = await besideCalls;
 	const wallSeconds = (Date.now() - started) / 1000;
 
 	// Let the main process finish writing the executions' outcome.
@@ -593,6 +612,7 @@ async function runScenario(o) {
 	const since = disruption && (disruption.backAt ?? disruption.at);
 	return {
 		answers,
+		besideAnswers,
 		disruption: disruption && {
 			...disruption,
 			...recovery(
@@ -704,7 +724,7 @@ function describeScenario(r) {
 					`disruption after write ${r.disruption.afterWrites}: first write ${r.disruption.firstAfterMs?.toFixed(0)} ms and back at 7 writes a second ${r.disruption.backAfterMs?.toFixed(0) ?? 'never'} ms after ${r.disruption.backAt ? 'Redis was back' : 'it'}; ${r.disruption.perSecondAfter3s?.toFixed(2)} writes/s from 3 s after; calls retried: ${r.answers.filter((a) => a.tries.length > 1).length} (first answers ${r.answers.map((a) => a.tries[0]).join(', ')})`,
 				]
 			: []),
-		`throughput: ${Math.round(r.usersPerSecond)} users/s between the first and the last write = ${r.ceilingFraction.toFixed(2)} of the ${CEILING_USERS_PER_SECOND} users/s ceiling (wall ${r.wallSeconds.toFixed(1)} s); sustained over whole windows of 7 user writes: ${r.sustainedFraction?.toFixed(3)}`,
+		`throughput: ${Math.round(r.usersPerSecond)} users/s between the first and the last write = ${r.ceilingFraction.toFixed(2)} of the ${CEILING_USERS_PER_SECOND} users/s ceiling (wall ${r.wallSeconds.toFixed(1)} s); writes sustained over whole windows of 7: ${r.sustainedFraction?.toFixed(3)}`,
 	];
 }
 
@@ -739,7 +759,7 @@ function resultsSection(run) {
 		'',
 		`- n8n ${run.version} in queue mode: a main process and ${run.workers} workers (\`n8n worker --concurrency=10\`) sharing Debian's redis-server and a PostgreSQL ${run.postgresVersion} cluster; the packed package installed the way Settings → Community Nodes installs it.`,
 		`- Workflow: Webhook → Code making ${thousands(run.usersPerExecution)} users → Sync Users into a new audience named \`{{ $json.list }}\`. ${run.executions} webhook calls at once into ${run.names} names, one Pinterest user, emulator at ${run.latencyMs} ms latency and 7 writes/s per user. The expiry run expires the access token once ${run.expireAfterWrites} writes have reached the emulator, at a moment with 2 or more writes in flight. Redis runs with persistence (AOF, fsync every second); the Redis run SIGKILLs it once 20 writes have arrived and starts it again 3 s later; the killed-worker run SIGKILLs the last worker then, and its callers call again after a non-2xx answer (at most twice).`,
-		"- Writes in a second: writes that passed authentication (accepted or answered 429) in any 1,000 ms window, from the emulator's request log. Throughput: users ÷ (first accepted write arriving → last accepted write answered), against the ceiling of 7 × 1,900 = 13,300 users/s; it includes the creates of the audiences and lists before the users' writes and the last answer's latency. Sustained: the users' writes over whole windows of 7 (from the first to the write 7·k places later, by arrival), against the same ceiling; a perfect limiter scores 1,000/1,015 = 98.5 % there.",
+		"- Writes in a second: writes that passed authentication (accepted or answered 429) in any 1,000 ms window, from the emulator's request log. Throughput: users ÷ (first accepted write arriving → last accepted write answered), against the ceiling of 7 × 1,900 = 13,300 users/s; it includes the creates of the audiences and lists before the users' writes and the last answer's latency. Sustained: the accepted writes (creates included) over whole windows of 7, from the first to the write 7·k places later by arrival, against 7 a second (with 1,900 users a write, the same as against 13,300 users/s); a perfect limiter scores 1,000/1,015 = 98.5 % there.",
 		'',
 		'| run | executions succeeded (per worker) | audiences / lists per name | users in the audience their execution named | most writes in any second | longest pause between writes | 429s | token requests | users/s | vs 13,300/s | sustained | after the disruption |',
 		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',

@@ -62,6 +62,17 @@ export interface QueueModeWorkflowOptions {
 }
 /** Webhook → Code (users from the body `{ prefix, count, list }`) → Pinterest Audience Sync (community node type, new audience `{{ $json.list }}`) → its Metrics output. */
 export declare function queueModeWorkflow(o: QueueModeWorkflowOptions): any;
+export interface ActalikeWorkflowOptions {
+	id: string;
+	name: string;
+	webhookId: string;
+	webhookPath: string;
+	credential: { id: string; name: string };
+	adAccountId: string;
+	seedAudienceId: string;
+}
+/** Webhook → Pinterest Audience Sync creating the Actalike audience named by the body `{ name }` (US, 5 %). */
+export declare function actalikeWorkflow(o: ActalikeWorkflowOptions): any;
 /** Resource-locator value "By ID". */
 export declare function byId(value: string): { __rl: true; mode: 'id'; value: string };
 

@@ -164,6 +164,55 @@ function queueModeWorkflow(o) {
 	return wf;
 }
 
+/**
+ * Webhook (answers when the execution ends) → Pinterest Audience Sync (community node type) creating the
+ * Actalike audience named by the call's body `{ name }` from the seed audience `seedAudienceId` (US, 5 %).
+ * @param {import('./workflows').ActalikeWorkflowOptions} o
+ */
+function actalikeWorkflow(o) {
+	return {
+		id: o.id,
+		name: o.name,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{
+				id: `${o.id}-webhook`,
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: o.webhookId,
+				parameters: {
+					httpMethod: 'POST',
+					path: o.webhookPath,
+					responseMode: 'lastNode',
+					options: {},
+				},
+			},
+			{
+				id: `${o.id}-actalike`,
+				name: 'Create Actalike',
+				type: COMMUNITY_NODE_TYPE,
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: {
+					operation: 'createActalike',
+					adAccount: byId(o.adAccountId),
+					seedAudience: byId(o.seedAudienceId),
+					actalikeName: '={{ $json.body.name }}',
+					countries: ['US'],
+					percentage: 5,
+				},
+				credentials: { [CREDENTIAL_TYPE]: { id: o.credential.id, name: o.credential.name } },
+			},
+		],
+		connections: {
+			Webhook: { main: [[{ node: 'Create Actalike', type: 'main', index: 0 }]] },
+		},
+	};
+}
+
 /** Resource-locator value "By ID". */
 function byId(value) {
 	return { __rl: true, mode: 'id', value: String(value) };
@@ -362,6 +411,7 @@ module.exports = {
 	SYNC_NODE_NAME,
 	syncUsersWorkflow,
 	queueModeWorkflow,
+	actalikeWorkflow,
 	byId,
 	forLocalRun,
 	withManualTrigger,

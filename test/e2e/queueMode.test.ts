@@ -3,7 +3,8 @@
  * PostgreSQL, the packed package installed the way Settings → Community Nodes installs it, and a webhook
  * workflow (Webhook → Code making the users → Sync Users into a new audience named `{{ $json.list }}`).
  * 6 executions at once into 3 audience names, against the emulator at 150 ms latency: as is, with the
- * access token expiring mid-run, with n8n's Redis (persistent, AOF) killed and restarted 3 s later, and
+ * access token expiring mid-run, with n8n's Redis (persistent, AOF) killed and restarted 3 s later, with
+ * Create Actalike called 3 times (another workflow, same Pinterest user) while the syncs write, and
  * with a worker killed mid-sync (its callers retry the non-2xx answers). What the emulator saw must be what a marketer expects: every
  * user in the audience its execution named, one audience and one customer list per name, Pinterest's
  * 7 writes per second never exceeded, one token refresh for one expiry, every execution succeeded.
@@ -32,7 +33,7 @@ import {
 	type QueueModeStack,
 	type ScenarioResult,
 } from '../../scripts/lib/queueMode';
-import { demoCredential, queueModeWorkflow } from '../../scripts/lib/workflows';
+import { actalikeWorkflow, demoCredential, queueModeWorkflow } from '../../scripts/lib/workflows';
 import { ARTIFACTS_DIR } from './support';
 
 const MINUTE = 60_000;
@@ -63,6 +64,12 @@ const SCENARIOS = [
 		webhookId: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c53',
 		expireAfterWrites: undefined,
 	},
+	{
+		key: 'actalike',
+		title: 'with Create Actalike called 3 times beside the sync (same Pinterest user)',
+		webhookId: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c55',
+		expireAfterWrites: undefined,
+	},
 	// Last: the stack has one worker fewer afterwards.
 	{
 		key: 'killed',
@@ -73,6 +80,14 @@ const SCENARIOS = [
 ] as const;
 /** Disruptions start once this many writes have reached Pinterest. */
 const DISRUPT_AFTER_WRITES = 20;
+/** The Actalike workflow's webhook (scenario `actalike`) and the names it is called with. */
+const ACTALIKE_WEBHOOK = {
+	id: '6a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c56',
+	path: 'queue-mode-actalike-create',
+};
+const ACTALIKE_NAMES = [1, 2, 3].map((n) => `Queue mode Actalike ${n}`);
+/** The emulator's seeded READY audience (150 members) of the demo ad account: the Actalikes' seed. */
+const SEED_AUDIENCE_NAME = 'Newsletter subscribers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The emulator's clock (it runs in this process). */
@@ -122,6 +137,18 @@ describe.each(VERSIONS)('n8n %s in queue mode (main + 2 workers, Redis, PostgreS
 				name: `Pinterest (emulator, ${s.key})`,
 			});
 			credentials.push(credential);
+			if (s.key === 'actalike')
+				workflows.push(
+					actalikeWorkflow({
+						id: 'queueModeWfActalikeCreate',
+						name: 'Queue mode: Create Actalike',
+						webhookId: ACTALIKE_WEBHOOK.id,
+						webhookPath: ACTALIKE_WEBHOOK.path,
+						credential,
+						adAccountId: emu.demo.adAccountId,
+						seedAudienceId: emu.findAudiences(emu.demo.adAccountId, SEED_AUDIENCE_NAME)[0].id,
+					}),
+				);
 			workflows.push(
 				queueModeWorkflow({
 					id: `queueModeWf${s.key.padEnd(6, '0')}`,
@@ -185,6 +212,14 @@ describe.each(VERSIONS)('n8n %s in queue mode (main + 2 workers, Redis, PostgreS
 				expireAfterWrites: s.expireAfterWrites,
 				disrupt: disruption(s.key, stack as QueueModeStack),
 				retries: s.key === 'killed' ? 2 : 0,
+				beside:
+					s.key === 'actalike'
+						? {
+								afterWrites: DISRUPT_AFTER_WRITES,
+								webhookPath: ACTALIKE_WEBHOOK.path,
+								bodies: ACTALIKE_NAMES.map((name) => ({ name })),
+							}
+						: undefined,
 			});
 			const { answers, ...rest } = r;
 			figures[s.key] = { ...rest, answerStatuses: answers.map((a) => a.status) };
@@ -198,6 +233,14 @@ describe.each(VERSIONS)('n8n %s in queue mode (main + 2 workers, Redis, PostgreS
 			if (s.key === 'redis') {
 				// Writes resumed within seconds of Redis being back.
 				expect(r.disruption?.firstAfterMs).toBeLessThan(5000);
+			}
+			if (s.key === 'actalike') {
+				// Each Actalike created once, its workflow answered 200, and (below) still no 429.
+				expect(r.besideAnswers.map((a) => a.status)).toEqual(ACTALIKE_NAMES.map(() => 200));
+				for (const name of ACTALIKE_NAMES)
+					expect(emu.findAudiences(emu.demo.adAccountId, name)).toEqual([
+						expect.objectContaining({ audience_type: 'ACTALIKE' }),
+					]);
 			}
 			if (s.key === 'killed') {
 				// The survivor is back at 7 writes a second within 3 s of the kill.
