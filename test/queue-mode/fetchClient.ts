@@ -122,11 +122,13 @@ export function fetchClient(apiBaseUrl: string, token: string | CredentialStore)
 			if (!allowTokenRefresh) return await send<T>(request, stored.access_token, onSend);
 			// Like n8n's OAuth2 request: may send the request twice (before and after a refresh).
 			try {
-				return await send<T>(request, stored.access_token, () => onSend?.(true));
+				return await send<T>(request, stored.access_token, () => onSend?.({ mayResend: true }));
 			} catch (error) {
 				if (!(error instanceof PinterestApiError) || error.status !== 401) throw error;
 				await refresh(token, stored.refresh_token);
-				return await send<T>(request, readTokens(token).access_token, () => onSend?.(true));
+				return await send<T>(request, readTokens(token).access_token, () =>
+					onSend?.({ mayResend: true }),
+				);
 			} finally {
 				onSend?.();
 			}

@@ -221,11 +221,13 @@ export async function sendPinterestRequest<T>(
 			>(this, request, onSend);
 		// n8n reads the credential from its database here, for every request (so a token another worker
 		// stored is used at once); the write limiter's window starts only after it, at `onSend`.
+		const readStarted = performance.now();
 		const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+		const credentialReadMs = performance.now() - readStarted;
 		const options = httpOptions(apiBaseUrlFor(credentials), request);
-		// The request leaves at some point before this settles: n8n's helper first reads the credential
-		// again, and with refresh allowed it may refresh the token after a 401 and send it again.
-		onSend?.(true);
+		// n8n's helper reads the credential again, then sends: about as long as the read above took. With
+		// refresh allowed it may also refresh the token after a 401 and send the request again.
+		onSend?.(allowTokenRefresh ? { mayResend: true } : { leavesInMs: credentialReadMs });
 		try {
 			return (await this.helpers.httpRequestWithAuthentication.call(
 				this,
@@ -234,7 +236,7 @@ export async function sendPinterestRequest<T>(
 				allowTokenRefresh ? undefined : NO_REFRESH,
 			)) as T;
 		} finally {
-			onSend?.();
+			if (allowTokenRefresh) onSend?.();
 		}
 	} catch (error) {
 		throw toPinterestApiError(error, allowTokenRefresh);

@@ -65,8 +65,9 @@ redis.call('pexpire', KEYS[1], ARGV[3])
 return 1`;
 
 /**
- * Moves a reserved start later: it counts from ARGV[2] ms ago (its request left, or may have arrived,
- * later than it was reserved). ARGV: member, ms ago, window ms, key expiry ms. Never moves a start
+ * Moves a reserved start later: it counts from ARGV[2] ms ago, from -ARGV[2] ms on when negative (its
+ * request left, will leave, or may have arrived later than it was reserved). ARGV: member, ms ago,
+ * window ms, key expiry ms. Never moves a start
  * earlier; a start whose window is over stays out. Returns 1 when moved.
  */
 export const MOVE_WRITE_START = `

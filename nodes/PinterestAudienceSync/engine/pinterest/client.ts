@@ -8,11 +8,14 @@ export type ListOperation = 'ADD' | 'REMOVE';
 export type BatchOutcome = { ok: true } | { ok: false; error: unknown };
 
 /**
- * Called by the transport right before a request leaves, so the write limiter counts its window from
- * the send. `more`: the request may be sent again before it settles (n8n's OAuth2 path re-sends it after
- * refreshing the token); it then calls `onSend()` again once settled.
+ * Called by the transport when a request leaves, so the write limiter counts its window from the send:
+ * - `onSend()`: it leaves now;
+ * - `onSend({ leavesInMs })`: it leaves once, in about that long (n8n's helper reads the credential
+ *   from its database again before sending; the transport times its own read of it just before);
+ * - `onSend({ mayResend: true })`: it may be sent again before it settles (n8n's OAuth2 path re-sends
+ *   it after refreshing the token); `onSend()` follows once it settled.
  */
-export type SendMark = (more?: boolean) => void;
+export type SendMark = (how?: { leavesInMs?: number; mayResend?: boolean }) => void;
 
 export interface PinterestRequest {
 	method: HttpMethod;
@@ -30,7 +33,7 @@ export interface PinterestClient {
 	 * starting a refresh, so that only one request at a time may refresh (see AuthGate).
 	 * Throws PinterestApiError. `onSend`, when given, is called right before the request leaves (after
 	 * everything that may take time first, such as reading the credential), so the write limiter counts
-	 * its window from the send; with `more` while n8n may still send it again (see SendMark).
+	 * its window from the send (see SendMark).
 	 */
 	request<T>(request: PinterestRequest, allowTokenRefresh: boolean, onSend?: SendMark): Promise<T>;
 	/** True once the execution this client belongs to was cancelled. */

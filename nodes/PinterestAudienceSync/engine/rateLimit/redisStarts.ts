@@ -182,7 +182,8 @@ class SharedWindowStarts implements StartLimiter {
 			countFrom: (at) => {
 				if (at - countedFrom < MOVE_AT_LEAST_MS) return;
 				countedFrom = at;
-				const ago = Math.max(0, Math.floor(performance.now() - at));
+				// Negative for a request that leaves a little later (see SendMark): counted from then.
+				const ago = Math.floor(performance.now() - at);
 				// Best effort: a Redis that fails now fails the next reservation, which is what counts.
 				this.shared.client
 					.eval(

@@ -52,7 +52,7 @@ export interface StartSettings {
 
 /** A write's start as the other processes count it (Redis); nothing to tell within one process. */
 export interface SharedStart {
-	/** The start counts from `at` (performance.now()) on: its request left, or may have arrived, then. */
+	/** The start counts from `at` (performance.now()) on: its request left, will leave, or may have arrived then. */
 	countFrom(at: number): void;
 	/** While its request is unsent, the start is counted again this often (none in one process). */
 	readonly renewEveryMs?: number;

@@ -112,11 +112,11 @@ export class UserWriteLimiter {
 					const start = await this.takeStartTurn();
 					started = true;
 					const write = new WriteProgress();
-					const onSend: SendMark = (more = false) =>
+					const onSend: SendMark = (how = {}) =>
 						write.update(() => {
-							start.t = Math.max(start.t, performance.now());
+							start.t = Math.max(start.t, performance.now() + (how.leavesInMs ?? 0));
 							shared.countFrom(start.t);
-							if (more) write.resent = true;
+							if (how.mayResend) write.resent = true;
 							else write.sendable = false;
 						});
 					task(onSend)
@@ -164,7 +164,8 @@ export class UserWriteLimiter {
 		if (write.answeredAt === undefined && !write.resent && this.answersComeWithinHalfAWindow())
 			await Promise.race([write.changed(), sleep(this.window.holdMs)]);
 		if (write.answeredAt !== undefined && !write.resent) {
-			const roundTripMs = write.answeredAt - sentAt;
+			// Never negative: a request estimated to leave later than it did (see SendMark) was answered early.
+			const roundTripMs = Math.max(0, write.answeredAt - sentAt);
 			shared.answered(roundTripMs);
 			start.t = sentAt + this.arrivalLag(roundTripMs, shared.fastestAnswerMs);
 			shared.countFrom(start.t);

@@ -37,7 +37,7 @@ function expiredCredential(): FakeCredential {
 
 const userAccount = { method: 'GET', path: '/user_account' } as const;
 
-describeOnEachN8nLine(() => {
+describeOnEachN8nLine((line) => {
 	it('requests that must not refresh: 10 at once with an expired token get 401, no token request', async () => {
 		const credential = expiredCredential();
 		const context = createExecuteContext({ credential, parameters: {} });
@@ -67,6 +67,25 @@ describeOnEachN8nLine(() => {
 		>(context, userAccount, true);
 		expect(account.username).toBeDefined();
 		expect(emu.tokenRequests().length - tokenCalls).toBe(1);
+	});
+
+	it('tells the write limiter when the request leaves: once for one that must not refresh, and that one allowed to refresh may leave again until it settles', async () => {
+		const context = createExecuteContext({ credential: credentialFor(emu), parameters: {} });
+		const marks = async (allowTokenRefresh: boolean): Promise<unknown[]> => {
+			const seen: unknown[] = [];
+			await sendPinterestRequest.call(context, userAccount, allowTokenRefresh, (how) =>
+				seen.push(how),
+			);
+			return seen;
+		};
+		// Sent with the stored token, the mark is right before the request; through n8n's helper, which
+		// reads the credential first, the request leaves about one credential read after the mark.
+		expect(await marks(false)).toEqual(
+			line === 'n8n-core 2.14 and later'
+				? [{ leavesInMs: expect.any(Number) as number }]
+				: [undefined],
+		);
+		expect(await marks(true)).toEqual([{ mayResend: true }, undefined]);
 	});
 });
 

@@ -10,6 +10,7 @@ import {
 	relaxedSpacing,
 	writeWindowFor,
 } from '../../../../../nodes/PinterestAudienceSync/engine/rateLimit';
+import type { SendMark } from '../../../../../nodes/PinterestAudienceSync/engine/pinterest';
 import { limiterFor, timedPatch, type TimedWrite } from '../../../../helpers/timedWrites';
 
 jest.setTimeout(60_000);
@@ -61,17 +62,24 @@ describe('UserWriteLimiter', () => {
 });
 
 describe('UserWriteLimiter when the process stalls (fake clock)', () => {
-	/** Writes at 1 per second, each answered after its round trip; resolves with their start times. */
-	async function startsOf(roundTripsMs: number[]): Promise<number[]> {
+	/**
+	 * Writes at 1 per second, each answered after its round trip (from its mark) and marked as the
+	 * transport marks it (`marks[i]`, default: leaving at once); resolves with their start times.
+	 */
+	async function startsOf(
+		roundTripsMs: number[],
+		marks: Array<Parameters<SendMark>[0] | undefined> = [],
+	): Promise<number[]> {
 		jest.useFakeTimers();
 		try {
 			const limiter = limiterFor(1);
 			const starts: number[] = [];
-			const writes = roundTripsMs.map((roundTripMs) =>
-				limiter.schedule((onSend) => {
+			const writes = roundTripsMs.map((roundTripMs, i) =>
+				limiter.schedule(async (onSend) => {
 					starts.push(performance.now());
-					onSend();
-					return new Promise<void>((answered) => setTimeout(answered, roundTripMs));
+					onSend(marks[i]);
+					await new Promise<void>((answered) => setTimeout(answered, roundTripMs));
+					if (marks[i]?.mayResend) onSend();
 				}),
 			);
 			await jest.advanceTimersByTimeAsync(30_000);
@@ -86,6 +94,19 @@ describe('UserWriteLimiter when the process stalls (fake clock)', () => {
 		const starts = await startsOf([150, 150, 150, 150, 1500, 150]);
 		// It may have reached Pinterest 1,350 ms after it left (a process stalled before sending it).
 		expect(starts[5] - starts[4]).toBeGreaterThanOrEqual(1500 - 150 + writeWindowFor(1).holdMs);
+	});
+
+	it('a write that leaves a little after its mark (n8n reads the credential first) counts from then, not from its answer', async () => {
+		const { holdMs } = writeWindowFor(1);
+		const starts = await startsOf([150, 150, 150, 150, 170, 150], [, , , , { leavesInMs: 20 }]);
+		expect(starts[5] - starts[4]).toBeGreaterThanOrEqual(20 + holdMs);
+		expect(starts[5] - starts[4]).toBeLessThan(170 + holdMs);
+	});
+
+	it('a write that may be sent again until it settles (a token refresh) counts from its answer', async () => {
+		const { holdMs } = writeWindowFor(1);
+		const starts = await startsOf([150, 150, 150, 150, 170, 150], [, , , , { mayResend: true }]);
+		expect(starts[5] - starts[4]).toBeGreaterThanOrEqual(170 + holdMs);
 	});
 
 	it('a slow Pinterest still gets a write per window: answers after the window are not waited for', async () => {
