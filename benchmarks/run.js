@@ -984,7 +984,8 @@ function largeListsSection(results, startedAt) {
  */
 function mergeSections(existing, fresh) {
 	const split = (text) => {
-		const parts = text.split(/^(?=## )/m);
+		// The queue-mode e2e sections begin with their marker comment, which belongs to them.
+		const parts = text.split(/^(?=## |<!-- queue-mode )/m);
 		return { head: parts[0], sections: parts.slice(1) };
 	};
 	const old = split(existing);

@@ -148,11 +148,11 @@ export interface ResultsRun {
 	expireAfterWrites: number;
 	scenarios: Array<{ title: string; result: ScenarioResult }>;
 }
-/** The `## Queue mode in real n8n` section, between its marker comments. */
+/** The `## Queue mode in real n8n <version>` section, between its marker comments. */
 export declare function resultsSection(run: ResultsRun): string;
-/** That section of a RESULTS.md text, or ''. */
-export declare function extractResultsSection(text: string): string;
-/** Replaces (or appends) that section in `file`, keeping the rest of the file. */
-export declare function writeResultsSection(file: string, section: string): void;
+/** The section of n8n `version` in a RESULTS.md text, or ''; without a version, every version's section. */
+export declare function extractResultsSection(text: string, version?: string): string;
+/** Replaces (or appends) the section of n8n `version` in `file`, keeping the rest of the file. */
+export declare function writeResultsSection(file: string, section: string, version: string): void;
 /** Version of the PostgreSQL binaries used, e.g. "15.18". */
 export declare function postgresVersion(): string;

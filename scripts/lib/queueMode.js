@@ -729,8 +729,10 @@ function describeScenario(r) {
 }
 
 /** The queue-mode section of benchmarks/RESULTS.md lies between these lines; `npm run bench` keeps it. */
-const RESULTS_SECTION_START = '<!-- queue-mode: written by the queue-mode e2e test -->';
-const RESULTS_SECTION_END = '<!-- /queue-mode -->';
+/** The markers around the section of one n8n version in RESULTS.md. */
+const sectionStart = (version) =>
+	`<!-- queue-mode ${version}: written by the queue-mode e2e test -->`;
+const sectionEnd = (version) => `<!-- /queue-mode ${version} -->`;
 
 const thousands = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -752,33 +754,40 @@ function resultsSection(run) {
 		return `| ${title} | ${succeeded} of ${r.answers.length} (${r.executionsPerWorker.join(' + ')}) | ${perName} | ${thousands(r.users - r.missingUsers)} of ${thousands(r.users)} | ${r.writes.mostInAnySecond} | ${thousands(longestPause(r.writeTimeline))} ms | ${r.tooManyRequests} | ${r.tokenRequests} | ${thousands(r.usersPerSecond)} | ${(100 * r.ceilingFraction).toFixed(1)} % | ${r.sustainedFraction === undefined ? '–' : `${(100 * r.sustainedFraction).toFixed(1)} %`} | ${after} |`;
 	});
 	return [
-		RESULTS_SECTION_START,
-		'## Queue mode in real n8n',
+		sectionStart(run.version),
+		`## Queue mode in real n8n ${run.version}`,
 		'',
 		`Written by the queue-mode e2e test (\`QUEUE_MODE_RESULTS=benchmarks/RESULTS.md npm run test:queue-mode-n8n\`, test/e2e/queueMode.test.ts) on ${run.date}, load average ${run.loadAverage.map((l) => l.toFixed(2)).join(' / ')} at the start.`,
 		'',
 		`- n8n ${run.version} in queue mode: a main process and ${run.workers} workers (\`n8n worker --concurrency=10\`) sharing Debian's redis-server and a PostgreSQL ${run.postgresVersion} cluster; the packed package installed the way Settings → Community Nodes installs it.`,
-		`- Workflow: Webhook → Code making ${thousands(run.usersPerExecution)} users → Sync Users into a new audience named \`{{ $json.list }}\`. ${run.executions} webhook calls at once into ${run.names} names, one Pinterest user, emulator at ${run.latencyMs} ms latency and 7 writes/s per user. The expiry run expires the access token once ${run.expireAfterWrites} writes have reached the emulator, at a moment with 2 or more writes in flight. Redis runs with persistence (AOF, fsync every second); the Redis run SIGKILLs it once 20 writes have arrived and starts it again 3 s later; the killed-worker run SIGKILLs the last worker then, and its callers call again after a non-2xx answer (at most twice).`,
+		`- Workflow: Webhook → Code making ${thousands(run.usersPerExecution)} users → Sync Users into a new audience named \`{{ $json.list }}\`. ${run.executions} webhook calls at once into ${run.names} names, one Pinterest user, emulator at ${run.latencyMs} ms latency and 7 writes/s per user. The expiry run expires the access token once ${run.expireAfterWrites} writes have reached the emulator, at a moment with 2 or more writes in flight. Redis runs with persistence (AOF, fsync every second); the Redis run SIGKILLs it once 20 writes have arrived and starts it again 3 s later; the Actalike run then calls a second workflow (Webhook → Create Actalike from the account's READY audience, same credential) 3 times at once; the killed-worker run SIGKILLs the last worker then, and its callers call again after a non-2xx answer (at most twice).`,
 		"- Writes in a second: writes that passed authentication (accepted or answered 429) in any 1,000 ms window, from the emulator's request log. Throughput: users ÷ (first accepted write arriving → last accepted write answered), against the ceiling of 7 × 1,900 = 13,300 users/s; it includes the creates of the audiences and lists before the users' writes and the last answer's latency. Sustained: the accepted writes (creates included) over whole windows of 7, from the first to the write 7·k places later by arrival, against 7 a second (with 1,900 users a write, the same as against 13,300 users/s); a perfect limiter scores 1,000/1,015 = 98.5 % there.",
 		'',
 		'| run | executions succeeded (per worker) | audiences / lists per name | users in the audience their execution named | most writes in any second | longest pause between writes | 429s | token requests | users/s | vs 13,300/s | sustained | after the disruption |',
 		'|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 		...rows,
-		RESULTS_SECTION_END,
+		sectionEnd(run.version),
 	].join('\n');
 }
 
-/** The queue-mode section of a RESULTS.md text, or '' when it has none. */
-function extractResultsSection(text) {
-	const start = text.indexOf(RESULTS_SECTION_START);
-	const end = text.indexOf(RESULTS_SECTION_END);
-	return start >= 0 && end > start ? text.slice(start, end + RESULTS_SECTION_END.length) : '';
+/**
+ * The queue-mode section of n8n `version` in a RESULTS.md text, or '' when it has none; without a
+ * version, every version's section, in order.
+ */
+function extractResultsSection(text, version) {
+	if (version === undefined) {
+		const versions = [...text.matchAll(/<!-- queue-mode (\S+): written/g)].map((m) => m[1]);
+		return versions.map((v) => extractResultsSection(text, v)).join('\n\n');
+	}
+	const start = text.indexOf(sectionStart(version));
+	const end = text.indexOf(sectionEnd(version));
+	return start >= 0 && end > start ? text.slice(start, end + sectionEnd(version).length) : '';
 }
 
-/** Replaces the queue-mode section of `file` (appends it when missing), keeping the rest. */
-function writeResultsSection(file, section) {
+/** Replaces the queue-mode section of n8n `version` in `file` (appends it when missing), keeping the rest. */
+function writeResultsSection(file, section, version) {
 	const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-	const old = extractResultsSection(text);
+	const old = extractResultsSection(text, version);
 	const next = old
 		? text.replace(old, section)
 		: `${text.replace(/\n*$/, '')}${text ? '\n\n' : ''}${section}\n`;

@@ -13,7 +13,7 @@
  *
  * Versions: N8N_QUEUE_MODE_VERSIONS (default "2.8.4"); users per execution: QUEUE_MODE_USERS (19000).
  * Figures go to test-artifacts/queue-mode-<version>.json; with QUEUE_MODE_RESULTS=benchmarks/RESULTS.md
- * also to that file's "Queue mode in real n8n" section (the rest of the file is kept).
+ * also to that file's "Queue mode in real n8n <version>" section (the rest of the file is kept).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -191,6 +191,7 @@ describe.each(VERSIONS)('n8n %s in queue mode (main + 2 workers, Redis, PostgreS
 					expireAfterWrites: EXPIRE_AFTER_WRITES,
 					scenarios: results,
 				}),
+				version,
 			);
 		}
 	}, 2 * MINUTE);
