@@ -158,7 +158,7 @@ function queueModeSection(results, startedAt) {
 		const pause = Math.max(...r.perUser.map((p) => p.longestPause));
 		const { backAfterMs, perSecondAfter3s } = r.perUser[0];
 		const back = r.killOne
-			? `back at 7/s ${backAfterMs === undefined ? 'never' : `${(backAfterMs / 1000).toFixed(2)} s after the kill`}; ${perSecondAfter3s?.toFixed(2)} writes/s from 3 s after it`
+			? `back at 7/s ${backAfterMs === undefined ? 'never' : `${(backAfterMs / 1000).toFixed(2)} s after the kill`}${perSecondAfter3s === undefined ? '' : `; ${perSecondAfter3s.toFixed(2)} writes/s from 3 s after it`}`
 			: '';
 		return `| ${shape} | ${sustained} | ${ratios} | ${most} | ${limited} | ${Math.round(pause)} ms | ${back} | ${r.load.map((l) => l.toFixed(1)).join(' / ')} |`;
 	});
