@@ -62,13 +62,7 @@ export interface QueueModeWorkflowOptions {
 }
 /** Webhook → Code (users from the body `{ prefix, count, list }`) → Pinterest Audience Sync (community node type, new audience `{{ $json.list }}`) → its Metrics output. */
 export declare function queueModeWorkflow(o: QueueModeWorkflowOptions): any;
-export interface ActalikeWorkflowOptions {
-	id: string;
-	name: string;
-	webhookId: string;
-	webhookPath: string;
-	credential: { id: string; name: string };
-	adAccountId: string;
+export interface ActalikeWorkflowOptions extends QueueModeWorkflowOptions {
 	seedAudienceId: string;
 }
 /** Webhook → Pinterest Audience Sync creating the Actalike audience named by the body `{ name }` (US, 5 %). */

@@ -121,6 +121,23 @@ function syncUsersWorkflow(o) {
 }
 
 /**
+ * The Webhook node of the queue-mode workflows: POST at `webhookPath`, answering with the last node's
+ * output once the execution ends.
+ * @param {{ id: string, webhookId: string, webhookPath: string }} o
+ */
+function webhookNode(o) {
+	return {
+		id: `${o.id}-webhook`,
+		name: 'Webhook',
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position: [0, 0],
+		webhookId: o.webhookId,
+		parameters: { httpMethod: 'POST', path: o.webhookPath, responseMode: 'lastNode', options: {} },
+	};
+}
+
+/**
  * Webhook (answers when the execution ends) → Code making `count` users `<prefix><i>@example.com` from
  * the call's body `{ prefix, count, list }` → Pinterest Audience Sync (community node type) into a new
  * audience named `{{ $json.list }}`, whose Metrics output answers the call.
@@ -140,14 +157,7 @@ function queueModeWorkflow(o) {
 			audienceName: '={{ $json.list }}',
 		},
 	});
-	Object.assign(wf.nodes[0], {
-		id: `${o.id}-webhook`,
-		name: 'Webhook',
-		type: 'n8n-nodes-base.webhook',
-		typeVersion: 2,
-		webhookId: o.webhookId,
-		parameters: { httpMethod: 'POST', path: o.webhookPath, responseMode: 'lastNode', options: {} },
-	});
+	wf.nodes[0] = webhookNode(o);
 	wf.nodes.push({
 		id: `${o.id}-metrics`,
 		name: 'Metrics',
@@ -176,20 +186,7 @@ function actalikeWorkflow(o) {
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			{
-				id: `${o.id}-webhook`,
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				position: [0, 0],
-				webhookId: o.webhookId,
-				parameters: {
-					httpMethod: 'POST',
-					path: o.webhookPath,
-					responseMode: 'lastNode',
-					options: {},
-				},
-			},
+			webhookNode(o),
 			{
 				id: `${o.id}-actalike`,
 				name: 'Create Actalike',

@@ -152,7 +152,7 @@ class SharedWindowStarts implements StartLimiter {
 					member,
 					this.keyExpiryMs(),
 				);
-				const [wait, fastest] = Array.isArray(answer) ? answer.map(Number) : [Number(answer), -1];
+				const [wait, fastest] = (answer as unknown[]).map(Number);
 				if (!(wait > 0)) return { member, fastestAnswerMs: fastest >= 0 ? fastest : undefined };
 				await sleep(wait);
 			}
